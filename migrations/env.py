@@ -1,0 +1,67 @@
+"""Alembic environment: the app's engine and metadata, batch mode for SQLite."""
+
+import logging
+
+from alembic import context
+from flask import current_app
+
+logger = logging.getLogger("alembic.env")
+
+config = context.config
+db = current_app.extensions["migrate"].db
+target_metadata = db.metadata
+
+
+def include_object(object, name, type_, reflected, compare_to):
+    # SQLite keeps its own bookkeeping tables; they are not part of our schema.
+    return not (type_ == "table" and name.startswith("sqlite_"))
+
+
+def render_item(type_, obj, autogen_context):
+    # Migrations must not import the app: our UTC timestamp type is a plain DateTime column.
+    if type_ == "type" and obj.__class__.__name__ == "UTCDateTime":
+        return "sa.DateTime()"
+    return False
+
+
+def run_migrations_offline() -> None:
+    """Emit SQL to stdout without a database connection."""
+    context.configure(
+        url=str(db.engine.url).replace("%", "%%"),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+        include_object=include_object,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    """Run migrations against the app's database."""
+
+    def skip_empty_autogenerate(context, revision, directives):
+        if getattr(config.cmd_opts, "autogenerate", False):
+            script = directives[0]
+            if script.upgrade_ops.is_empty():
+                directives[:] = []
+                logger.info("No changes in schema detected.")
+
+    conf_args = dict(current_app.extensions["migrate"].configure_args)
+    conf_args.setdefault("process_revision_directives", skip_empty_autogenerate)
+    with db.engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            include_object=include_object,
+            render_item=render_item,
+            **conf_args,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,72 @@
+"""The /api/v1 wiring: blueprints, authentication rules, JSON errors, OpenAPI."""
+
+from flask import Flask, g, jsonify, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from ..errors import Forbidden, ServiceError, Unauthorized
+from ..extensions import csrf
+
+API_PREFIX = "/api/v1"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def register_api(app: Flask) -> None:
+    """Register every capability's API blueprint and the shared request rules."""
+    from ..accounts.api import bp as accounts_bp
+    from ..deliberations.api import bp as deliberations_bp
+    from .openapi import bp as openapi_bp
+
+    for bp in (openapi_bp, accounts_bp, deliberations_bp):
+        # Tokens need no CSRF token; cookie sessions are checked in check_credentials.
+        csrf.exempt(bp)
+        app.register_blueprint(bp)
+
+    app.before_request(check_credentials)
+
+    @app.errorhandler(ServiceError)
+    def service_error(error: ServiceError):
+        if is_api_request():
+            return jsonify(error=error.to_dict()), error.status
+        from ..web import render_service_error
+
+        return render_service_error(error)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if not is_api_request():
+            return error
+        code = {413: "payload_too_large", 405: "method_not_allowed", 404: "not_found"}
+        body = {"code": code.get(error.code, "http_error"), "message": error.description}
+        return jsonify(error=body), error.code
+
+
+def is_api_request() -> bool:
+    return request.path.startswith(API_PREFIX + "/") or request.path == API_PREFIX
+
+
+def check_credentials() -> None:
+    """For API requests: a rejected token is a 401; read-only tokens may not write; a
+    browser session writing through the API must carry the CSRF token of our pages."""
+    if not is_api_request():
+        return
+    if g.get("bearer_rejected"):
+        raise Unauthorized(_l("The API token is not valid or has been revoked."))
+    if request.method not in UNSAFE_METHODS:
+        return
+    token = g.get("api_token")
+    if token is not None:
+        if token.scope != "write":
+            raise Forbidden(_l("This API token may only read."))
+        return
+    if current_user.is_authenticated:
+        csrf.protect()
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a 400 error naming what is wrong."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ServiceError(_l("The request body must be a JSON object."), code="bad_json")
+    return data

@@ -1,0 +1,45 @@
+"""Versioned consensus summaries of agenda items."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import UTCDateTime, utcnow
+from ..extensions import db
+
+SUMMARY_STATUSES = ("draft", "published")
+
+
+class ConsensusSummary(db.Model):
+    """One version of a moderator's summary of an item: agreements, divergences,
+    recommendations. Every save is a new row; published rows never change."""
+
+    __tablename__ = "consensus_summaries"
+    __table_args__ = (
+        sa.UniqueConstraint("item_id", "version"),
+        sa.CheckConstraint("status IN ('draft', 'published')", name="status"),
+        sa.CheckConstraint("version > 0", name="version_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("agenda_items.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column()
+    language: Mapped[str] = mapped_column(sa.String(16))
+    agreements: Mapped[str] = mapped_column(sa.Text, default="")
+    divergences: Mapped[str] = mapped_column(sa.Text, default="")
+    recommendations: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[str] = mapped_column(sa.String(16), default="draft")
+    #: The version this one was derived from (an edit or a translation), if any.
+    based_on_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("consensus_summaries.id", ondelete="SET NULL")
+    )
+    author_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("memberships.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    author = relationship("Membership")
+    item = relationship("AgendaItem")

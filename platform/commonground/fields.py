@@ -1,0 +1,98 @@
+"""Checks of submitted values, shared by forms, the API and socket events.
+
+Each raises ``Invalid`` naming the field, so every channel reports the same error.
+"""
+
+import re
+from collections.abc import Iterable
+
+from flask_babel import lazy_gettext as _l
+
+from .errors import Invalid
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+
+
+def text(value, field: str, *, max_length: int, required: bool = True) -> str:
+    """A string, stripped, within ``max_length`` characters."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise Invalid(_l("This must be text."), field=field)
+    value = value.strip()
+    if required and not value:
+        raise Invalid(_l("This is required."), field=field)
+    if len(value) > max_length:
+        raise Invalid(
+            _l("This is too long (at most %(count)s characters).", count=max_length),
+            field=field,
+        )
+    return value
+
+
+def integer(value, field: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """An integer (a JSON number or a form's digits) within the given bounds."""
+    if isinstance(value, bool):
+        raise Invalid(_l("This must be a whole number."), field=field)
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+        value = int(value)
+    if not isinstance(value, int):
+        raise Invalid(_l("This must be a whole number."), field=field)
+    if minimum is not None and value < minimum:
+        raise Invalid(_l("This must be at least %(min)s.", min=minimum), field=field)
+    if maximum is not None and value > maximum:
+        raise Invalid(_l("This must be at most %(max)s.", max=maximum), field=field)
+    return value
+
+
+def choice(value, field: str, allowed: Iterable[str]) -> str:
+    """One of ``allowed``."""
+    allowed = tuple(allowed)
+    if value not in allowed:
+        raise Invalid(
+            _l("This must be one of: %(choices)s.", choices=", ".join(allowed)), field=field
+        )
+    return value
+
+
+def boolean(value, field: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in ("on", "true", "1", "yes"):
+        return True
+    if value in (None, "", "off", "false", "0", "no"):
+        return False
+    raise Invalid(_l("This must be true or false."), field=field)
+
+
+def slug(value, field: str = "slug") -> str:
+    value = text(value, field, max_length=64)
+    if not SLUG_RE.match(value):
+        raise Invalid(
+            _l("Use lower-case letters, digits and hyphens (for example ai-2026)."), field=field
+        )
+    return value
+
+
+def key(value, field: str = "key") -> str:
+    value = text(value, field, max_length=64)
+    if not KEY_RE.match(value):
+        raise Invalid(_l("Use lower-case letters, digits, hyphens and underscores."), field=field)
+    return value
+
+
+def email(value, field: str = "email") -> str:
+    value = text(value, field, max_length=254).lower()
+    if not EMAIL_RE.match(value):
+        raise Invalid(_l("This is not an email address."), field=field)
+    return value
+
+
+def language(value, field: str = "language") -> str:
+    value = text(value, field, max_length=16)
+    if not LANGUAGE_RE.match(value):
+        raise Invalid(_l("This is not a language code (for example en or fr)."), field=field)
+    return value

@@ -1,0 +1,78 @@
+"""Locale selection, language names, text direction and formatting helpers (DESIGN §8)."""
+
+from babel import Locale
+from flask import current_app, g, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from ..config import LANGUAGES, RTL_LANGUAGES
+
+
+def select_locale() -> str:
+    """The user's choice, else ``?lang=``, else Accept-Language, else English."""
+    if (choice := _chosen_locale()) in LANGUAGES:
+        return choice
+    if (lang := request.args.get("lang")) in LANGUAGES:
+        return lang
+    return (
+        request.accept_languages.best_match(LANGUAGES) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+def _chosen_locale() -> str | None:
+    if current_user and current_user.is_authenticated and current_user.locale:
+        return current_user.locale
+    return session.get("locale")
+
+
+def select_timezone() -> str:
+    """Times are shown in UTC: delegates of a global forum share one clock."""
+    return "UTC"
+
+
+def current_language() -> str:
+    """The two-letter code of the locale of this request."""
+    return str(get_locale() or "en").split("_")[0]
+
+
+def text_direction(language: str | None = None) -> str:
+    """``rtl`` for right-to-left languages, else ``ltr``."""
+    return "rtl" if (language or current_language()) in RTL_LANGUAGES else "ltr"
+
+
+def language_name(code: str, in_language: str | None = None) -> str:
+    """The name of the language ``code`` in ``in_language`` (its own name by default)."""
+    try:
+        locale = Locale.parse(code.replace("-", "_"))
+        return locale.get_display_name(in_language or code) or code
+    except (ValueError, TypeError):
+        return code
+
+
+def ui_languages() -> list[tuple[str, str]]:
+    """(code, native name) of every UI language, for the language switcher."""
+    cached = g.get("_ui_languages")
+    if cached is None:
+        cached = g._ui_languages = [(code, language_name(code)) for code in LANGUAGES]
+    return cached
+
+
+def compile_catalogs(directory: str) -> None:
+    """Compile every ``messages.po`` whose ``.mo`` is missing or older, so a fresh clone
+    serves every language without a separate build step."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po_path in Path(directory).glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=po_path.parts[-3])
+        tmp_path = mo_path.with_suffix(".mo.tmp")
+        with tmp_path.open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+        # Atomic replace: concurrent server processes never read half a catalog.
+        tmp_path.replace(mo_path)

@@ -1,0 +1,40 @@
+"""Translatable names of the domain's fixed values (statuses, roles, schemes, stances)."""
+
+from flask_babel import lazy_gettext as _l
+
+STATUS_LABELS = {
+    # i18n: status of a deliberation, motion or summary being prepared
+    "draft": _l("Draft"),
+    # i18n: status of a deliberation or agenda item that accepts contributions
+    "open": _l("Open"),
+    # i18n: status of a deliberation or agenda item that no longer accepts contributions
+    "closed": _l("Closed"),
+    # i18n: status of an agenda item not yet opened
+    "pending": _l("Pending"),
+    "published": _l("Published"),
+}
+
+ROLE_LABELS = {
+    "moderator": _l("Moderator"),
+    "delegate": _l("Delegate"),
+    "observer": _l("Observer"),
+}
+
+SCHEME_LABELS = {
+    # i18n: voting scheme where every delegate's weight counts directly
+    "members": _l("Weighted members"),
+    # i18n: voting scheme where each stakeholder group counts by its share
+    "groups": _l("Group parity"),
+}
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+
+def role_label(role: str) -> str:
+    return str(ROLE_LABELS.get(role, role))
+
+
+def scheme_label(scheme: str) -> str:
+    return str(SCHEME_LABELS.get(scheme, scheme))

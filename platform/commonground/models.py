@@ -1,0 +1,39 @@
+"""Every model, imported in one place so Alembic and the app see the whole schema."""
+
+from .accounts.models import ApiToken, Invitation, User
+from .consensus.models import ConsensusSummary
+from .deliberations.models import (
+    AgendaItem,
+    AgendaItemTranslation,
+    Deliberation,
+    Membership,
+    StakeholderGroup,
+)
+from .discussion.models import Post, PostRevision, PostTranslation, Reaction
+from .live.models import Announcement, FloorRequest, SessionState
+from .records.models import AuditEvent
+from .voting.models import Ballot, Motion, MotionGroup, MotionVoter
+
+__all__ = [
+    "AgendaItem",
+    "AgendaItemTranslation",
+    "Announcement",
+    "ApiToken",
+    "AuditEvent",
+    "Ballot",
+    "ConsensusSummary",
+    "Deliberation",
+    "FloorRequest",
+    "Invitation",
+    "Membership",
+    "Motion",
+    "MotionGroup",
+    "MotionVoter",
+    "Post",
+    "PostRevision",
+    "PostTranslation",
+    "Reaction",
+    "SessionState",
+    "StakeholderGroup",
+    "User",
+]

@@ -1,0 +1,32 @@
+"""The append-only audit log, hash-chained per deliberation."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import UTCDateTime, utcnow
+from ..extensions import db
+
+
+class AuditEvent(db.Model):
+    """One recorded action. ``hash = sha256(prev_hash || canonical_json(event))``."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (sa.UniqueConstraint("deliberation_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deliberation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("deliberations.id", ondelete="CASCADE")
+    )
+    seq: Mapped[int] = mapped_column()
+    #: The acting user; kept as a plain id and name so the record outlives the account.
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    actor_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    action: Mapped[str] = mapped_column(sa.String(64))
+    #: What was acted on, as "kind:id" (e.g. "motion:12").
+    target: Mapped[str] = mapped_column(sa.String(100), default="")
+    payload: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64))
