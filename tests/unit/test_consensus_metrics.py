@@ -136,7 +136,7 @@ def test_an_extra_agree_never_lowers_group_informed_consensus(groups, data):
     more = list(groups)
     g = more[index]
     more[index] = GroupCounts(g.agree + 1, g.disagree, g.pass_)
-    # (A+2)/(S+3) − (A+1)/(S+2) = (S − A + 1)/((S+2)(S+3)) > 0, so it even rises strictly.
+    # (A+2)/(S+3) - (A+1)/(S+2) = (S - A + 1)/((S+2)(S+3)) > 0, so it even rises strictly.
     assert group_informed_consensus(more) > before
 
 
@@ -162,19 +162,19 @@ def test_group_informed_consensus_ignores_group_order(groups, random):
 @pytest.mark.parametrize(
     ("agree", "disagree", "pass_", "p", "z", "qualifies"),
     [
-        # S = 0: p = 1/2; z = 2·√1·(1/1 − 1/2) = 1 → no
+        # S = 0: p = 1/2; z = 2·√1·(1/1 - 1/2) = 1 → no
         (0, 0, 0, F(1, 2), 1.0, False),
-        # S = 1: p = 2/3; z = 2·√2·(2/2 − 1/2) = √2 ≈ 1.414 > 1.2816 → yes (one voter suffices)
+        # S = 1: p = 2/3; z = 2·√2·(2/2 - 1/2) = √2 ≈ 1.414 > 1.2816 → yes (one voter suffices)
         (1, 0, 0, F(2, 3), math.sqrt(2), True),
-        # S = 2: p = 2/4 = 1/2 (not > 1/2) although z = 2·√3·(2/3 − 1/2) = √3/3 ≈ 0.577 > 0 → no
+        # S = 2: p = 2/4 = 1/2 (not > 1/2) although z = 2·√3·(2/3 - 1/2) = √3/3 ≈ 0.577 > 0 → no
         (1, 1, 0, F(1, 2), math.sqrt(3) / 3, False),
-        # S = 10: p = 9/12 = 3/4; z = 2·√11·(9/11 − 1/2) = 7/√11 ≈ 2.111 → yes
+        # S = 10: p = 9/12 = 3/4; z = 2·√11·(9/11 - 1/2) = 7/√11 ≈ 2.111 → yes
         (8, 1, 1, F(3, 4), 7 / math.sqrt(11), True),
-        # S = 5: p = 4/7 > 1/2; z = 2·√6·(4/6 − 1/2) = √6/3 ≈ 0.816 < 1.2816 → no
+        # S = 5: p = 4/7 > 1/2; z = 2·√6·(4/6 - 1/2) = √6/3 ≈ 0.816 < 1.2816 → no
         (3, 2, 0, F(4, 7), math.sqrt(6) / 3, False),
-        # S = 6 with passes: p = 4/8 = 1/2 → no; z = (2·3 + 1 − 6)/√7 = 1/√7
+        # S = 6 with passes: p = 4/8 = 1/2 → no; z = (2·3 + 1 - 6)/√7 = 1/√7
         (3, 1, 2, F(1, 2), 1 / math.sqrt(7), False),
-        # S = 4, all against: p = 1/6; z = (0 + 1 − 4)/√5 = −3/√5
+        # S = 4, all against: p = 1/6; z = (0 + 1 - 4)/√5 = -3/√5
         (0, 4, 0, F(1, 6), -3 / math.sqrt(5), False),
     ],
 )
@@ -191,7 +191,7 @@ def test_majority_consensus_counts_passes_in_the_denominator():
 
 
 def test_majority_consensus_refuses_negative_counts():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="disagree"):
         majority_consensus(1, -1)
 
 
@@ -204,6 +204,14 @@ def test_majority_consensus_matches_the_design_formula(agree, disagree, pass_):
     assert result.z == pytest.approx(design_z, abs=1e-9)
     if abs(design_z - float(MAJORITY_Z_THRESHOLD)) > 1e-9:
         assert result.qualifies == (result.p > F(1, 2) and design_z > 1.2816)
+
+
+@given(st.integers(0, 500), st.integers(0, 500), st.integers(0, 500))
+def test_clearing_the_z_bar_implies_a_smoothed_majority(agree, disagree, pass_):
+    result = majority_consensus(agree, disagree, pass_)
+    if result.qualifies:
+        assert result.p > F(1, 2)
+        assert result.z > 1.2816
 
 
 @given(st.integers(0, 200), st.integers(0, 200), st.integers(0, 200))

@@ -70,7 +70,7 @@ def test_vector_3_a_block_blocks_a_consensus_whatever_the_support():
     assert result.outcome == "blocked"
 
 
-# --- One electorate under every scheme × rule × abstain option -------------------------------
+# --- One electorate under every scheme x rule x abstain option -------------------------------
 #
 # gov (share 2, eligible 6): yes 2+1, no 1, abstain 1      → cast 5
 # ent (share 1, eligible 4): yes 1,   no 2                 → cast 3
@@ -273,6 +273,17 @@ def test_block_counts_as_no_in_support_and_r_g_but_is_reported_apart():
     assert (result.no, result.block) == (1, 2)
     assert result.outcome == "blocked"
     assert result.unmet == ("block",)
+
+
+def test_cross_group_measures_count_a_block_as_disagreement_and_ignore_weights():
+    rule = Rule("consensus", threshold="1/2")
+    groups = [GroupInfo("gov", 1, 20), GroupInfo("civ", 1, 3)]
+    ballots = [("gov", 9, "yes"), ("gov", 1, "block"), ("civ", 1, "yes"), ("civ", 1, "no")]
+    result = tally("members", rule, groups, ballots)
+    # counts (A, D, P): gov (1, 1, 0) — the weight-9 yes is one person, the block disagrees;
+    # civ (1, 1, 0). min_agreement = min(1/2, 1/2) = 1/2; GIC = (2/4)·(2/4) = 1/4
+    assert result.min_agreement == F(1, 2)
+    assert result.group_informed_consensus == F(1, 4)
 
 
 def test_a_block_blocks_even_when_support_fails_too():

@@ -111,9 +111,10 @@ def majority_consensus(agree: int, disagree: int, pass_: int = 0) -> MajorityCon
     """Return the Pol.is majority test for one statement over all voters.
 
     With S = A + D + P: p = (1 + A) / (2 + S) and
-    z = 2·√(S+1)·((A+1)/(S+1) − 1/2), which simplifies to (2A + 1 − S) / √(S+1).
-    The statement qualifies when p > 1/2 and z > 1.2816. Both halves are needed: one agree and
-    one disagree gives z ≈ 0.58 > 0 yet p = 1/2.
+    z = 2·√(S+1)·((A+1)/(S+1) - 1/2), which simplifies to (2A + 1 - S) / √(S+1).
+    The statement qualifies when p > 1/2 and z > 1.2816, as Pol.is states it. In whole numbers
+    the z-test already implies p > 1/2 (z > 1 needs 2A + 1 - S ≥ 2, i.e. 2A > S); the p test is
+    kept so the code reads like the definition.
 
     S = 0 (nobody voted) is well defined: p = 1/2, z = 1, not qualifying.
     """

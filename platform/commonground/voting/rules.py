@@ -209,8 +209,9 @@ class Rule:
 
     @classmethod
     def from_json(cls, data: Any) -> Rule:
-        """Build a Rule from its JSON object (DESIGN §6), e.g. ``{"kind": "supermajority",
-        "threshold": "3/4"}``.
+        """Build a Rule from its JSON object (DESIGN §6).
+
+        E.g. ``{"kind": "supermajority", "threshold": "3/4", "chamber_thresholds": {...}}``.
 
         Missing or null optional fields take their defaults (abstain "ignored", no chambers,
         no quorum). Unknown fields are refused rather than ignored, so a misspelt "treshold"
@@ -462,13 +463,13 @@ def tally_from_sums(
         ballot_counts[group.key] = dict.fromkeys(CHOICES, 0)
         weights[group.key] = dict.fromkeys(CHOICES, 0)
 
-    for group_key, choice, ballots, weight in sums:
+    for group_key, choice, row_ballots, row_weight in sums:
         if group_key not in ballot_counts:
             raise ValueError(f"ballots from {group_key!r}, which is not a group of the tally")
         if choice not in allowed:
             raise ValueError(f"{choice!r} is not a legal choice under a {rule.kind} rule")
-        ballots = _whole_number(ballots, f"ballot count of {group_key!r}/{choice}")
-        weight = _whole_number(weight, f"weight of {group_key!r}/{choice}")
+        ballots = _whole_number(row_ballots, f"ballot count of {group_key!r}/{choice}")
+        weight = _whole_number(row_weight, f"weight of {group_key!r}/{choice}")
         # Every ballot weighs at least 1, so a row's weight is at least its count.
         if ballots < 0 or weight < ballots or (ballots == 0 and weight != 0):
             raise ValueError(
@@ -595,8 +596,8 @@ def tally(
     whole number. See :func:`tally_from_sums` for ``groups`` and the errors raised.
     """
     aggregated: dict[tuple[str, str], list[int]] = {}
-    for group_key, weight, choice in ballots:
-        weight = _whole_number(weight, f"weight of a ballot from {group_key!r}")
+    for group_key, ballot_weight, choice in ballots:
+        weight = _whole_number(ballot_weight, f"weight of a ballot from {group_key!r}")
         if weight < 1:
             raise ValueError(f"a ballot from {group_key!r} has weight {weight}; must be positive")
         row = aggregated.setdefault((group_key, choice), [0, 0])
