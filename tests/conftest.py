@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import g
 
 from commonground import create_app
 from commonground.accounts.auth import hash_password, new_secret_token, new_session_nonce
@@ -69,10 +70,21 @@ def database_path(tmp_path, migrated_template) -> Path:
     return path
 
 
+def fresh_g_per_request(app) -> None:
+    """Give every request an empty ``g``, as in production.
+
+    The fixtures keep an app context open, and Flask lets requests reuse it, so ``g`` (the
+    signed-in user, the CSRF token, the locale) would otherwise leak from one request into
+    the next.
+    """
+    app.before_request_funcs.setdefault(None, []).insert(0, lambda: g.__dict__.clear())
+
+
 @pytest.fixture
 def app(database_path, tmp_path):
     """The application on a fresh, migrated SQLite file."""
     app = create_app(base_config(f"sqlite:///{database_path}", tmp_path))
+    fresh_g_per_request(app)
     with app.app_context():
         yield app
         db.session.remove()
@@ -106,6 +118,7 @@ def postgres_url():
 def pg_app(postgres_url, tmp_path):
     """The application on PostgreSQL, schema migrated, emptied after the test."""
     app = create_app({**base_config(postgres_url, tmp_path), "AUTO_MIGRATE": True})
+    fresh_g_per_request(app)
     with app.app_context():
         yield app
         db.session.remove()

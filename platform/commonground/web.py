@@ -121,6 +121,14 @@ def set_language():
 
 def safe_next_url(target: str | None) -> str:
     """Only same-site relative paths are followed after a form."""
-    if target and target.startswith("/") and not target.startswith("//"):
+    # Browsers read a backslash as "/" and drop tabs and newlines from URLs, so paths with
+    # either could still lead off the site.
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()
+    ):
         return target
     return url_for("web.home")

@@ -1,10 +1,317 @@
-"""Account actions: one function per action, used by pages, API and CLI alike."""
+"""Account actions: one function per action, used by pages, API and CLI alike.
 
+Each function validates through ``fields.py``, changes the models and flushes; the caller
+commits. Refusals are ``ServiceError``s, so every channel reports them the same way.
+"""
+
+import contextlib
+import logging
+import secrets
+from datetime import timedelta
+from functools import cache
+
+import sqlalchemy as sa
+from argon2.exceptions import VerificationError
+from flask_babel import lazy_gettext as _l
+
+from .. import fields
 from ..config import LANGUAGES
+from ..db import utcnow
+from ..deliberations.access import membership_of, require_moderator
+from ..deliberations.models import ROLES, Deliberation, Membership, StakeholderGroup
+from ..errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from ..extensions import db
 from ..fields import choice
-from .models import User
+from .auth import (
+    hash_password,
+    new_secret_token,
+    new_session_nonce,
+    password_hasher,
+    token_digest,
+    verify_password,
+)
+from .models import TOKEN_SCOPES, ApiToken, Invitation, User
+
+logger = logging.getLogger(__name__)
+
+PASSWORD_MIN_LENGTH = 10
+#: argon2 hashes any length, but an unbounded input is an easy way to burn CPU.
+PASSWORD_MAX_LENGTH = 1024
+INVITATION_LIFETIME = timedelta(days=14)
+#: Characters of an API token kept in clear, so a user can tell their tokens apart.
+TOKEN_PREFIX_LENGTH = 10
 
 
 def set_user_locale(user: User, language: str) -> None:
     """Remember the user's interface language."""
     user.locale = choice(language, "language", LANGUAGES)
+
+
+# --- users and sign-in ----------------------------------------------------------------------
+
+
+def find_user(email: str) -> User | None:
+    """The user with this email address (any case), or None."""
+    if not isinstance(email, str):
+        return None
+    return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+
+
+def validate_password(password) -> str:
+    """A password of at least ``PASSWORD_MIN_LENGTH`` characters (kept as typed)."""
+    if not isinstance(password, str) or len(password) < PASSWORD_MIN_LENGTH:
+        raise Invalid(
+            _l("The password must have at least %(count)s characters.", count=PASSWORD_MIN_LENGTH),
+            field="password",
+        )
+    if len(password) > PASSWORD_MAX_LENGTH:
+        raise Invalid(
+            _l("The password must have at most %(count)s characters.", count=PASSWORD_MAX_LENGTH),
+            field="password",
+        )
+    return password
+
+
+def create_user(email: str, name: str, password: str, admin: bool = False) -> User:
+    """Create an account that can sign in with ``password``."""
+    email = fields.email(email)
+    name = fields.text(name, "name", max_length=120)
+    password = validate_password(password)
+    if find_user(email) is not None:
+        raise Conflict(_l("An account with this email address already exists."), field="email")
+    user = User(
+        email=email,
+        name=name,
+        password_hash=hash_password(password),
+        is_admin=bool(admin),
+        session_nonce=new_session_nonce(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    logger.info("user created", extra={"user_id": user.id, "admin": user.is_admin})
+    return user
+
+
+def authenticate(email: str, password: str) -> User:
+    """The user whose email (any case) and password these are.
+
+    The refusal never says which of the two was wrong, so the form cannot be used to find
+    out who has an account.
+    """
+    user = find_user(email) if isinstance(email, str) else None
+    if not isinstance(password, str) or len(password) > PASSWORD_MAX_LENGTH:
+        password = ""
+    if user is None:
+        # Spend the same effort as a real check, so timing does not tell either.
+        _verify_dummy(password)
+        ok = False
+    else:
+        ok = verify_password(user, password)
+    if not ok:
+        raise Unauthorized(
+            _l("The email address or the password is not correct."), code="invalid_credentials"
+        )
+    return user
+
+
+@cache
+def _dummy_hash() -> str:
+    return password_hasher.hash(secrets.token_hex(16))
+
+
+def _verify_dummy(password: str) -> None:
+    with contextlib.suppress(VerificationError):
+        password_hasher.verify(_dummy_hash(), password)
+
+
+def log_out(user: User) -> None:
+    """End every session of the user: the session cookie embeds the nonce rotated here."""
+    user.session_nonce = new_session_nonce()
+    db.session.flush()
+
+
+# --- API tokens -----------------------------------------------------------------------------
+
+
+def create_api_token(user: User, name: str, scope: str = "write") -> tuple[ApiToken, str]:
+    """A new API token for ``user``: the model (holding only the hash) and the plaintext,
+    which is shown once and never stored."""
+    name = fields.text(name, "name", max_length=100)
+    scope = choice(scope, "scope", TOKEN_SCOPES)
+    token, digest = new_secret_token()
+    api_token = ApiToken(
+        user_id=user.id,
+        name=name,
+        token_hash=digest,
+        prefix=token[:TOKEN_PREFIX_LENGTH],
+        scope=scope,
+    )
+    db.session.add(api_token)
+    db.session.flush()
+    logger.info("api token created", extra={"user_id": user.id, "token_id": api_token.id})
+    return api_token, token
+
+
+def user_api_tokens(user: User) -> list[ApiToken]:
+    """The user's tokens, newest first, revoked ones included."""
+    return list(
+        db.session.scalars(
+            sa.select(ApiToken)
+            .where(ApiToken.user_id == user.id)
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
+
+
+def revoke_api_token(user: User, token_id: int) -> ApiToken:
+    """Revoke one of the user's own tokens (revoking twice changes nothing)."""
+    api_token = db.session.get(ApiToken, token_id) if isinstance(token_id, int) else None
+    if api_token is None or api_token.user_id != user.id:
+        raise NotFound(_l("You have no API token with this number."))
+    if api_token.revoked_at is None:
+        api_token.revoked_at = utcnow()
+        db.session.flush()
+        logger.info("api token revoked", extra={"user_id": user.id, "token_id": api_token.id})
+    return api_token
+
+
+# --- invitations ----------------------------------------------------------------------------
+
+
+def invite_member(
+    actor: User,
+    deliberation: Deliberation,
+    email: str,
+    role: str,
+    group_key: str | None = None,
+    weight=1,
+) -> tuple[Invitation, str]:
+    """Invite ``email`` into the deliberation with a role (and group, required for
+    delegates). Returns the invitation and its token, which only the link carries."""
+    require_moderator(actor, deliberation)
+    email = fields.email(email)
+    role = choice(role, "role", ROLES)
+    group = _group_of(deliberation, group_key)
+    if role == "delegate" and group is None:
+        raise Invalid(_l("Choose the stakeholder group of the delegate."), field="group")
+    weight = 1 if weight in (None, "") else fields.integer(weight, "weight", minimum=1)
+    invitee = find_user(email)
+    if invitee is not None and membership_of(invitee, deliberation) is not None:
+        raise Conflict(_l("This person is already a member of the deliberation."), field="email")
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        deliberation_id=deliberation.id,
+        email=email,
+        role=role,
+        group_id=group.id if group else None,
+        weight=weight,
+        token_hash=token_digest(token),
+        invited_by_id=actor.id,
+        expires_at=utcnow() + INVITATION_LIFETIME,
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    logger.info(
+        "invitation created",
+        extra={"deliberation": deliberation.slug, "invitation_id": invitation.id},
+    )
+    return invitation, token
+
+
+def _group_of(deliberation: Deliberation, group_key) -> StakeholderGroup | None:
+    """The deliberation's group with this key; None when no key is given."""
+    if group_key in (None, ""):
+        return None
+    if not isinstance(group_key, str):
+        raise Invalid(_l("This must be text."), field="group")
+    group = db.session.scalar(
+        sa.select(StakeholderGroup).where(
+            StakeholderGroup.deliberation_id == deliberation.id,
+            StakeholderGroup.key == group_key,
+        )
+    )
+    if group is None:
+        raise Invalid(_l("This deliberation has no such stakeholder group."), field="group")
+    return group
+
+
+def pending_invitations(actor: User, deliberation: Deliberation) -> list[Invitation]:
+    """The deliberation's invitations not yet accepted nor expired, newest first."""
+    require_moderator(actor, deliberation)
+    return list(
+        db.session.scalars(
+            sa.select(Invitation)
+            .where(
+                Invitation.deliberation_id == deliberation.id,
+                Invitation.accepted_at.is_(None),
+                Invitation.expires_at > utcnow(),
+            )
+            .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+        )
+    )
+
+
+def find_invitation(token: str) -> Invitation:
+    """The invitation this link token opens, if it can still be accepted."""
+    invitation = None
+    if isinstance(token, str) and token:
+        invitation = db.session.scalar(
+            sa.select(Invitation).where(Invitation.token_hash == token_digest(token))
+        )
+    if invitation is None:
+        raise NotFound(_l("This invitation link is not valid. Ask the moderator for a new one."))
+    if invitation.accepted_at is not None:
+        raise Conflict(
+            _l("This invitation has already been accepted. Sign in to take part."),
+            code="invitation_used",
+        )
+    if invitation.expires_at <= utcnow():
+        raise Conflict(
+            _l("This invitation has expired. Ask the moderator for a new one."),
+            code="invitation_expired",
+        )
+    return invitation
+
+
+def accept_invitation(
+    token: str, name: str | None, password: str | None, current_user=None
+) -> tuple[User, Membership]:
+    """Redeem an invitation: join with the account of the invited email, creating it (with
+    ``name`` and ``password``) when there is none. Returns the user and the membership."""
+    invitation = find_invitation(token)
+    signed_in = current_user if current_user is not None and current_user.is_authenticated else None
+    user = find_user(invitation.email)
+    if user is None:
+        user = create_user(invitation.email, name, password)
+    elif signed_in is None:
+        raise Unauthorized(
+            _l("An account with this email address exists. Sign in with it to accept."),
+            code="sign_in_required",
+        )
+    elif signed_in.id != user.id:
+        raise Forbidden(
+            _l("This invitation is for another account. Sign out, then sign in with it."),
+            code="wrong_account",
+        )
+    deliberation = invitation.deliberation
+    if membership_of(user, deliberation) is not None:
+        raise Conflict(_l("You are already a member of this deliberation."))
+    if invitation.role == "delegate" and invitation.group_id is None:
+        # The group was deleted after the invitation was sent.
+        raise Conflict(_l("The stakeholder group of this invitation no longer exists."))
+    membership = Membership(
+        deliberation_id=deliberation.id,
+        user_id=user.id,
+        role=invitation.role,
+        group_id=invitation.group_id,
+        weight=invitation.weight,
+    )
+    db.session.add(membership)
+    invitation.accepted_at = utcnow()
+    invitation.accepted_by_id = user.id
+    db.session.flush()
+    logger.info(
+        "invitation accepted",
+        extra={"deliberation": deliberation.slug, "invitation_id": invitation.id},
+    )
+    return user, membership

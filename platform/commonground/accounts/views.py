@@ -1,20 +1,215 @@
-"""Account pages: sign in and out, invitations, API tokens."""
+"""Account pages: sign in and out, invitations, API tokens.
 
-from flask import Blueprint
+Every form posts the CSRF token (CSRFProtect guards every POST). Refusals a visitor can fix
+re-render the form with the message beside its field; the others reach the app's error pages.
+"""
+
+from flask import (
+    Blueprint,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from ..deliberations.access import get_deliberation, require_moderator, require_signed_in
+from ..deliberations.models import ROLES
+from ..errors import Invalid, ServiceError
+from ..extensions import db
+from ..web import safe_next_url
+from . import services
+from .models import TOKEN_SCOPES, User
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
+
+#: Statuses of refusals shown inside the form rather than on an error page.
+FORM_ERRORS = (401, 403, 409, 422)
+
+
+def start_session(user: User) -> None:
+    """Sign ``user`` in on a brand-new session (no fixation): only the chosen interface
+    language survives from before."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    login_user(user)
+
+
+def _signed_in_user() -> User:
+    """The signed-in user (a real model, not the proxy); 401 otherwise."""
+    require_signed_in(current_user)
+    return current_user._get_current_object()
+
+
+def _no_store(response):
+    """Pages showing a secret once must not stay in any cache."""
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    raise NotImplementedError
+    """The sign-in form; on success a renewed session and the (same-site) ``next`` page."""
+    next_url = request.values.get("next", "")
+    email = ""
+    error = None
+    status = 200
+    if request.method == "POST":
+        email = request.form.get("email", "")
+        try:
+            user = services.authenticate(email, request.form.get("password", ""))
+        except ServiceError as refusal:
+            error, status = refusal, refusal.status
+        else:
+            db.session.commit()  # verify_password may have upgraded the hash
+            start_session(user)
+            flash(_("Welcome, %(name)s.", name=user.name), "success")
+            return redirect(safe_next_url(next_url))
+    page = render_template("accounts/login.html", email=email, next_url=next_url, error=error)
+    return page, status
 
 
 @bp.post("/logout")
 def logout():
-    raise NotImplementedError
+    """Sign out and kill every session cookie of the account, copied ones included."""
+    if current_user.is_authenticated:
+        services.log_out(current_user._get_current_object())
+        db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "success")
+    return redirect(url_for("web.home"))
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
 def tokens():
-    raise NotImplementedError
+    """The user's API tokens; a new token is shown on this response only."""
+    user = _signed_in_user()
+    created = None
+    error = None
+    status = 200
+    if request.method == "POST":
+        try:
+            api_token, plaintext = services.create_api_token(
+                user, request.form.get("name"), request.form.get("scope", "read")
+            )
+        except ServiceError as refusal:
+            if refusal.status not in FORM_ERRORS:
+                raise
+            db.session.rollback()
+            error, status = refusal, refusal.status
+        else:
+            db.session.commit()
+            created = {"token": api_token, "plaintext": plaintext}
+            status = 201
+    page = render_template(
+        "accounts/tokens.html",
+        tokens=services.user_api_tokens(user),
+        scopes=TOKEN_SCOPES,
+        created=created,
+        error=error,
+        form=request.form if error else {},
+    )
+    return _no_store((page, status))
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+def revoke_token(token_id: int):
+    """Revoke one of the user's tokens; scripts using it are refused from now on."""
+    user = _signed_in_user()
+    api_token = services.revoke_api_token(user, token_id)
+    db.session.commit()
+    flash(_("The token “%(name)s” has been revoked.", name=api_token.name), "success")
+    return redirect(url_for("accounts.tokens"))
+
+
+@bp.route("/d/<slug>/invitations", methods=["GET", "POST"])
+def invitations(slug: str):
+    """Moderators invite people by link and see the invitations still pending."""
+    deliberation = get_deliberation(slug)
+    user = _signed_in_user()
+    require_moderator(user, deliberation)
+    created = None
+    error = None
+    status = 200
+    if request.method == "POST":
+        try:
+            invitation, token = services.invite_member(
+                user,
+                deliberation,
+                request.form.get("email"),
+                request.form.get("role"),
+                request.form.get("group"),
+                request.form.get("weight"),
+            )
+        except ServiceError as refusal:
+            if refusal.status not in FORM_ERRORS:
+                raise
+            db.session.rollback()
+            error, status = refusal, refusal.status
+        else:
+            db.session.commit()
+            url = url_for("accounts.accept_invitation", token=token, _external=True)
+            created = {"invitation": invitation, "url": url}
+            status = 201
+    page = render_template(
+        "accounts/invitations.html",
+        deliberation=deliberation,
+        invitations=services.pending_invitations(user, deliberation),
+        roles=ROLES,
+        created=created,
+        error=error,
+        form=request.form if error else {},
+    )
+    return _no_store((page, status))
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    """The invitation link: set a name and password (or sign in) and join."""
+    try:
+        invitation = services.find_invitation(token)
+    except ServiceError as refusal:
+        page = render_template("accounts/invitation_invalid.html", error=refusal)
+        return _no_store((page, refusal.status))
+    invitee = services.find_user(invitation.email)
+    error = None
+    status = 200
+    if request.method == "POST":
+        try:
+            if invitee is None and request.form.get("password") != request.form.get("confirm"):
+                raise Invalid(_("The two passwords are not the same."), field="confirm")
+            user, _membership = services.accept_invitation(
+                token, request.form.get("name"), request.form.get("password"), current_user
+            )
+        except ServiceError as refusal:
+            if refusal.status not in FORM_ERRORS:
+                raise
+            db.session.rollback()
+            error, status = refusal, refusal.status
+        else:
+            slug = invitation.deliberation.slug
+            db.session.commit()
+            if not (current_user.is_authenticated and current_user.id == user.id):
+                start_session(user)
+            flash(_("Welcome! You have joined the deliberation."), "success")
+            return redirect(url_for("deliberations.show", slug=slug))
+    page = render_template(
+        "accounts/accept_invitation.html",
+        invitation=invitation,
+        token=token,
+        invitee=invitee,
+        signed_in_as_invitee=bool(
+            invitee is not None and current_user.is_authenticated and current_user.id == invitee.id
+        ),
+        error=error,
+        form=request.form if error else {},
+    )
+    return _no_store((page, status))

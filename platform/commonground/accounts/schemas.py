@@ -1,0 +1,119 @@
+"""JSON shapes of accounts and invitations, with their OpenAPI schemas beside them."""
+
+import sqlalchemy as sa
+
+from ..db import iso
+from ..deliberations.models import Deliberation, Membership
+from ..extensions import db
+from .models import Invitation, User
+
+
+def me_json(user: User) -> dict:
+    """The signed-in user with every membership."""
+    rows = db.session.execute(
+        sa.select(Membership, Deliberation.slug)
+        .join(Deliberation, Membership.deliberation_id == Deliberation.id)
+        .where(Membership.user_id == user.id)
+        .order_by(Deliberation.slug)
+    )
+    return {
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "locale": user.locale,
+        "is_admin": user.is_admin,
+        "memberships": [
+            {
+                "deliberation": slug,
+                "role": membership.role,
+                "group": membership.group.key if membership.group else None,
+                "weight": membership.weight,
+            }
+            for membership, slug in rows
+        ],
+    }
+
+
+def invitation_json(invitation: Invitation, url: str | None = None) -> dict:
+    """An invitation; ``url`` (with the secret token) only when it has just been created."""
+    body = {
+        "id": invitation.id,
+        "email": invitation.email,
+        "role": invitation.role,
+        "group": invitation.group.key if invitation.group else None,
+        "weight": invitation.weight,
+        "created_at": iso(invitation.created_at),
+        "expires_at": iso(invitation.expires_at),
+    }
+    if url is not None:
+        body["url"] = url
+    return body
+
+
+ROLE_SCHEMA = {"type": "string", "enum": ["moderator", "delegate", "observer"]}
+
+ME_SCHEMA = {
+    "type": "object",
+    "required": ["id", "email", "name", "locale", "is_admin", "memberships"],
+    "properties": {
+        "id": {"type": "integer"},
+        "email": {"type": "string", "format": "email"},
+        "name": {"type": "string"},
+        "locale": {"type": ["string", "null"]},
+        "is_admin": {"type": "boolean"},
+        "memberships": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["deliberation", "role", "group", "weight"],
+                "properties": {
+                    "deliberation": {"type": "string", "description": "The slug"},
+                    "role": ROLE_SCHEMA,
+                    "group": {"type": ["string", "null"], "description": "The group key"},
+                    "weight": {"type": "integer", "minimum": 1},
+                },
+            },
+        },
+    },
+}
+
+INVITATION_SCHEMA = {
+    "type": "object",
+    "required": ["id", "email", "role", "group", "weight", "created_at", "expires_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "email": {"type": "string", "format": "email"},
+        "role": ROLE_SCHEMA,
+        "group": {"type": ["string", "null"], "description": "The group key"},
+        "weight": {"type": "integer", "minimum": 1},
+        "created_at": {"type": "string", "format": "date-time"},
+        "expires_at": {"type": "string", "format": "date-time"},
+    },
+}
+
+CREATED_INVITATION_SCHEMA = {
+    **INVITATION_SCHEMA,
+    "required": [*INVITATION_SCHEMA["required"], "url"],
+    "properties": {
+        **INVITATION_SCHEMA["properties"],
+        "url": {
+            "type": "string",
+            "format": "uri",
+            "description": "The link that accepts the invitation. Shown only in this response.",
+        },
+    },
+}
+
+NEW_INVITATION_SCHEMA = {
+    "type": "object",
+    "required": ["email", "role"],
+    "properties": {
+        "email": {"type": "string", "format": "email"},
+        "role": ROLE_SCHEMA,
+        "group": {
+            "type": ["string", "null"],
+            "description": "Key of one of the deliberation's groups; required for delegates",
+        },
+        "weight": {"type": "integer", "minimum": 1, "default": 1},
+    },
+}
