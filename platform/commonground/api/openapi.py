@@ -1,27 +1,37 @@
 """The OpenAPI 3.1 document of /api/v1, assembled from each capability's path descriptions."""
 
-from flask import Blueprint, jsonify
+import sys
+
+from flask import Blueprint, current_app, jsonify
 
 bp = Blueprint("api_docs", __name__, url_prefix="/api/v1")
 
 
 def openapi_document() -> dict:
-    """The whole document; every capability contributes its ``OPENAPI_PATHS``."""
-    from ..accounts.api import OPENAPI_PATHS as accounts_paths
-    from ..deliberations.api import OPENAPI_PATHS as deliberations_paths
+    """The whole document.
+
+    Every registered blueprint whose module defines ``OPENAPI_PATHS`` (and, optionally,
+    ``OPENAPI_SCHEMAS`` for ``components/schemas``) contributes them, so a capability's
+    endpoints are documented where they are written and nothing needs listing here.
+    """
     from .schemas import COMPONENTS
 
-    paths = {
+    paths: dict = {
         "/api/v1/openapi.json": {
             "get": {
+                "operationId": "getOpenApiDocument",
                 "summary": "This OpenAPI document",
                 "security": [],
                 "responses": {"200": {"description": "The OpenAPI 3.1 document"}},
             }
         },
-        **accounts_paths,
-        **deliberations_paths,
     }
+    schemas = dict(COMPONENTS["schemas"])
+    for blueprint in current_app.blueprints.values():
+        module = sys.modules.get(blueprint.import_name)
+        for path, operations in getattr(module, "OPENAPI_PATHS", {}).items():
+            paths.setdefault(path, {}).update(operations)
+        schemas.update(getattr(module, "OPENAPI_SCHEMAS", {}))
     return {
         "openapi": "3.1.0",
         "info": {
@@ -38,7 +48,7 @@ def openapi_document() -> dict:
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}, {"session": []}],
         "paths": paths,
-        "components": COMPONENTS,
+        "components": {**COMPONENTS, "schemas": schemas},
     }
 
 

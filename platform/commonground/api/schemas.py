@@ -57,7 +57,9 @@ WRITE_ERRORS = {
     "422": error_response("A field is not valid; `error.field` names it"),
 }
 
-#: Schemas contributed by the capabilities are merged in here at import time.
+#: Shared components. A capability contributes its own schemas either by adding them here at
+#: import time or, preferably, as ``OPENAPI_SCHEMAS`` beside its ``OPENAPI_PATHS`` (merged by
+#: ``openapi.openapi_document``).
 COMPONENTS: dict = {
     "securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer"},

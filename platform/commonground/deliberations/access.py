@@ -45,6 +45,24 @@ def can_read(user, deliberation: Deliberation) -> bool:
     return membership_of(user, deliberation) is not None
 
 
+def readable_clause(user) -> sa.ColumnElement[bool]:
+    """The rule of ``can_read`` as one SQL condition on ``Deliberation``, for listings."""
+    if is_admin(user):
+        return sa.true()
+    public = sa.and_(Deliberation.status != "draft", Deliberation.is_public)
+    if user is None or not user.is_authenticated:
+        return public
+    member = sa.exists().where(
+        Membership.deliberation_id == Deliberation.id, Membership.user_id == user.id
+    )
+    moderator = member.where(Membership.role == "moderator")
+    return sa.or_(
+        public,
+        sa.and_(Deliberation.status != "draft", member),
+        sa.and_(Deliberation.status == "draft", moderator),
+    )
+
+
 def require_reader(user, deliberation: Deliberation) -> None:
     """Refuse: 401 for the anonymous, 403 for signed-in users without access."""
     if not can_read(user, deliberation):
@@ -82,7 +100,13 @@ def get_deliberation(slug: str) -> Deliberation:
 
 def get_item(item_id: int) -> AgendaItem:
     """The agenda item with ``item_id``, or a 404 error."""
-    item = db.session.get(AgendaItem, item_id)
+    item = db.session.get(AgendaItem, item_id) if is_row_id(item_id) else None
     if item is None:
         raise NotFound(_l("There is no agenda item with this number."))
     return item
+
+
+def is_row_id(value: int) -> bool:
+    """Whether ``value`` can be a primary key at all (PostgreSQL refuses numbers past
+    64 bits with an error rather than finding nothing)."""
+    return 0 < value < 2**63

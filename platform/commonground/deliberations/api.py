@@ -1,7 +1,442 @@
-"""Deliberation endpoints of /api/v1."""
+"""Deliberation endpoints of /api/v1: deliberations, groups, members, agenda items.
 
-from flask import Blueprint
+Thin: find the resource (404), read the JSON body (400), call the service (which
+authorises and validates), commit, answer in the shapes of ``schemas.py``.
+"""
+
+from collections.abc import Iterable, Mapping
+
+from flask import Blueprint, jsonify
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ..api import json_body
+from ..api.schemas import (
+    COMMON_ERRORS,
+    WRITE_ERRORS,
+    error_response,
+    json_request,
+    json_response,
+    list_of,
+)
+from ..errors import Invalid
+from . import services
+from .access import can_moderate, get_deliberation, get_item, require_reader, require_signed_in
+from .schemas import OPENAPI_SCHEMAS, deliberation_json, group_json, item_json, member_json
+from .transactions import atomic
 
 bp = Blueprint("deliberations_api", __name__, url_prefix="/api/v1")
 
-OPENAPI_PATHS: dict = {}
+__all__ = ["OPENAPI_PATHS", "OPENAPI_SCHEMAS", "bp"]
+
+
+def _write_body(allowed: Iterable[str]) -> dict:
+    """The JSON object of a write request, holding only ``allowed`` fields.
+
+    Anonymous writers are refused (401) before their body is read.
+    """
+    require_signed_in(current_user)
+    data = json_body()
+    allowed = set(allowed)
+    for name in data:
+        if name not in allowed:
+            raise Invalid(_l("This field is not known here."), field=str(name))
+    return data
+
+
+def _created(shape: Mapping):
+    return jsonify(shape), 201
+
+
+# --- deliberations -------------------------------------------------------------------------
+
+DELIBERATION_CREATE_FIELDS = (
+    "slug",
+    "title",
+    "description",
+    "scheme",
+    "languages",
+    "source_language",
+    "groups",
+    "is_public",
+    "observers_may_post",
+)
+DELIBERATION_UPDATE_FIELDS = (
+    "title",
+    "description",
+    "status",
+    "scheme",
+    "languages",
+    "source_language",
+    "is_public",
+    "observers_may_post",
+)
+
+
+@bp.get("/deliberations")
+def list_deliberations():
+    """The deliberations the caller may read, newest first."""
+    deliberations = services.readable_deliberations(current_user)
+    return jsonify(items=[deliberation_json(d) for d in deliberations])
+
+
+@bp.post("/deliberations")
+@atomic
+def create_deliberation():
+    """Create a draft deliberation with its groups (administrators)."""
+    data = _write_body(DELIBERATION_CREATE_FIELDS)
+    deliberation = services.create_deliberation(current_user, **data)
+    return _created(deliberation_json(deliberation))
+
+
+@bp.get("/deliberations/<slug>")
+def show_deliberation(slug):
+    deliberation = get_deliberation(slug)
+    require_reader(current_user, deliberation)
+    return jsonify(deliberation_json(deliberation))
+
+
+@bp.patch("/deliberations/<slug>")
+@atomic
+def update_deliberation(slug):
+    """Change settings or status (moderators)."""
+    deliberation = get_deliberation(slug)
+    data = _write_body(DELIBERATION_UPDATE_FIELDS)
+    services.update_deliberation(current_user, deliberation, **data)
+    return jsonify(deliberation_json(deliberation))
+
+
+# --- groups --------------------------------------------------------------------------------
+
+
+@bp.get("/deliberations/<slug>/groups")
+def list_groups(slug):
+    deliberation = get_deliberation(slug)
+    require_reader(current_user, deliberation)
+    return jsonify(items=[group_json(g) for g in deliberation.groups])
+
+
+@bp.post("/deliberations/<slug>/groups")
+@atomic
+def add_group(slug):
+    deliberation = get_deliberation(slug)
+    data = _write_body(("key", "name", "share", "name_translations"))
+    group = services.add_group(current_user, deliberation, **data)
+    return _created(group_json(group))
+
+
+@bp.patch("/deliberations/<slug>/groups/<key>")
+@atomic
+def update_group(slug, key):
+    group = services.get_group(get_deliberation(slug), key)
+    data = _write_body(("name", "share", "name_translations"))
+    services.update_group(current_user, group, **data)
+    return jsonify(group_json(group))
+
+
+@bp.delete("/deliberations/<slug>/groups/<key>")
+@atomic
+def remove_group(slug, key):
+    group = services.get_group(get_deliberation(slug), key)
+    services.remove_group(current_user, group)
+    return "", 204
+
+
+# --- members -------------------------------------------------------------------------------
+
+
+@bp.get("/deliberations/<slug>/members")
+def list_members(slug):
+    """Members by group; email addresses only for the deliberation's moderators."""
+    deliberation = get_deliberation(slug)
+    require_reader(current_user, deliberation)
+    show_email = can_moderate(current_user, deliberation)
+    members = services.memberships_of(deliberation)
+    return jsonify(items=[member_json(m, show_email=show_email) for m in members])
+
+
+@bp.post("/deliberations/<slug>/members")
+@atomic
+def add_member(slug):
+    deliberation = get_deliberation(slug)
+    data = _write_body(("email", "role", "group", "weight"))
+    membership = services.add_member(current_user, deliberation, **data)
+    return _created(member_json(membership, show_email=True))
+
+
+@bp.patch("/deliberations/<slug>/members/<int:member_id>")
+@atomic
+def update_member(slug, member_id):
+    membership = services.get_membership(get_deliberation(slug), member_id)
+    data = _write_body(("role", "group", "weight", "muted"))
+    services.update_member(current_user, membership, **data)
+    return jsonify(member_json(membership, show_email=True))
+
+
+@bp.delete("/deliberations/<slug>/members/<int:member_id>")
+@atomic
+def remove_member(slug, member_id):
+    membership = services.get_membership(get_deliberation(slug), member_id)
+    services.remove_member(current_user, membership)
+    return "", 204
+
+
+# --- agenda items --------------------------------------------------------------------------
+
+
+@bp.get("/deliberations/<slug>/items")
+def list_items(slug):
+    deliberation = get_deliberation(slug)
+    require_reader(current_user, deliberation)
+    return jsonify(items=[item_json(i) for i in services.agenda_of(deliberation)])
+
+
+@bp.post("/deliberations/<slug>/items")
+@atomic
+def add_item(slug):
+    deliberation = get_deliberation(slug)
+    data = _write_body(("title", "body", "numeral", "language"))
+    item = services.add_item(current_user, deliberation, **data)
+    return _created(item_json(item))
+
+
+@bp.get("/items/<int:item_id>")
+def show_item(item_id):
+    item = get_item(item_id)
+    require_reader(current_user, item.deliberation)
+    return jsonify(item_json(item))
+
+
+@bp.patch("/items/<int:item_id>")
+@atomic
+def update_item(item_id):
+    item = get_item(item_id)
+    data = _write_body(("status", "title", "body", "numeral", "language", "locked"))
+    services.update_item(current_user, item, **data)
+    return jsonify(item_json(item))
+
+
+@bp.put("/items/<int:item_id>/translations/<language>")
+@atomic
+def set_item_translation(item_id, language):
+    """Add (201) or replace (200) the item's title and text in ``language``."""
+    item = get_item(item_id)
+    data = _write_body(("title", "body"))
+    _, created = services.set_item_translation(current_user, item, language=language, **data)
+    return jsonify(item_json(item)), 201 if created else 200
+
+
+# --- OpenAPI -------------------------------------------------------------------------------
+
+
+def _path_parameter(name: str, schema: dict, description: str) -> dict:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": schema,
+        "description": description,
+    }
+
+
+SLUG = _path_parameter("slug", {"type": "string"}, "The deliberation's slug")
+GROUP_KEY = _path_parameter("key", {"type": "string"}, "The stakeholder group's key")
+MEMBER_ID = _path_parameter("member_id", {"type": "integer"}, "The membership's id")
+ITEM_ID = _path_parameter("item_id", {"type": "integer"}, "The agenda item's id")
+LANGUAGE = _path_parameter("language", {"type": "string"}, "A BCP 47 language code")
+
+#: Endpoints anyone may call: public deliberations are readable without signing in.
+ANYONE = [{}, {"bearer": []}, {"session": []}]
+TAGS = ["Deliberations"]
+NO_CONTENT = {"description": "Done; no content"}
+DELETE_ERRORS = {**COMMON_ERRORS, "409": error_response("Not possible in the current state")}
+
+
+def _read(operation_id, summary, ok, parameters=()) -> dict:
+    return {
+        "operationId": operation_id,
+        "summary": summary,
+        "tags": TAGS,
+        "security": ANYONE,
+        "parameters": list(parameters),
+        "responses": {"200": ok, **COMMON_ERRORS},
+    }
+
+
+def _write(
+    operation_id, summary, body_ref, ok_status, ok, parameters=(), description=None, also=None
+):
+    operation = {
+        "operationId": operation_id,
+        "summary": summary,
+        "tags": TAGS,
+        "parameters": list(parameters),
+        "requestBody": json_request(body_ref),
+        "responses": {ok_status: ok, **(also or {}), **WRITE_ERRORS},
+    }
+    if description:
+        operation["description"] = description
+    return operation
+
+
+def _delete(operation_id, summary, parameters, description) -> dict:
+    return {
+        "operationId": operation_id,
+        "summary": summary,
+        "description": description,
+        "tags": TAGS,
+        "parameters": list(parameters),
+        "responses": {"204": NO_CONTENT, **DELETE_ERRORS},
+    }
+
+
+OPENAPI_PATHS: dict = {
+    "/api/v1/deliberations": {
+        "get": {
+            **_read(
+                "listDeliberations",
+                "The deliberations the caller may read",
+                json_response("Newest first", schema=list_of("Deliberation")),
+            ),
+            "responses": {
+                "200": json_response("Newest first", schema=list_of("Deliberation")),
+                "401": COMMON_ERRORS["401"],
+            },
+        },
+        "post": _write(
+            "createDeliberation",
+            "Create a draft deliberation with its stakeholder groups (administrators)",
+            "DeliberationCreate",
+            "201",
+            json_response("The new deliberation", "Deliberation"),
+            description="A slug already in use is a 409 with `error.field` = `slug`.",
+        ),
+    },
+    "/api/v1/deliberations/{slug}": {
+        "get": _read(
+            "getDeliberation",
+            "One deliberation with its groups",
+            json_response("The deliberation", "Deliberation"),
+            [SLUG],
+        ),
+        "patch": _write(
+            "updateDeliberation",
+            "Change settings or status (moderators)",
+            "DeliberationUpdate",
+            "200",
+            json_response("The deliberation as changed", "Deliberation"),
+            [SLUG],
+            "An illegal status change is a 409 with `error.field` = `status`.",
+        ),
+    },
+    "/api/v1/deliberations/{slug}/groups": {
+        "get": _read(
+            "listGroups",
+            "The stakeholder groups, in order",
+            json_response("The groups", schema=list_of("Group")),
+            [SLUG],
+        ),
+        "post": _write(
+            "addGroup",
+            "Add a stakeholder group (moderators)",
+            "GroupCreate",
+            "201",
+            json_response("The new group", "Group"),
+            [SLUG],
+        ),
+    },
+    "/api/v1/deliberations/{slug}/groups/{key}": {
+        "patch": _write(
+            "updateGroup",
+            "Rename a group or change its share (moderators)",
+            "GroupUpdate",
+            "200",
+            json_response("The group as changed", "Group"),
+            [SLUG, GROUP_KEY],
+        ),
+        "delete": _delete(
+            "removeGroup",
+            "Remove a stakeholder group (moderators)",
+            [SLUG, GROUP_KEY],
+            "Refused with 409 while any member belongs to the group.",
+        ),
+    },
+    "/api/v1/deliberations/{slug}/members": {
+        "get": _read(
+            "listMembers",
+            "The members, by group (emails for moderators only)",
+            json_response("The members", schema=list_of("Member")),
+            [SLUG],
+        ),
+        "post": _write(
+            "addMember",
+            "Give an existing account a role in the deliberation (moderators)",
+            "MemberCreate",
+            "201",
+            json_response("The new member", "Member"),
+            [SLUG],
+            "An email without an account is a 404 with `error.field` = `email`; "
+            "delegates need a `group`.",
+        ),
+    },
+    "/api/v1/deliberations/{slug}/members/{member_id}": {
+        "patch": _write(
+            "updateMember",
+            "Change a member's role, group, weight or muting (moderators)",
+            "MemberUpdate",
+            "200",
+            json_response("The member as changed", "Member"),
+            [SLUG, MEMBER_ID],
+        ),
+        "delete": _delete(
+            "removeMember",
+            "Remove a member (moderators)",
+            [SLUG, MEMBER_ID],
+            "Refused with 409 once the member has posted, reacted or voted.",
+        ),
+    },
+    "/api/v1/deliberations/{slug}/items": {
+        "get": _read(
+            "listItems",
+            "The agenda, in order",
+            json_response("The agenda items", schema=list_of("Item")),
+            [SLUG],
+        ),
+        "post": _write(
+            "addItem",
+            "Add a pending agenda item at the end of the agenda (moderators)",
+            "ItemCreate",
+            "201",
+            json_response("The new item", "Item"),
+            [SLUG],
+        ),
+    },
+    "/api/v1/items/{item_id}": {
+        "get": _read(
+            "getItem",
+            "One agenda item with its translations",
+            json_response("The item", "Item"),
+            [ITEM_ID],
+        ),
+        "patch": _write(
+            "updateItem",
+            "Edit an agenda item or change its status (moderators)",
+            "ItemUpdate",
+            "200",
+            json_response("The item as changed", "Item"),
+            [ITEM_ID],
+            "An illegal status change is a 409 with `error.field` = `status`.",
+        ),
+    },
+    "/api/v1/items/{item_id}/translations/{language}": {
+        "put": _write(
+            "setItemTranslation",
+            "Add or replace the item's title and text in a language (moderators)",
+            "ItemTranslationInput",
+            "200",
+            json_response("The item, the translation replaced", "Item"),
+            [ITEM_ID, LANGUAGE],
+            also={"201": json_response("The item, the translation added", "Item")},
+        ),
+    },
+}

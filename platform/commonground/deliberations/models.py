@@ -1,6 +1,7 @@
 """Deliberations, stakeholder groups, memberships and agenda items."""
 
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -62,6 +63,12 @@ class Deliberation(db.Model):
     @property
     def is_closed(self) -> bool:
         return self.status == "closed"
+
+    @property
+    def next_statuses(self) -> list[str]:
+        """The statuses this deliberation may move to now, in lifecycle order."""
+        allowed = DELIBERATION_TRANSITIONS[self.status]
+        return [s for s in DELIBERATION_STATUSES if s in allowed]
 
     def __repr__(self) -> str:
         return f"<Deliberation {self.slug}>"
@@ -171,6 +178,35 @@ class AgendaItem(db.Model):
     def translation(self, language: str) -> "AgendaItemTranslation | None":
         """The translation into ``language``, if one exists."""
         return next((t for t in self.translations if t.language == language), None)
+
+    def text_in(self, language: str) -> "ItemText":
+        """Title and body in ``language`` where translated into it, else the original's.
+
+        A translation may carry only a title; its body then comes from the original.
+        """
+        translation = None if language == self.language else self.translation(language)
+        if translation is None:
+            return ItemText(self.title, self.language, self.body, self.language)
+        if translation.body:
+            return ItemText(
+                translation.title, translation.language, translation.body, translation.language
+            )
+        return ItemText(translation.title, translation.language, self.body, self.language)
+
+    @property
+    def next_statuses(self) -> list[str]:
+        """The statuses this item may move to now, in lifecycle order."""
+        allowed = ITEM_TRANSITIONS[self.status]
+        return [s for s in ITEM_STATUSES if s in allowed]
+
+
+class ItemText(NamedTuple):
+    """An agenda item's title and body as shown to one reader, each with its language."""
+
+    title: str
+    title_language: str
+    body: str
+    body_language: str
 
 
 class AgendaItemTranslation(db.Model):
