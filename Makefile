@@ -1,4 +1,9 @@
 # Common Ground — `make run` serves the demo, `make test` runs every test.
+#
+#   make run            install into .venv, migrate, seed the demo on an empty database, serve
+#   make test           install what the tests need and run them all
+#   make bench          measure start-up and page rendering, write BENCHMARKS.md
+#   make translations   extract the UI strings, merge them into the catalogs, compile
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -7,7 +12,12 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export HOST PORT
 
-.PHONY: run test bench translations install install-test lint clean
+#: The five translated UI languages (English is the source language).
+LOCALES := fr es ru zh ar
+POT := $(VENV)/messages.pot
+BABEL_KEYWORDS := -k _l -k lazy_gettext
+
+.PHONY: run test bench translations catalogs install install-test lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,28 +35,37 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
-run: install
-	$(BIN)/pybabel compile -q -d translations
+# Compiled catalogs (.mo) are build products, never committed: made here and at app start.
+catalogs: install
+	$(BIN)/pybabel -q compile -d translations
+
+run: catalogs
 	$(BIN)/flask --app app db upgrade
-	$(BIN)/flask --app app demo
+	$(BIN)/flask --app app demo --if-empty
 	$(BIN)/python app.py
 
-test: install-test
-	$(BIN)/pybabel compile -q -d translations
+# -ra (pyproject) lists every skipped test with its reason: PostgreSQL, Redis, Chromium.
+test: install-test catalogs
 	$(BIN)/python -m pytest
 
-bench: install-test
+bench: install-test catalogs
 	$(BIN)/python -m benchmarks
 
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Extract every UI string, merge it into the five catalogs, compile.
+# Safe to re-run at any time: new strings are added (untranslated), existing translations are
+# kept, strings no longer in the code are kept as obsolete (#~) entries; no fuzzy guesses.
 translations: install
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -c i18n: -o translations/messages.pot .
-	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-fuzzy-matching
-	$(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel -q extract -F babel.cfg $(BABEL_KEYWORDS) -c i18n: --sort-by-file \
+		--project="Common Ground" --copyright-holder="Common Ground contributors" -o $(POT) .
+	@for locale in $(LOCALES); do \
+		test -f translations/$$locale/LC_MESSAGES/messages.po || \
+		$(BIN)/pybabel -q init -i $(POT) -d translations -l $$locale || exit 1; \
+	done
+	$(BIN)/pybabel -q update -i $(POT) -d translations --no-fuzzy-matching
+	$(BIN)/pybabel -q compile -d translations
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,7 +1,7 @@
 """Locale selection, language names, text direction and formatting helpers (DESIGN §8)."""
 
 from babel import Locale
-from flask import current_app, g, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -10,13 +10,27 @@ from ..config import LANGUAGES, RTL_LANGUAGES
 
 def select_locale() -> str:
     """The user's choice, else ``?lang=``, else Accept-Language, else English."""
+    if not has_request_context():
+        # CLI commands and background work have no visitor: they speak the default language.
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if (choice := _chosen_locale()) in LANGUAGES:
         return choice
     if (lang := request.args.get("lang")) in LANGUAGES:
         return lang
-    return (
-        request.accept_languages.best_match(LANGUAGES) or current_app.config["BABEL_DEFAULT_LOCALE"]
-    )
+    return accepted_language(request.accept_languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def accepted_language(accept_languages) -> str | None:
+    """The UI language the browser prefers most, matching regional variants by language.
+
+    Browsers send tags like ``fr-CA,en;q=0.5``: the reader asked for French first, so French
+    it is (werkzeug's ``best_match`` would pick the exact "en" over the regional "fr-CA").
+    """
+    for tag, quality in accept_languages:
+        primary = tag.replace("_", "-").split("-")[0].lower()
+        if quality > 0 and primary in LANGUAGES:
+            return primary
+    return None
 
 
 def _chosen_locale() -> str | None:
