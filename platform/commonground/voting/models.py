@@ -7,9 +7,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, utcnow
 from ..extensions import db
+from .rules import CHOICES
 
 MOTION_STATUSES = ("draft", "open", "closed")
-CHOICES = ("yes", "no", "abstain", "block")
+
+__all__ = ["CHOICES", "MOTION_STATUSES", "Ballot", "Motion", "MotionGroup", "MotionVoter"]
 
 
 class Motion(db.Model):

@@ -1,0 +1,642 @@
+"""Motions and ballots: one function per action, shared by pages, the API and sockets.
+
+Each action authorises the actor, validates its input before changing anything, makes the
+change, writes an audit event where DESIGN §2 asks for one, and flushes; the caller commits,
+through :func:`commit_with_retry` when the action writes ballots or changes a motion's status.
+
+Concurrency (issue 4): every write to a motion or its ballots first locks rows in one order —
+the deliberation (moderator actions, which also write the audit chain), then the motion, then
+the voter's snapshot row — so, on PostgreSQL:
+
+* a cast holds a *shared* lock on its motion until it commits, and close takes an exclusive
+  one, so a close waits for casts in flight and no cast slips in after the close;
+* a cast holds an exclusive lock on the voter's ``motion_voters`` row, so one voter's casts
+  take turns: the second sees the first's ballot and changes it (never a second row, never a
+  lost change, and ``sequence`` counts every cast).
+
+On SQLite every transaction begins IMMEDIATE (see ``database.py``), which serialises writers
+outright; the row locks are no-ops there. The UNIQUE constraint on ballots stays the last line
+of defence, and :func:`commit_with_retry` retries deadlocks, serialisation failures, a busy
+SQLite file and that constraint's violation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from .. import fields
+from ..db import utcnow
+from ..deliberations.access import (
+    can_moderate,
+    get_item,
+    membership_of,
+    require_moderator,
+    require_reader,
+    require_signed_in,
+)
+from ..deliberations.models import AgendaItem, Deliberation, Membership, StakeholderGroup
+from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..extensions import db
+from ..realtime.emitting import emit_after_commit
+from ..realtime.rooms import item_room
+from ..records.audit import record_event
+from ..records.chain import canonical_json
+from .models import Ballot, Motion, MotionGroup, MotionVoter
+from .receipts import ballot_receipt, receipt_key, receipts_digest
+from .rules import ChoiceSum, GroupInfo, Rule, RuleError, Tally, legal_choices, tally_from_sums
+from .schemas import motion_json, tally_json
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+TEXT_MAX = 10_000
+
+#: SQLSTATEs worth a retry on PostgreSQL: serialisation failure, deadlock, lock timeout,
+#: and a unique violation (a concurrent insert of the same ballot, should one ever race).
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03", "23505"})
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def get_motion(motion_id: int) -> Motion:
+    """The motion with ``motion_id``, or a 404 error."""
+    motion = db.session.get(Motion, motion_id)
+    if motion is None:
+        raise NotFound(_l("There is no motion with this number."))
+    return motion
+
+
+def deliberation_of(motion: Motion) -> Deliberation:
+    """The deliberation the motion's agenda item belongs to."""
+    return motion.item.deliberation
+
+
+def readable_motion(user, motion_id: int) -> Motion:
+    """The motion, if the user may read it: a reader of its deliberation, and a moderator
+    for drafts (which others cannot tell from a motion that does not exist)."""
+    motion = get_motion(motion_id)
+    deliberation = deliberation_of(motion)
+    require_reader(user, deliberation)
+    if motion.status == "draft" and not can_moderate(user, deliberation):
+        raise NotFound(_l("There is no motion with this number."))
+    return motion
+
+
+def item_motions(user, item: AgendaItem) -> list[Motion]:
+    """The item's motions the user may see, oldest first; drafts only for moderators."""
+    require_reader(user, item.deliberation)
+    query = sa.select(Motion).where(Motion.item_id == item.id).order_by(Motion.id)
+    if not can_moderate(user, item.deliberation):
+        query = query.where(Motion.status != "draft")
+    return list(db.session.scalars(query))
+
+
+def motion_rule(motion: Motion) -> Rule:
+    """The motion's rule (stored as validated JSON)."""
+    return Rule.from_json(motion.rule)
+
+
+def voter_count(motion: Motion) -> int:
+    """How many delegates may vote on the motion (0 before it opens)."""
+    return db.session.scalar(
+        sa.select(sa.func.count(MotionVoter.id)).where(MotionVoter.motion_id == motion.id)
+    )
+
+
+def voter_of(user, motion: Motion) -> MotionVoter | None:
+    """The user's place in the motion's electorate snapshot, or None."""
+    if user is None or not user.is_authenticated:
+        return None
+    return db.session.scalar(
+        sa.select(MotionVoter)
+        .join(Membership, Membership.id == MotionVoter.membership_id)
+        .where(MotionVoter.motion_id == motion.id, Membership.user_id == user.id)
+    )
+
+
+def own_ballot(user, motion: Motion) -> tuple[MotionVoter | None, Ballot | None]:
+    """The user's voter snapshot row and current ballot on the motion (either may be None)."""
+    require_signed_in(user)
+    require_reader(user, deliberation_of(motion))
+    voter = voter_of(user, motion)
+    if voter is None:
+        return None, None
+    ballot = db.session.scalar(
+        sa.select(Ballot).where(
+            Ballot.motion_id == motion.id, Ballot.membership_id == voter.membership_id
+        )
+    )
+    return voter, ballot
+
+
+def open_ballots(user, motion: Motion) -> list[tuple[Ballot, MotionVoter, Membership]]:
+    """Who voted what on an open-ballot motion, by group and name; refused when secret.
+
+    For a secret motion nobody, moderators and admins included, may see individual ballots.
+    """
+    require_reader(user, deliberation_of(motion))
+    if motion.secret:
+        raise Forbidden(
+            _l("This is a secret ballot: only the totals are ever shown."), code="secret_ballot"
+        )
+    from ..accounts.models import User
+
+    rows = db.session.execute(
+        sa.select(Ballot, MotionVoter, Membership)
+        .join(
+            MotionVoter,
+            sa.and_(
+                MotionVoter.motion_id == Ballot.motion_id,
+                MotionVoter.membership_id == Ballot.membership_id,
+            ),
+        )
+        .join(Membership, Membership.id == Ballot.membership_id)
+        .join(User, User.id == Membership.user_id)
+        .join(
+            MotionGroup,
+            sa.and_(
+                MotionGroup.motion_id == Ballot.motion_id,
+                MotionGroup.key == MotionVoter.group_key,
+            ),
+        )
+        .where(Ballot.motion_id == motion.id)
+        .order_by(MotionGroup.position, User.name, Membership.id)
+    )
+    return [tuple(row) for row in rows]
+
+
+# --- the tally -----------------------------------------------------------------------------
+
+
+def snapshot_groups(motion: Motion) -> list[GroupInfo]:
+    """The motion's groups as they stood when it opened, with their eligible weights.
+
+    One query: the snapshot's groups in display order, each with the summed weight of its
+    eligible voters (0 for a group without delegates).
+    """
+    eligible = (
+        sa.select(
+            MotionVoter.group_key.label("group_key"),
+            sa.func.sum(MotionVoter.weight).label("weight"),
+        )
+        .where(MotionVoter.motion_id == motion.id)
+        .group_by(MotionVoter.group_key)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(MotionGroup.key, MotionGroup.share, sa.func.coalesce(eligible.c.weight, 0))
+        .outerjoin(eligible, eligible.c.group_key == MotionGroup.key)
+        .where(MotionGroup.motion_id == motion.id)
+        .order_by(MotionGroup.position, MotionGroup.id)
+    )
+    return [GroupInfo(key, share, weight) for key, share, weight in rows]
+
+
+def ballot_sums(motion: Motion) -> tuple[list[ChoiceSum], int]:
+    """Ballot counts and summed snapshot weights per (group, choice) — one GROUP BY query —
+    and the number of casts so far (every ballot's ``sequence`` added up).
+
+    Weights come from the snapshot, not from the memberships, so a weight changed after
+    the motion opened never alters its tally. ``casts`` only grows, so a client receiving
+    live tallies out of order keeps the one with the most casts.
+    """
+    rows = db.session.execute(
+        sa.select(
+            MotionVoter.group_key,
+            Ballot.choice,
+            sa.func.count(),
+            sa.func.sum(MotionVoter.weight),
+            sa.func.sum(Ballot.sequence),
+        )
+        .select_from(Ballot)
+        .join(
+            MotionVoter,
+            sa.and_(
+                MotionVoter.motion_id == Ballot.motion_id,
+                MotionVoter.membership_id == Ballot.membership_id,
+            ),
+        )
+        .where(Ballot.motion_id == motion.id)
+        .group_by(MotionVoter.group_key, Ballot.choice)
+    ).all()
+    sums = [ChoiceSum(key, choice, count, weight) for key, choice, count, weight, _ in rows]
+    return sums, sum(int(row[4]) for row in rows)
+
+
+def compute_tally(motion: Motion) -> tuple[Tally, int]:
+    """Tally an open (or closing) motion from the database, exactly (DESIGN §3); returns
+    the tally and the number of casts so far. Two queries, whatever the number of ballots."""
+    if motion.scheme is None:
+        raise Conflict(_l("This motion has not been opened yet."), code="motion_not_open")
+    sums, casts = ballot_sums(motion)
+    return tally_from_sums(motion.scheme, motion_rule(motion), snapshot_groups(motion), sums), casts
+
+
+def live_tally(motion: Motion) -> dict:
+    """The TALLY shape of an open motion, computed now (aggregates only)."""
+
+    tally, casts = compute_tally(motion)
+    return tally_json(motion, tally, casts=casts)
+
+
+def current_tally(user, motion: Motion) -> dict:
+    """The tally in the TALLY shape: live while open, the frozen result once closed.
+
+    Aggregates only, whatever the motion's secrecy: never a voter's ballot.
+    """
+    require_reader(user, deliberation_of(motion))
+    if motion.status == "closed":
+        return motion.result
+    if motion.status != "open":
+        raise Conflict(_l("This motion has not been opened yet."), code="motion_not_open")
+    return live_tally(motion)
+
+
+# --- motions -------------------------------------------------------------------------------
+
+
+def validated_rule(value, group_keys) -> Rule:
+    """A motion's rule from its JSON, checked against the deliberation's groups.
+
+    A refusal names the field inside the rule, e.g. ``rule.threshold``.
+    """
+    try:
+        rule = Rule.from_json(value)
+        rule.check_groups(group_keys)
+    except RuleError as error:
+        field = "rule" if error.field == "rule" else f"rule.{error.field}"
+        raise Invalid(
+            # i18n: %(detail)s is a technical explanation, in English
+            _l("This rule is not valid: %(detail)s", detail=error.message),
+            field=field,
+        ) from None
+    return rule
+
+
+def create_motion(user, item: AgendaItem, *, text, rule, secret=False) -> Motion:
+    """Put a motion on an agenda item, as a draft (moderators)."""
+    deliberation = item.deliberation
+    require_moderator(user, deliberation)
+    text = fields.text(text, "text", max_length=TEXT_MAX)
+    secret = fields.boolean(secret, "secret")
+    checked = validated_rule(rule, [group.key for group in deliberation.groups])
+    if deliberation.status == "closed" or item.status == "closed":
+        raise Conflict(_l("This agenda item is closed: no new motions."), code="item_closed")
+    membership = membership_of(user, deliberation)
+    motion = Motion(
+        item_id=item.id,
+        text=text,
+        rule=checked.to_json(),
+        secret=secret,
+        status="draft",
+        created_by_id=membership.id if membership else None,
+    )
+    db.session.add(motion)
+    db.session.flush()
+    record_event(
+        deliberation,
+        user,
+        "motion.create",
+        f"motion:{motion.id}",
+        {"item": item.id, "text": text, "rule": motion.rule, "secret": secret},
+    )
+    return motion
+
+
+def create_motion_on_item(user, item_id: int, **values) -> Motion:
+    """:func:`create_motion` on the item with ``item_id`` (404 when there is none)."""
+    return create_motion(user, get_item(item_id), **values)
+
+
+def _lock_deliberation(deliberation: Deliberation) -> None:
+    # Taken before the motion's lock, in the order record_event takes it too, so a moderator
+    # action and a concurrent audit writer never wait for each other in a cycle.
+    db.session.execute(
+        sa.select(Deliberation.id).where(Deliberation.id == deliberation.id).with_for_update()
+    )
+
+
+def _locked_motion(motion_id: int, *, shared: bool) -> Motion:
+    """Re-read the motion under a row lock (shared for casts, exclusive for status changes)."""
+    motion = db.session.scalar(
+        sa.select(Motion)
+        .where(Motion.id == motion_id)
+        .with_for_update(read=shared)
+        .execution_options(populate_existing=True)
+    )
+    if motion is None:
+        raise NotFound(_l("There is no motion with this number."))
+    return motion
+
+
+def open_motion(user, motion: Motion) -> Motion:
+    """Open a draft motion for voting (moderators; the item must be open).
+
+    Takes the electorate snapshot: every group's key and share, and every member who may
+    vote (:attr:`Membership.can_vote`) with their group and weight at this instant. Later
+    changes to memberships, weights or shares never alter this vote. Copies the
+    deliberation's voting scheme onto the motion.
+    """
+
+    deliberation = deliberation_of(motion)
+    require_moderator(user, deliberation)
+    _lock_deliberation(deliberation)
+    motion = _locked_motion(motion.id, shared=False)
+    if motion.status != "draft":
+        raise Conflict(_l("Only a draft motion can be opened."), code="motion_not_draft")
+    item = motion.item
+    if deliberation.status != "open" or item.status != "open":
+        raise Conflict(
+            _l("Motions can be opened only on an open agenda item of an open deliberation."),
+            code="item_not_open",
+        )
+    groups = list(
+        db.session.scalars(
+            sa.select(StakeholderGroup)
+            .where(StakeholderGroup.deliberation_id == deliberation.id)
+            .order_by(StakeholderGroup.position, StakeholderGroup.id)
+        )
+    )
+    # The groups may have changed since the draft was written.
+    validated_rule(motion.rule, [group.key for group in groups])
+
+    for position, group in enumerate(groups):
+        db.session.add(
+            MotionGroup(
+                motion_id=motion.id,
+                group_id=group.id,
+                key=group.key,
+                share=group.share,
+                position=position,
+            )
+        )
+    # One INSERT … SELECT, whatever the size of the electorate. The condition is
+    # Membership.can_vote in SQL: delegates, and moderators who belong to a group. A member
+    # needs a group to be counted in any tally, so a delegate without one is not eligible.
+    eligible = (
+        sa.select(
+            sa.literal(motion.id),
+            Membership.id,
+            StakeholderGroup.key,
+            Membership.weight,
+        )
+        .join(StakeholderGroup, StakeholderGroup.id == Membership.group_id)
+        .where(
+            Membership.deliberation_id == deliberation.id,
+            Membership.role.in_(("delegate", "moderator")),
+        )
+    )
+    db.session.execute(
+        sa.insert(MotionVoter).from_select(
+            ["motion_id", "membership_id", "group_key", "weight"], eligible
+        )
+    )
+    motion.scheme = deliberation.scheme
+    motion.status = "open"
+    motion.opened_at = utcnow()
+    db.session.flush()
+
+    voters, weight = db.session.execute(
+        sa.select(
+            sa.func.count(MotionVoter.id), sa.func.coalesce(sa.func.sum(MotionVoter.weight), 0)
+        ).where(MotionVoter.motion_id == motion.id)
+    ).one()
+    record_event(
+        deliberation,
+        user,
+        "motion.open",
+        f"motion:{motion.id}",
+        {
+            "scheme": motion.scheme,
+            "voters": voters,
+            "eligible_weight": int(weight),
+            "groups": [{"key": g.key, "share": g.share} for g in groups],
+        },
+    )
+    emit_after_commit(
+        "motion:open",
+        {**motion_json(motion, voters=voters), "tally": live_tally(motion)},
+        to=item_room(motion.item_id),
+    )
+    logger.info("motion %s opened: %s voters, weight %s", motion.id, voters, weight)
+    return motion
+
+
+def close_motion(user, motion: Motion) -> Motion:
+    """Close an open motion (moderators): freeze its tally and record it in the audit chain.
+
+    The stored result is the TALLY computed at this instant, plus the digest of the
+    ballots' receipts; it is never recomputed afterwards.
+    """
+
+    deliberation = deliberation_of(motion)
+    require_moderator(user, deliberation)
+    _lock_deliberation(deliberation)
+    motion = _locked_motion(motion.id, shared=False)
+    if motion.status != "open":
+        raise Conflict(_l("Only an open motion can be closed."), code="motion_not_open")
+    tally, casts = compute_tally(motion)
+    receipts = db.session.scalars(
+        sa.select(Ballot.receipt).where(Ballot.motion_id == motion.id)
+    ).all()
+    motion.status = "closed"
+    motion.closed_at = utcnow()
+    result = tally_json(motion, tally, casts=casts)
+    result["receipts_digest"] = receipts_digest(receipts)
+    motion.result = result
+    db.session.flush()
+    record_event(
+        deliberation,
+        user,
+        "motion.close",
+        f"motion:{motion.id}",
+        {
+            "outcome": tally.outcome,
+            "support": str(tally.support),
+            "participation": str(tally.participation),
+            "ballots": tally.ballots,
+            "receipts_digest": result["receipts_digest"],
+            "result_sha256": hashlib.sha256(canonical_json(result)).hexdigest(),
+        },
+    )
+    emit_after_commit(
+        "motion:closed",
+        motion_json(motion, voters=voter_count(motion)),
+        to=item_room(motion.item_id),
+    )
+    logger.info("motion %s closed: %s", motion.id, tally.outcome)
+    return motion
+
+
+# --- ballots -------------------------------------------------------------------------------
+
+
+def current_receipt_key() -> bytes:
+    """The key of ballot receipts, derived from this installation's SECRET_KEY."""
+    return receipt_key(current_app.config["SECRET_KEY"])
+
+
+def cast_ballot(user, motion: Motion, choice) -> Ballot:
+    """Cast or change the user's ballot on an open motion; returns the current ballot.
+
+    Refusals: 401 signed out; 409 when the motion (or its item) is not open; 403
+    ``not_a_voter`` when the user is not in the motion's electorate snapshot; 422 for a
+    choice the rule does not allow (block only under consensus). Every cast, even of the
+    same choice again, increments ``sequence`` and issues a new receipt.
+    """
+    require_signed_in(user)
+    deliberation = deliberation_of(motion)
+    require_reader(user, deliberation)
+    motion = _locked_motion(motion.id, shared=True)
+    if motion.status != "open":
+        raise Conflict(_l("This motion is not open for voting."), code="motion_not_open")
+    if deliberation.status != "open" or motion.item.status != "open":
+        raise Conflict(_l("This agenda item is closed: it accepts no ballots."), code="item_closed")
+    membership = membership_of(user, deliberation)
+    voter = None
+    if membership is not None:
+        # The exclusive lock on the voter's snapshot row makes one voter's casts take turns.
+        voter = db.session.scalar(
+            sa.select(MotionVoter)
+            .where(
+                MotionVoter.motion_id == motion.id,
+                MotionVoter.membership_id == membership.id,
+            )
+            .with_for_update()
+        )
+    if voter is None:
+        raise Forbidden(
+            _l("You are not among the delegates who may vote on this motion."),
+            code="not_a_voter",
+        )
+    choice = fields.choice(choice, "choice", legal_choices(motion_rule(motion)))
+
+    ballot = db.session.scalar(
+        sa.select(Ballot)
+        .where(Ballot.motion_id == motion.id, Ballot.membership_id == voter.membership_id)
+        .execution_options(populate_existing=True)
+    )
+    now = utcnow()
+    if ballot is None:
+        ballot = Ballot(
+            motion_id=motion.id,
+            membership_id=voter.membership_id,
+            sequence=0,
+            cast_at=now,
+        )
+        db.session.add(ballot)
+    ballot.sequence += 1
+    ballot.choice = choice
+    ballot.updated_at = now
+    ballot.receipt = ballot_receipt(
+        current_receipt_key(), motion.id, voter.membership_id, ballot.sequence, choice
+    )
+    db.session.flush()
+    return ballot
+
+
+def receipt_status(user, motion: Motion, receipt: str) -> Ballot:
+    """The ballot whose current receipt is ``receipt`` (any reader may ask), or 404.
+
+    Tells nothing about the ballot but that it is counted (and, to its holder, which of
+    their casts it was): receipts are keyed, so nobody can compute another voter's.
+    """
+    require_reader(user, deliberation_of(motion))
+    ballot = None
+    if isinstance(receipt, str) and len(receipt) == 64:
+        ballot = db.session.scalar(
+            sa.select(Ballot).where(
+                Ballot.motion_id == motion.id, Ballot.receipt == receipt.lower()
+            )
+        )
+    if ballot is None:
+        raise NotFound(
+            _l(
+                "This is not the receipt of a ballot counted in this motion. "
+                "Only the receipt of your latest cast counts."
+            ),
+            code="unknown_receipt",
+        )
+    return ballot
+
+
+def receipt_list(user, motion: Motion) -> dict:
+    """Every counted ballot's receipt, sorted (so they say nothing of who or when), with a
+    check of each against its ballot and of the whole list against the frozen result.
+
+    Only once the motion is closed: the list is part of the record.
+    """
+    require_reader(user, deliberation_of(motion))
+    if motion.status != "closed":
+        raise Conflict(
+            _l("Receipts are published when the motion closes."), code="motion_not_closed"
+        )
+    key = current_receipt_key()
+    rows = db.session.execute(
+        sa.select(Ballot.receipt, Ballot.membership_id, Ballot.sequence, Ballot.choice)
+        .where(Ballot.motion_id == motion.id)
+        .order_by(Ballot.receipt)
+    ).all()
+    receipts = [row.receipt for row in rows]
+    altered = sum(
+        1
+        for row in rows
+        if row.receipt
+        != ballot_receipt(key, motion.id, row.membership_id, row.sequence, row.choice)
+    )
+    digest = receipts_digest(receipts)
+    return {
+        "items": receipts,
+        "digest": digest,
+        "matches_result": digest == (motion.result or {}).get("receipts_digest"),
+        "altered_ballots": altered,
+    }
+
+
+# --- transactions --------------------------------------------------------------------------
+
+
+def _retryable(error: sa.exc.DBAPIError) -> bool:
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate in RETRYABLE_SQLSTATES
+    message = str(error.orig).lower()
+    return (
+        "database is locked" in message
+        or "database is busy" in message
+        or ("unique constraint failed: ballots" in message)
+    )
+
+
+def commit_with_retry(action: Callable[[], T], *, attempts: int = 5) -> T:
+    """Run ``action`` and commit; on a deadlock, serialisation failure, busy database or a
+    raced insert, roll back and run it again (a few times, with a short random backoff).
+
+    ``action`` must read what it needs afresh (the services do: they re-read under locks).
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            result = action()
+            db.session.commit()
+            return result
+        except (sa.exc.OperationalError, sa.exc.IntegrityError) as error:
+            db.session.rollback()
+            if attempt == attempts or not _retryable(error):
+                raise
+            logger.warning("retrying after %s (attempt %s)", error.orig, attempt)
+            time.sleep(random.uniform(0.005, 0.05) * attempt)
+        except Exception:
+            db.session.rollback()
+            raise
+    raise AssertionError("unreachable")
