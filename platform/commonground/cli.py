@@ -21,6 +21,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
+    from .records.polis import polis_cli
+
+    app.cli.add_command(polis_cli)
 
 
 def _fail(error: ServiceError):

@@ -43,3 +43,34 @@ class ConsensusSummary(db.Model):
 
     author = relationship("Membership")
     item = relationship("AgendaItem")
+
+
+#: What a published version may never change again (only ``superseded_at`` may be set).
+FROZEN_WHEN_PUBLISHED = (
+    "item_id",
+    "version",
+    "language",
+    "agreements",
+    "divergences",
+    "recommendations",
+    "status",
+    "based_on_id",
+    "created_at",
+    "published_at",
+)
+
+
+@sa.event.listens_for(ConsensusSummary, "before_update")
+def _published_versions_are_immutable(mapper, connection, target: ConsensusSummary) -> None:
+    """The last line of defence behind the services' 409: no code path may alter the text
+    of a published version (the audit log holds its digest)."""
+    state = sa.inspect(target)
+    status = state.attrs.status.history
+    was = status.deleted[0] if status.deleted else target.status
+    if was != "published":
+        return
+    changed = [name for name in FROZEN_WHEN_PUBLISHED if state.attrs[name].history.has_changes()]
+    if changed:
+        raise ValueError(
+            f"summary {target.id} is published and immutable; refused change of {changed}"
+        )

@@ -1,0 +1,252 @@
+"""Reactions: a member's agree / disagree / pass on a post, and their counts per group.
+
+One reaction per member and post; the latest wins. Who reacted how never leaves this module
+except to the member themselves: every other reader — pages, the API, the ``reactions``
+socket event, exports — gets counts per stakeholder group, computed in SQL with one
+``GROUP BY post, group, stance`` whatever the number of posts or reactions.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from .. import fields
+from ..db import iso, utcnow
+from ..deliberations.access import membership_of, require_reader
+from ..deliberations.models import AgendaItem, Deliberation, Membership, StakeholderGroup
+from ..discussion.models import STANCES, Post, Reaction
+from ..errors import Conflict, Forbidden, NotFound, ServiceError, Unauthorized
+from ..extensions import db
+from ..realtime.emitting import emit_after_commit
+from ..realtime.ratelimit import check_rate
+from ..realtime.rooms import item_room
+from .metrics import GroupCounts
+from .rules import PostScore, score_post
+
+logger = logging.getLogger(__name__)
+
+#: Config key of the per-member reaction rate (``count/seconds``), see ``check_rate``.
+RATE_SETTING = "REACTION_RATE_LIMIT"
+DEFAULT_RATE = "60/60"
+
+#: reaction counts: post id → group key (None: members without a group) → counts
+Counts = dict[int, dict[str | None, GroupCounts]]
+
+
+# --- counting (SQL) --------------------------------------------------------------------------
+
+
+def count_reactions(item_id: int, post_ids: Iterable[int] | None = None) -> Counts:
+    """Reaction counts of an item's visible posts (or of ``post_ids``), by post, group key
+    and stance: one query, grouped in the database."""
+    query = (
+        sa.select(
+            Reaction.post_id,
+            StakeholderGroup.key,
+            Reaction.stance,
+            sa.func.count(Reaction.id),
+        )
+        .join(Post, Post.id == Reaction.post_id)
+        .join(Membership, Membership.id == Reaction.membership_id)
+        .outerjoin(StakeholderGroup, StakeholderGroup.id == Membership.group_id)
+        .where(Post.item_id == item_id, Post.hidden.is_(False))
+        .group_by(Reaction.post_id, StakeholderGroup.key, Reaction.stance)
+    )
+    if post_ids is not None:
+        query = query.where(Reaction.post_id.in_(list(post_ids)))
+    tallies: dict[int, dict[str | None, dict[str, int]]] = defaultdict(
+        lambda: defaultdict(lambda: dict.fromkeys(STANCES, 0))
+    )
+    for post_id, group_key, stance, number in db.session.execute(query):
+        tallies[post_id][group_key][stance] = number
+    return {
+        post_id: {
+            key: GroupCounts(agree=c["agree"], disagree=c["disagree"], pass_=c["pass"])
+            for key, c in by_group.items()
+        }
+        for post_id, by_group in tallies.items()
+    }
+
+
+def group_keys(deliberation: Deliberation) -> list[str]:
+    """The deliberation's stakeholder group keys, in display order."""
+    return [group.key for group in deliberation.groups]
+
+
+def score_json(score: PostScore) -> dict:
+    """The aggregate part of a Common Ground entry and of the ``reactions`` event:
+    ``agree``, ``disagree``, ``pass``, ``groups``, and the three measures (exact values as
+    ``str(Fraction)``, DESIGN §6)."""
+    return {
+        "agree": score.agree,
+        "disagree": score.disagree,
+        "pass": score.pass_,
+        "groups": [
+            {"key": key, "agree": c.agree, "disagree": c.disagree, "pass": c.pass_}
+            for key, c in score.groups
+        ],
+        "min_agreement": str(score.min_agreement),
+        "group_informed_consensus": str(score.group_informed_consensus),
+        "majority_consensus": {
+            "p": str(score.majority.p),
+            "z": score.majority.z,
+            "qualifies": score.majority.qualifies,
+        },
+    }
+
+
+def post_reactions(item: AgendaItem, post_id: int) -> dict:
+    """The ``reactions`` event body of one post: its aggregates, never a reactor.
+
+    ``as_of`` (ISO time of the count) lets a client that receives two updates out of order
+    keep the newer one.
+    """
+    counts = count_reactions(item.id, [post_id]).get(post_id, {})
+    score = score_post(group_keys(item.deliberation), counts)
+    return {"item": item.id, "post": post_id, **score_json(score), "as_of": iso(utcnow())}
+
+
+def own_stances(membership: Membership | None, item_id: int) -> dict[int, str]:
+    """The reader's own stance on each post of an item they reacted to (for their page)."""
+    if membership is None:
+        return {}
+    rows = db.session.execute(
+        sa.select(Reaction.post_id, Reaction.stance)
+        .join(Post, Post.id == Reaction.post_id)
+        .where(Reaction.membership_id == membership.id, Post.item_id == item_id)
+    )
+    return {post_id: stance for post_id, stance in rows}
+
+
+# --- reacting --------------------------------------------------------------------------------
+
+
+def reaction_refusal(user, item: AgendaItem, membership: Membership | None) -> ServiceError | None:
+    """Why ``user`` may not react to posts of ``item`` now, or None if they may.
+
+    Any member may react — delegates, observers and moderators alike — while the
+    deliberation is open and the item is open (a locked item still takes reactions: the lock
+    stops new posts only). Muted members may read but not take part.
+    """
+    deliberation = item.deliberation
+    if deliberation.status == "closed":
+        return Conflict(
+            _l("This deliberation is closed: its record can be read but not added to."),
+            code="deliberation_closed",
+        )
+    if deliberation.status != "open":
+        return Conflict(_l("This deliberation has not opened yet."), code="deliberation_not_open")
+    if item.status == "closed":
+        return Conflict(
+            _l("This agenda item is closed: it takes no more reactions."), code="item_closed"
+        )
+    if item.status != "open":
+        return Conflict(
+            _l("This agenda item is not open for discussion yet."), code="item_not_open"
+        )
+    if user is None or not user.is_authenticated:
+        return Unauthorized(_l("Sign in to react to posts."))
+    if membership is None:
+        return Forbidden(
+            _l("Only members of this deliberation may react to its posts."), code="not_a_member"
+        )
+    if membership.muted:
+        return Forbidden(
+            _l("A moderator has muted you in this deliberation: you may read but not react."),
+            code="muted",
+        )
+    return None
+
+
+@dataclass
+class OwnReaction:
+    """The acting member's reaction (theirs alone to see) and the post's new aggregates."""
+
+    post: int
+    stance: str | None
+    updated_at: datetime | None
+    reactions: dict
+
+    def to_json(self) -> dict:
+        return {
+            "post": self.post,
+            "stance": self.stance,
+            "updated_at": iso(self.updated_at),
+            "reactions": self.reactions,
+        }
+
+
+def get_post(post_id) -> Post:
+    """The post with ``post_id``, or a 404 error."""
+    post = db.session.get(Post, post_id) if isinstance(post_id, int) else None
+    if post is None:
+        raise NotFound(_l("There is no post with this number."))
+    return post
+
+
+def react(user, post: Post, stance) -> OwnReaction:
+    """Mark ``post`` agree / disagree / pass for the user's membership (latest wins).
+
+    Reacting again with the same stance changes nothing. Queues the post's ``reactions``
+    event (aggregates only) for the item's room, sent at commit.
+    """
+    item = db.session.get(AgendaItem, post.item_id)
+    deliberation = item.deliberation
+    require_reader(user, deliberation)
+    membership = membership_of(user, deliberation)
+    if (refusal := reaction_refusal(user, item, membership)) is not None:
+        raise refusal
+    if post.hidden:
+        raise Conflict(_l("A post hidden by a moderator takes no reactions."), code="hidden")
+    stance = fields.choice(stance, "stance", STANCES)
+    check_rate(f"react:{membership.id}", RATE_SETTING)
+
+    # Reactions to one post take turns (PostgreSQL; SQLite serialises every writer), so the
+    # aggregates each one sends include every reaction committed before it.
+    db.session.execute(sa.select(Post.id).where(Post.id == post.id).with_for_update())
+    reaction = db.session.scalar(
+        sa.select(Reaction).where(
+            Reaction.post_id == post.id, Reaction.membership_id == membership.id
+        )
+    )
+    if reaction is not None and reaction.stance == stance:
+        return OwnReaction(post.id, stance, reaction.updated_at, post_reactions(item, post.id))
+    if reaction is None:
+        reaction = Reaction(post_id=post.id, membership_id=membership.id)
+        db.session.add(reaction)
+    reaction.stance = stance
+    reaction.updated_at = utcnow()
+    db.session.flush()
+    logger.info("reaction on post %s by member %s", post.id, membership.id)
+    aggregates = post_reactions(item, post.id)
+    emit_after_commit("reactions", aggregates, to=item_room(item.id))
+    return OwnReaction(post.id, stance, reaction.updated_at, aggregates)
+
+
+def own_reaction(user, post: Post) -> OwnReaction:
+    """The user's own stance on ``post`` (None when they have not reacted) and its counts."""
+    item = db.session.get(AgendaItem, post.item_id)
+    require_reader(user, item.deliberation)
+    if post.hidden:
+        raise Conflict(_l("A post hidden by a moderator takes no reactions."), code="hidden")
+    membership = membership_of(user, item.deliberation)
+    reaction = (
+        db.session.scalar(
+            sa.select(Reaction).where(
+                Reaction.post_id == post.id, Reaction.membership_id == membership.id
+            )
+        )
+        if membership is not None
+        else None
+    )
+    return OwnReaction(
+        post.id,
+        reaction.stance if reaction else None,
+        reaction.updated_at if reaction else None,
+        post_reactions(item, post.id),
+    )

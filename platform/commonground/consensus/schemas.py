@@ -1,0 +1,302 @@
+"""JSON shapes of common ground, reactions and summaries, shared by the API, socket events
+and pages; plus their OpenAPI schemas.
+
+Reactions leave here only as counts per stakeholder group. The one exception is the reader's
+own stance, sent to that reader alone (``OwnReaction``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from ..accounts.models import User
+from ..db import iso
+from ..deliberations.models import AgendaItem, Membership
+from ..discussion.rules import render_markdown
+from ..extensions import db
+from .models import ConsensusSummary
+from .reactions import score_json
+from .rules import citations, link_citations
+from .services import SECTIONS, CommonGround, CommonGroundEntry, citation_targets
+
+
+def entry_json(entry: CommonGroundEntry) -> dict:
+    """One Common Ground entry: ``{"post": POST, "agree", "disagree", "pass", "groups":
+    [{"key", "agree", "disagree", "pass"}], "min_agreement", "group_informed_consensus",
+    "majority_consensus"}`` (the issue's shape, in that order)."""
+    return {"post": entry.post.to_json(), **score_json(entry.score)}
+
+
+def common_ground_json(ground: CommonGround) -> dict:
+    return {"items": [entry_json(entry) for entry in ground.entries]}
+
+
+# --- summaries -------------------------------------------------------------------------------
+
+
+@dataclass
+class SummaryRefs:
+    """What rendering summaries of one item needs: where citations point, and authors'
+    names — loaded once for a whole list of versions."""
+
+    slug: str
+    item_id: int
+    post_ids: set[int]
+    motion_ids: set[int]
+    authors: dict[int, str]
+
+    @classmethod
+    def for_item(cls, item: AgendaItem, summaries: Iterable[ConsensusSummary] = ()) -> SummaryRefs:
+        post_ids, motion_ids = citation_targets(item)
+        author_ids = {s.author_id for s in summaries if s.author_id is not None}
+        authors = {}
+        if author_ids:
+            rows = db.session.execute(
+                sa.select(Membership.id, User.name)
+                .join(User, User.id == Membership.user_id)
+                .where(Membership.id.in_(author_ids))
+            )
+            authors = {member_id: name for member_id, name in rows}
+        return cls(item.deliberation.slug, item.id, post_ids, motion_ids, authors)
+
+    def url(self, kind: str, number: int) -> str | None:
+        """Where a citation of this item's post or motion points (None: not this item's)."""
+        base = f"/d/{self.slug}/items/{self.item_id}"
+        if kind == "post" and number in self.post_ids:
+            return f"{base}?focus={number}#post-{number}"
+        if kind == "motion" and number in self.motion_ids:
+            return f"{base}#motion-{number}"
+        return None
+
+    def html(self, markdown: str) -> str:
+        """Sanitised HTML of a section, its citations linked."""
+        return render_markdown(link_citations(markdown, self.url))
+
+
+def summary_json(summary: ConsensusSummary, refs: SummaryRefs) -> dict:
+    """A summary version: its sections as Markdown and as HTML, its status, lineage,
+    author, times and the evidence it cites."""
+    cited = []
+    for name in SECTIONS:
+        for reference in citations(getattr(summary, name)):
+            if reference not in cited:
+                cited.append(reference)
+    return {
+        "id": summary.id,
+        "item": summary.item_id,
+        "version": summary.version,
+        "language": summary.language,
+        "status": summary.status,
+        "current": summary.status == "published" and summary.superseded_at is None,
+        **{name: getattr(summary, name) for name in SECTIONS},
+        "html": {name: refs.html(getattr(summary, name)) for name in SECTIONS},
+        "based_on": summary.based_on_id,
+        "author": {
+            "id": summary.author_id,
+            "name": refs.authors.get(summary.author_id) if summary.author_id else None,
+        },
+        "created_at": iso(summary.created_at),
+        "published_at": iso(summary.published_at),
+        "superseded_at": iso(summary.superseded_at),
+        "citations": [
+            {"kind": kind, "id": number, "url": refs.url(kind, number)} for kind, number in cited
+        ],
+    }
+
+
+# --- OpenAPI ---------------------------------------------------------------------------------
+
+_RATIONAL = {
+    "type": "string",
+    "pattern": r"^-?\d+(/\d+)?$",
+    "description": "An exact rational as Python's str(Fraction) prints it: '3/4', '1', '0'",
+}
+
+GROUP_REACTIONS = {
+    "type": "object",
+    "required": ["key", "agree", "disagree", "pass"],
+    "properties": {
+        "key": {"type": "string", "description": "Stakeholder group key"},
+        "agree": {"type": "integer", "minimum": 0},
+        "disagree": {"type": "integer", "minimum": 0},
+        "pass": {"type": "integer", "minimum": 0},
+    },
+}
+
+_AGGREGATES = {
+    "agree": {"type": "integer", "minimum": 0, "description": "Every member's agrees"},
+    "disagree": {"type": "integer", "minimum": 0},
+    "pass": {"type": "integer", "minimum": 0},
+    "groups": {
+        "type": "array",
+        "description": "Every stakeholder group of the deliberation, in its order, responding "
+        "or not. Members without a group count in the totals only.",
+        "items": {"$ref": "#/components/schemas/GroupReactions"},
+    },
+    "min_agreement": {
+        **_RATIONAL,
+        "description": "min over responding groups of A/(A+D) (DESIGN §4)",
+    },
+    "group_informed_consensus": {
+        **_RATIONAL,
+        "description": "Π over every group of (A+1)/(S+2), as Pol.is defines it. Compare "
+        "only within one item.",
+    },
+    "majority_consensus": {
+        "type": "object",
+        "required": ["p", "z", "qualifies"],
+        "description": "Pol.is majority test over all reactions: p = (1+A)/(2+S); "
+        "qualifies when p > 1/2 and z > 1.2816",
+        "properties": {
+            "p": _RATIONAL,
+            "z": {"type": "number"},
+            "qualifies": {"type": "boolean"},
+        },
+    },
+}
+_AGGREGATE_KEYS = list(_AGGREGATES)
+
+COMMON_GROUND_ENTRY = {
+    "type": "object",
+    "required": ["post", *_AGGREGATE_KEYS],
+    "properties": {"post": {"$ref": "#/components/schemas/Post"}, **_AGGREGATES},
+}
+
+POST_REACTIONS = {
+    "type": "object",
+    "description": "A post's reactions, aggregated per group (the `reactions` socket event)",
+    "required": ["item", "post", *_AGGREGATE_KEYS, "as_of"],
+    "properties": {
+        "item": {"type": "integer"},
+        "post": {"type": "integer"},
+        **_AGGREGATES,
+        "as_of": {
+            "type": "string",
+            "format": "date-time",
+            "description": "When counted: of two updates, keep the later",
+        },
+    },
+}
+
+OWN_REACTION = {
+    "type": "object",
+    "required": ["post", "stance", "updated_at", "reactions"],
+    "properties": {
+        "post": {"type": "integer"},
+        "stance": {
+            "type": ["string", "null"],
+            "enum": ["agree", "disagree", "pass", None],
+            "description": "Your own stance (shown to you only); null if you have not reacted",
+        },
+        "updated_at": {"type": ["string", "null"], "format": "date-time"},
+        "reactions": {"$ref": "#/components/schemas/PostReactions"},
+    },
+}
+
+REACTION_INPUT = {
+    "type": "object",
+    "required": ["stance"],
+    "properties": {"stance": {"type": "string", "enum": ["agree", "disagree", "pass"]}},
+}
+
+_SECTION = {"type": "string", "maxLength": 50_000, "description": "Markdown"}
+
+SUMMARY = {
+    "type": "object",
+    "required": [
+        "id",
+        "item",
+        "version",
+        "language",
+        "status",
+        "current",
+        *SECTIONS,
+        "html",
+        "based_on",
+        "author",
+        "created_at",
+        "published_at",
+        "superseded_at",
+        "citations",
+    ],
+    "properties": {
+        "id": {"type": "integer"},
+        "item": {"type": "integer"},
+        "version": {"type": "integer", "minimum": 1, "description": "1, 2, … per item"},
+        "language": {"type": "string", "description": "BCP 47 code"},
+        "status": {"type": "string", "enum": ["draft", "published"]},
+        "current": {
+            "type": "boolean",
+            "description": "Published and not superseded: the version to read in its language",
+        },
+        **{name: _SECTION for name in SECTIONS},
+        "html": {
+            "type": "object",
+            "description": "Sanitised HTML of each section; `[post #12]` and `[motion #3]` "
+            "references to this item's evidence become links",
+            "properties": {name: {"type": "string"} for name in SECTIONS},
+        },
+        "based_on": {
+            "type": ["integer", "null"],
+            "description": "The version this one revises or translates",
+        },
+        "author": {
+            "type": "object",
+            "properties": {
+                "id": {"type": ["integer", "null"], "description": "Membership id"},
+                "name": {"type": ["string", "null"]},
+            },
+        },
+        "created_at": {"type": "string", "format": "date-time"},
+        "published_at": {"type": ["string", "null"], "format": "date-time"},
+        "superseded_at": {"type": ["string", "null"], "format": "date-time"},
+        "citations": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "kind": {"type": "string", "enum": ["post", "motion"]},
+                    "id": {"type": "integer"},
+                    "url": {"type": ["string", "null"]},
+                },
+            },
+        },
+    },
+}
+
+SUMMARY_INPUT = {
+    "type": "object",
+    "required": ["language"],
+    "description": "At least one section must be non-empty.",
+    "properties": {
+        "language": {"type": "string", "description": "BCP 47 code"},
+        **{name: _SECTION for name in SECTIONS},
+        "based_on": {
+            "type": ["integer", "null"],
+            "description": "The version of this item the new one continues or translates",
+        },
+    },
+}
+
+SUMMARY_PATCH = {
+    "type": "object",
+    "description": "Fields to change; the others are kept from the draft.",
+    "properties": {
+        "language": {"type": "string"},
+        **{name: _SECTION for name in SECTIONS},
+    },
+}
+
+OPENAPI_SCHEMAS = {
+    "GroupReactions": GROUP_REACTIONS,
+    "CommonGroundEntry": COMMON_GROUND_ENTRY,
+    "PostReactions": POST_REACTIONS,
+    "OwnReaction": OWN_REACTION,
+    "ReactionInput": REACTION_INPUT,
+    "ConsensusSummary": SUMMARY,
+    "ConsensusSummaryInput": SUMMARY_INPUT,
+    "ConsensusSummaryPatch": SUMMARY_PATCH,
+}

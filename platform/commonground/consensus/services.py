@@ -1,0 +1,477 @@
+"""Common ground and consensus summaries: one function per action, shared by the pages, the
+API and socket events.
+
+Common ground (DESIGN §4): an item's visible posts, each scored from its reactions per
+stakeholder group, ranked by group-informed consensus. Reading it is a constant number of
+queries whatever the number of posts and reactions: the posts (two, see
+``discussion.services.load_post_views``), the groups, and the counts (one ``GROUP BY``).
+
+Summaries (DESIGN §2): every save is a new version row (1, 2, … per item, across
+languages); a draft may be published once and never changes again; publishing a version
+supersedes the version published before it in the same language; a translation is a
+version in another language ``based_on`` the version it translates. Moderators (and admins)
+write, publish and read drafts; everyone who may read the deliberation reads published
+versions. Saving, publishing and superseding write audit events.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from .. import fields
+from ..db import utcnow
+from ..deliberations.access import can_moderate, membership_of, require_moderator, require_reader
+from ..deliberations.models import AgendaItem, Deliberation, StakeholderGroup
+from ..discussion.models import Post
+from ..discussion.schemas import PostView
+from ..discussion.services import Reader, load_post_views, reader_for
+from ..errors import Conflict, Invalid, NotFound
+from ..extensions import db
+from ..realtime.emitting import emit_after_commit
+from ..realtime.rooms import item_room
+from ..records.audit import record_event
+from ..records.chain import canonical_json
+from ..voting.models import Motion
+from .models import ConsensusSummary
+from .reactions import count_reactions, own_stances
+from .rules import PostScore, rank_by_consensus, score_post
+
+logger = logging.getLogger(__name__)
+
+SECTIONS = ("agreements", "divergences", "recommendations")
+#: Markdown characters per section.
+SECTION_MAX_LENGTH = 50_000
+#: How many top common-ground posts the summary editor shows as evidence.
+EVIDENCE_POSTS = 10
+
+
+# --- common ground ---------------------------------------------------------------------------
+
+
+@dataclass
+class CommonGroundEntry:
+    """One visible post and its score."""
+
+    post: PostView
+    score: PostScore
+
+
+@dataclass
+class CommonGround:
+    """An item's visible posts ranked by group-informed consensus, as one reader sees them."""
+
+    item: AgendaItem
+    reader: Reader
+    groups: list[StakeholderGroup]
+    entries: list[CommonGroundEntry]
+    #: Languages the item's visible posts are written in or translated into, with counts.
+    languages: dict[str, int] = field(default_factory=dict)
+    language: str | None = None
+    #: The reader's own stance per post id (their own only, for their page).
+    mine: dict[int, str] = field(default_factory=dict)
+
+
+def common_ground(
+    user, item: AgendaItem, *, language: str | None = None, with_own: bool = False
+) -> CommonGround:
+    """The item's visible posts ranked by group-informed consensus (highest first, post
+    order breaking ties), each with its counts per group and its measures.
+
+    ``language``: only posts written in it or translated into it. Hidden posts are left
+    out for every reader, moderators included: they are not statements of the discussion.
+    ``with_own``: also the reader's own stances (one more query), for their page.
+    """
+    reader = reader_for(user, item.deliberation)
+    if language is not None:
+        language = fields.language(language)
+    posts = [p for p in load_post_views(item.id, reader) if not p.hidden]
+    languages: dict[str, int] = {}
+    for post in posts:
+        for code in {post.language, *post.translations}:
+            languages[code] = languages.get(code, 0) + 1
+    if language:
+        posts = [p for p in posts if p.language == language or language in p.translations]
+    groups = list(item.deliberation.groups)
+    keys = [group.key for group in groups]
+    counts = count_reactions(item.id)
+    ranked = rank_by_consensus(
+        ((post, score_post(keys, counts.get(post.id, {}))) for post in posts),
+        order=lambda post: post.id,
+    )
+    return CommonGround(
+        item=item,
+        reader=reader,
+        groups=groups,
+        entries=[CommonGroundEntry(post, score) for post, score in ranked],
+        languages=dict(sorted(languages.items(), key=lambda kv: (-kv[1], kv[0]))),
+        language=language,
+        mine=own_stances(reader.membership, item.id) if with_own else {},
+    )
+
+
+# --- summaries: reading ----------------------------------------------------------------------
+
+
+def get_summary(summary_id) -> ConsensusSummary:
+    """The summary version with ``summary_id``, or a 404 error."""
+    summary = db.session.get(ConsensusSummary, summary_id) if isinstance(summary_id, int) else None
+    if summary is None:
+        raise NotFound(_l("There is no summary with this number."))
+    return summary
+
+
+def item_of(summary: ConsensusSummary) -> AgendaItem:
+    return db.session.get(AgendaItem, summary.item_id)
+
+
+def may_see_drafts(user, deliberation: Deliberation) -> bool:
+    """Moderators of the deliberation and admins read drafts; others published versions."""
+    return can_moderate(user, deliberation)
+
+
+def readable_summary(user, summary_id) -> ConsensusSummary:
+    """A summary version ``user`` may read: a draft is "not found" for non-moderators."""
+    summary = get_summary(summary_id)
+    deliberation = item_of(summary).deliberation
+    require_reader(user, deliberation)
+    if summary.status != "published" and not may_see_drafts(user, deliberation):
+        raise NotFound(_l("There is no summary with this number."))
+    return summary
+
+
+def item_summaries(user, item: AgendaItem) -> list[ConsensusSummary]:
+    """The item's summary versions ``user`` may read, newest first (one query)."""
+    require_reader(user, item.deliberation)
+    query = (
+        sa.select(ConsensusSummary)
+        .where(ConsensusSummary.item_id == item.id)
+        .order_by(ConsensusSummary.version.desc())
+    )
+    if not may_see_drafts(user, item.deliberation):
+        query = query.where(ConsensusSummary.status == "published")
+    return list(db.session.scalars(query))
+
+
+def previous_version(user, summary: ConsensusSummary) -> ConsensusSummary | None:
+    """What a version is best compared with: the version it is based on, else the one
+    before it — as far as ``user`` may read them (None when there is none)."""
+    item = item_of(summary)
+    drafts = may_see_drafts(user, item.deliberation)
+    if summary.based_on_id is not None:
+        based_on = db.session.get(ConsensusSummary, summary.based_on_id)
+        if based_on is not None and (drafts or based_on.status == "published"):
+            return based_on
+    query = (
+        sa.select(ConsensusSummary)
+        .where(
+            ConsensusSummary.item_id == summary.item_id,
+            ConsensusSummary.version < summary.version,
+        )
+        .order_by(ConsensusSummary.version.desc())
+        .limit(1)
+    )
+    if not drafts:
+        query = query.where(ConsensusSummary.status == "published")
+    return db.session.scalar(query)
+
+
+def current_summaries(summaries: list[ConsensusSummary]) -> dict[str, ConsensusSummary]:
+    """The published, not superseded version of each language, from a list of versions."""
+    current: dict[str, ConsensusSummary] = {}
+    for summary in summaries:
+        if summary.status == "published" and summary.superseded_at is None:
+            current.setdefault(summary.language, summary)
+    return current
+
+
+def current_summary(
+    user, item: AgendaItem, language: str
+) -> tuple[ConsensusSummary | None, list[str]]:
+    """The published summary to show a reader of ``language``: in their language if there
+    is one, else in the item's language, else the newest; plus every language with a
+    current published version."""
+    require_reader(user, item.deliberation)
+    published = list(
+        db.session.scalars(
+            sa.select(ConsensusSummary)
+            .where(
+                ConsensusSummary.item_id == item.id,
+                ConsensusSummary.status == "published",
+                ConsensusSummary.superseded_at.is_(None),
+            )
+            .order_by(ConsensusSummary.version.desc())
+        )
+    )
+    by_language = current_summaries(published)
+    chosen = (
+        by_language.get(language)
+        or by_language.get(item.language)
+        or (published[0] if published else None)
+    )
+    return chosen, sorted(by_language)
+
+
+def content_digest(summary: ConsensusSummary) -> str:
+    """SHA-256 of a version's language and sections (canonical JSON): the audit log keeps
+    it at publication, so anyone can check a published text was never altered."""
+    body = {"language": summary.language, **{s: getattr(summary, s) for s in SECTIONS}}
+    return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+# --- summaries: evidence ---------------------------------------------------------------------
+
+
+@dataclass
+class Evidence:
+    """What the summary editor shows beside the text: the item's closed motions with their
+    frozen results, and its top common-ground posts."""
+
+    motions: list[Motion]
+    posts: list[CommonGroundEntry]
+    groups: list[StakeholderGroup]
+
+
+def summary_evidence(user, item: AgendaItem) -> Evidence:
+    """The evidence for a summary of ``item`` (moderators only: it is the editor's)."""
+    require_moderator(user, item.deliberation)
+    motions = list(
+        db.session.scalars(
+            sa.select(Motion)
+            .where(Motion.item_id == item.id, Motion.status == "closed")
+            .order_by(Motion.closed_at, Motion.id)
+        )
+    )
+    ground = common_ground(user, item)
+    return Evidence(motions=motions, posts=ground.entries[:EVIDENCE_POSTS], groups=ground.groups)
+
+
+def citation_targets(item: AgendaItem) -> tuple[set[int], set[int]]:
+    """Ids of the item's posts and motions: what a summary of it may link to."""
+    posts = set(db.session.scalars(sa.select(Post.id).where(Post.item_id == item.id)))
+    motions = set(db.session.scalars(sa.select(Motion.id).where(Motion.item_id == item.id)))
+    return posts, motions
+
+
+# --- summaries: writing ----------------------------------------------------------------------
+
+
+def _require_writable(user, item: AgendaItem) -> None:
+    """Moderators write summaries while the deliberation is not closed (a closed
+    deliberation is a read-only archive)."""
+    require_moderator(user, item.deliberation)
+    if item.deliberation.status == "closed":
+        raise Conflict(
+            _l("This deliberation is closed: its record can be read but not added to."),
+            code="deliberation_closed",
+        )
+
+
+def _lock(item: AgendaItem) -> None:
+    """Summary writes of one deliberation take turns (the audit chain's lock order: the
+    deliberation first), so version numbers and "current published" never race."""
+    db.session.execute(
+        sa.select(Deliberation.id).where(Deliberation.id == item.deliberation_id).with_for_update()
+    )
+
+
+def _sections(values: dict, defaults: ConsensusSummary | None = None) -> dict[str, str]:
+    """The three Markdown sections from ``values`` (missing ones from ``defaults``); at
+    least one must say something."""
+    sections = {}
+    for name in SECTIONS:
+        value = values.get(name)
+        if value is None and defaults is not None:
+            value = getattr(defaults, name)
+        sections[name] = fields.text(value, name, max_length=SECTION_MAX_LENGTH, required=False)
+    if not any(sections.values()):
+        raise Invalid(
+            _l("Write at least one of agreements, divergences and recommendations."),
+            field="agreements",
+        )
+    return sections
+
+
+def _based_on(item: AgendaItem, based_on) -> ConsensusSummary | None:
+    if based_on in (None, ""):
+        return None
+    summary_id = fields.integer(based_on, "based_on", minimum=1)
+    summary = db.session.get(ConsensusSummary, summary_id)
+    if summary is None or summary.item_id != item.id:
+        raise Invalid(_l("There is no such summary version of this item."), field="based_on")
+    return summary
+
+
+def _next_version(item: AgendaItem) -> int:
+    highest = db.session.scalar(
+        sa.select(sa.func.max(ConsensusSummary.version)).where(ConsensusSummary.item_id == item.id)
+    )
+    return (highest or 0) + 1
+
+
+def _new_version(
+    user, item: AgendaItem, language: str, sections: dict, based_on: ConsensusSummary | None
+) -> ConsensusSummary:
+    membership = membership_of(user, item.deliberation)
+    summary = ConsensusSummary(
+        item_id=item.id,
+        version=_next_version(item),
+        language=language,
+        status="draft",
+        based_on_id=based_on.id if based_on else None,
+        author_id=membership.id if membership else None,
+        created_at=utcnow(),
+        **sections,
+    )
+    db.session.add(summary)
+    db.session.flush()
+    record_event(
+        item.deliberation,
+        user,
+        "summary.save",
+        f"summary:{summary.id}",
+        {
+            "item": item.id,
+            "version": summary.version,
+            "language": language,
+            "based_on": summary.based_on_id,
+        },
+    )
+    logger.info("summary %s (item %s v%s) saved", summary.id, item.id, summary.version)
+    return summary
+
+
+def create_summary(
+    user,
+    item: AgendaItem,
+    *,
+    language,
+    agreements=None,
+    divergences=None,
+    recommendations=None,
+    based_on=None,
+) -> ConsensusSummary:
+    """Save a new draft version of the item's summary (``based_on``: the version it
+    continues or translates)."""
+    _require_writable(user, item)
+    language = fields.language(language)
+    sections = _sections(
+        {"agreements": agreements, "divergences": divergences, "recommendations": recommendations}
+    )
+    source = _based_on(item, based_on)
+    _lock(item)
+    return _new_version(user, item, language, sections, source)
+
+
+def revise_summary(user, summary: ConsensusSummary, values: dict) -> ConsensusSummary:
+    """Save changes to a draft as a new version based on it (``PATCH``).
+
+    A published version never changes (409: write a new version based on it instead). A
+    draft someone already revised is outdated (409), so two moderators editing one draft
+    cannot overwrite each other unknowingly. Saving an unchanged text creates nothing.
+    """
+    item = item_of(summary)
+    _require_writable(user, item)
+    if summary.status == "published":
+        raise Conflict(
+            _l("A published summary cannot be changed. Write a new version based on it."),
+            code="published",
+        )
+    _lock(item)
+    newer = db.session.scalar(
+        sa.select(ConsensusSummary.version).where(
+            ConsensusSummary.based_on_id == summary.id,
+            ConsensusSummary.language == summary.language,
+        )
+    )
+    if newer is not None:
+        raise Conflict(
+            _l(
+                "This draft was revised since (version %(version)s). Edit the latest version.",
+                version=newer,
+            ),
+            code="outdated",
+        )
+    language = fields.language(values.get("language") or summary.language)
+    sections = _sections(values, defaults=summary)
+    if language == summary.language and all(
+        sections[name] == getattr(summary, name) for name in SECTIONS
+    ):
+        return summary
+    return _new_version(user, item, language, sections, summary)
+
+
+def publish_summary(user, summary: ConsensusSummary) -> ConsensusSummary:
+    """Publish a draft: from now on it is immutable and every reader sees it.
+
+    It supersedes the version currently published in its language, which must be an
+    earlier one (a later published version is never replaced by an older draft). Writes
+    ``summary.publish`` (with a digest of the text) and ``summary.supersede`` audit events
+    and sends ``summary:published`` to the item's room at commit.
+    """
+    item = item_of(summary)
+    _require_writable(user, item)
+    _lock(item)
+    db.session.refresh(summary)
+    if summary.status == "published":
+        raise Conflict(_l("This version is already published."), code="already_published")
+    current = db.session.scalar(
+        sa.select(ConsensusSummary).where(
+            ConsensusSummary.item_id == item.id,
+            ConsensusSummary.language == summary.language,
+            ConsensusSummary.status == "published",
+            ConsensusSummary.superseded_at.is_(None),
+        )
+    )
+    if current is not None and current.version > summary.version:
+        raise Conflict(
+            _l(
+                "A later version (%(version)s) is already published in this language.",
+                version=current.version,
+            ),
+            code="outdated",
+        )
+    now = utcnow()
+    summary.status = "published"
+    summary.published_at = now
+    if current is not None:
+        current.superseded_at = now
+    db.session.flush()
+    record_event(
+        item.deliberation,
+        user,
+        "summary.publish",
+        f"summary:{summary.id}",
+        {
+            "item": item.id,
+            "version": summary.version,
+            "language": summary.language,
+            "digest": content_digest(summary),
+            "supersedes": current.id if current else None,
+        },
+    )
+    if current is not None:
+        record_event(
+            item.deliberation,
+            user,
+            "summary.supersede",
+            f"summary:{current.id}",
+            {"item": item.id, "version": current.version, "by": summary.id},
+        )
+    from .schemas import SummaryRefs, summary_json
+
+    emit_after_commit(
+        "summary:published",
+        {
+            "item": item.id,
+            "summary": summary_json(summary, SummaryRefs.for_item(item)),
+            "supersedes": current.id if current else None,
+        },
+        to=item_room(item.id),
+    )
+    logger.info("summary %s (item %s v%s) published", summary.id, item.id, summary.version)
+    return summary

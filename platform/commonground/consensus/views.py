@@ -1,0 +1,546 @@
+"""Pages of common ground and consensus summaries (all forms work without JavaScript).
+
+- ``/d/<slug>/items/<id>/common-ground``: the item's posts ranked by group-informed
+  consensus, a bar chart per group, a language filter, one-click reactions;
+- ``/d/<slug>/items/<id>/summaries``: the versions of the item's summary; the editor
+  (``…/summaries/new``, ``/d/<slug>/summaries/<id>/edit``) with the evidence beside it;
+  one version (``/d/<slug>/summaries/<id>``), publishing it, and the differences between
+  two versions (``…/diff``).
+
+The item page shows the current summary and links here through ``item_consensus(item)``
+(a template global used by ``consensus/_item_consensus.html``).
+"""
+
+import os
+from dataclasses import dataclass
+from fractions import Fraction
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, format_percent
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..deliberations.access import (
+    can_moderate,
+    get_deliberation,
+    get_item,
+    membership_of,
+    require_reader,
+)
+from ..deliberations.models import AgendaItem, StakeholderGroup
+from ..deliberations.transactions import committed
+from ..errors import Forbidden, NotFound, ServiceError, Unauthorized
+from ..fields import LANGUAGE_RE
+from ..i18n import current_language, language_name
+from ..web import safe_next_url
+from . import reactions, services
+from .metrics import GroupCounts
+from .models import ConsensusSummary
+from .rules import PostScore, citation, diff_text
+from .schemas import SummaryRefs
+from .services import SECTIONS
+
+bp = Blueprint("consensus", __name__, template_folder="templates")
+
+
+@bp.record_once
+def _configure(state) -> None:
+    # A reaction rate unless the operator sets one (REACTION_RATE_LIMIT=count/seconds).
+    state.app.config.setdefault(
+        reactions.RATE_SETTING,
+        os.environ.get(reactions.RATE_SETTING, reactions.DEFAULT_RATE),
+    )
+
+
+def section_labels() -> dict[str, str]:
+    return {
+        "agreements": _("Agreements"),
+        "divergences": _("Divergences"),
+        "recommendations": _("Recommendations"),
+    }
+
+
+def stance_labels() -> dict[str, str]:
+    return {
+        # i18n: a reaction to a post
+        "agree": _("Agree"),
+        # i18n: a reaction to a post
+        "disagree": _("Disagree"),
+        # i18n: a reaction to a post: neither agree nor disagree
+        "pass": _("Pass"),
+    }
+
+
+# --- charts ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Bar:
+    """One group's row of a post's chart: counts, widths (percent of the bar) and the text
+    alternative."""
+
+    key: str
+    name: str
+    counts: GroupCounts
+
+    @property
+    def seen(self) -> int:
+        return self.counts.seen
+
+    def width(self, stance: str) -> str:
+        """The share of ``stance`` as an SVG width in percent ("0" when nobody responded)."""
+        if not self.seen:
+            return "0"
+        value = {"agree": self.counts.agree, "disagree": self.counts.disagree}.get(
+            stance, self.counts.pass_
+        )
+        return f"{100 * value / self.seen:.2f}"
+
+    def offset(self, stance: str) -> str:
+        """Where the ``stance`` segment starts: agree, then pass, then disagree."""
+        if stance == "agree" or not self.seen:
+            return "0"
+        before = self.counts.agree + (self.counts.pass_ if stance == "disagree" else 0)
+        return f"{100 * before / self.seen:.2f}"
+
+    @property
+    def description(self) -> str:
+        return _(
+            "%(group)s: %(agree)s agree, %(disagree)s disagree, %(pass)s pass",
+            group=self.name,
+            agree=self.counts.agree,
+            disagree=self.counts.disagree,
+            **{"pass": self.counts.pass_},
+        )
+
+
+def chart(score: PostScore, names: dict[str, str]) -> list[Bar]:
+    """The rows of a post's per-group chart."""
+    return [Bar(key, names.get(key, key), counts) for key, counts in score.groups]
+
+
+def measure_texts(score: PostScore) -> dict[str, str]:
+    """The measures as the page prints them, in the reader's locale."""
+    return {
+        "gic": format_decimal(float(score.group_informed_consensus), format="0.000"),
+        "min_agreement": format_percent(float(score.min_agreement), format="#,##0%"),
+        "majority_p": format_percent(float(score.majority.p), format="#,##0%"),
+    }
+
+
+def client_strings() -> dict[str, str]:
+    """The page script's words ({name}-style placeholders)."""
+    return {
+        "bar": _(
+            "%(group)s: %(agree)s agree, %(disagree)s disagree, %(pass)s pass",
+            group="{group}",
+            agree="{agree}",
+            disagree="{disagree}",
+            **{"pass": "{pass}"},
+        ),
+        "saved": _("Your reaction was recorded."),
+        "failed": _("Your reaction was not recorded: %(message)s", message="{message}"),
+        "updated": _("Reactions were updated."),
+        "published": _(
+            "Version %(version)s of the summary was published in %(language)s.",
+            version="{version}",
+            language="{language}",
+        ),
+        "yes": _("yes"),
+        "no": _("no"),
+    }
+
+
+def outcome_labels() -> dict[str, str]:
+    return {
+        # i18n: outcome of a vote on a motion
+        "adopted": _("Adopted"),
+        # i18n: outcome of a vote on a motion
+        "rejected": _("Rejected"),
+        # i18n: outcome of a vote on a motion under the consensus rule
+        "blocked": _("Blocked"),
+        # i18n: outcome of a vote on a motion that did not reach its quorum
+        "no_quorum": _("No quorum"),
+    }
+
+
+def _percent(value) -> str:
+    """A tally's exact ratio ("3/4") or float as a percentage; a dash when undefined."""
+    if value in (None, ""):
+        return "–"
+    try:
+        number = float(Fraction(str(value)))
+    except (ValueError, ZeroDivisionError):
+        return "–"
+    return format_percent(number, format="#,##0%")
+
+
+def motion_evidence(motion, names: dict[str, str]) -> dict:
+    """A closed motion as the editor shows it: text, outcome, support, each group's
+    agreement — read from the result frozen at close, never recomputed."""
+    result = motion.result or {}
+    return {
+        "motion": motion,
+        "reference": citation("motion", motion.id),
+        "outcome": outcome_labels().get(result.get("outcome"), result.get("outcome") or "–"),
+        "support": _percent(result.get("support")),
+        "groups": [
+            (names.get(group.get("key"), group.get("key")), _percent(group.get("agreement")))
+            for group in result.get("groups") or []
+        ],
+    }
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _item_in(slug: str, item_id: int) -> AgendaItem:
+    deliberation = get_deliberation(slug)
+    item = get_item(item_id)
+    if item.deliberation_id != deliberation.id:
+        raise NotFound(_("There is no agenda item with this number."))
+    return item
+
+
+def _summary_in(slug: str, summary_id: int) -> tuple[ConsensusSummary, AgendaItem]:
+    summary = services.readable_summary(current_user, summary_id)
+    item = services.item_of(summary)
+    if item.deliberation.slug != slug:
+        raise NotFound(_("There is no summary with this number."))
+    return summary, item
+
+
+def _group_names(groups: list[StakeholderGroup], language: str) -> dict[str, str]:
+    return {group.key: group.name_in(language) for group in groups}
+
+
+def _language_filter() -> str | None:
+    value = request.args.get("post_language") or None
+    return value if value and LANGUAGE_RE.match(value) else None
+
+
+def _refusal_is_personal(error: ServiceError) -> bool:
+    """Refusals of the person (sign in, not allowed, not found) go to the error pages."""
+    return isinstance(error, Unauthorized | Forbidden) or (
+        isinstance(error, NotFound) and not error.field
+    )
+
+
+# --- common ground ---------------------------------------------------------------------------
+
+
+@bp.get("/d/<slug>/items/<int:item_id>/common-ground")
+def common_ground(slug, item_id):
+    """The item's visible posts ranked by group-informed consensus."""
+    item = _item_in(slug, item_id)
+    language = current_language()
+    ground = services.common_ground(current_user, item, language=_language_filter(), with_own=True)
+    names = _group_names(ground.groups, language)
+    refusal = reactions.reaction_refusal(current_user, item, ground.reader.membership)
+    entries = [
+        {
+            "post": entry.post,
+            "score": entry.score,
+            "bars": chart(entry.score, names),
+            "measures": measure_texts(entry.score),
+            "translation": entry.post.translation_into(language),
+            "group_name": names.get(entry.post.author.group) if entry.post.author.group else None,
+        }
+        for entry in ground.entries
+    ]
+    return render_template(
+        "consensus/common_ground.html",
+        deliberation=item.deliberation,
+        item=item,
+        text=item.text_in(language),
+        ground=ground,
+        entries=entries,
+        groups=[(group.key, names[group.key]) for group in ground.groups],
+        refusal=refusal,
+        stances=stance_labels(),
+        language=language,
+        language_counts=[
+            (code, language_name(code, language), count) for code, count in ground.languages.items()
+        ],
+        client_config={
+            "item": item.id,
+            "api": {"reaction": "/api/v1/posts/{post}/reaction"},
+            "strings": client_strings(),
+            "locale": language,
+        },
+    )
+
+
+@bp.post("/d/<slug>/posts/<int:post_id>/reaction")
+def react(slug, post_id):
+    """React to a post (the form behind each post's buttons); back to where it was sent."""
+    post = reactions.get_post(post_id)
+    item = get_item(post.item_id)
+    if item.deliberation.slug != slug:
+        raise NotFound(_("There is no post with this number."))
+    fallback = url_for("consensus.common_ground", slug=slug, item_id=item.id)
+    target = safe_next_url(request.form.get("next") or fallback)
+    try:
+        with committed():
+            reactions.react(current_user, post, request.form.get("stance"))
+    except ServiceError as error:
+        if _refusal_is_personal(error):
+            raise
+        flash(str(error.message), "error")
+    else:
+        flash(_("Your reaction was recorded."), "success")
+    return redirect(f"{target}#cg-post-{post.id}", code=303)
+
+
+# --- summaries: reading ----------------------------------------------------------------------
+
+
+@bp.get("/d/<slug>/items/<int:item_id>/summaries")
+def summaries(slug, item_id):
+    """The versions of the item's summary (drafts for moderators), the current one of each
+    language first."""
+    item = _item_in(slug, item_id)
+    versions = services.item_summaries(current_user, item)
+    refs = SummaryRefs.for_item(item, versions)
+    language = current_language()
+    return render_template(
+        "consensus/summaries.html",
+        deliberation=item.deliberation,
+        item=item,
+        text=item.text_in(language),
+        versions=versions,
+        numbers={v.id: v.version for v in versions},
+        current=services.current_summaries(versions),
+        refs=refs,
+        moderator=can_moderate(current_user, item.deliberation),
+        writable=item.deliberation.status != "closed",
+        sections=section_labels(),
+        language=language,
+        client_config={"item": item.id, "strings": client_strings(), "locale": language},
+    )
+
+
+@bp.get("/d/<slug>/summaries/<int:summary_id>")
+def summary(slug, summary_id):
+    """One version of a summary, with the evidence it cites."""
+    version, item = _summary_in(slug, summary_id)
+    refs = SummaryRefs.for_item(item, [version])
+    language = current_language()
+    previous = services.previous_version(current_user, version)
+    return render_template(
+        "consensus/summary.html",
+        deliberation=item.deliberation,
+        item=item,
+        text=item.text_in(language),
+        summary=version,
+        refs=refs,
+        previous=previous,
+        moderator=can_moderate(current_user, item.deliberation),
+        writable=item.deliberation.status != "closed",
+        sections=section_labels(),
+        language=language,
+    )
+
+
+@bp.get("/d/<slug>/summaries/<int:summary_id>/diff")
+def diff(slug, summary_id):
+    """What changed from an earlier version (``?from=<id>``, default: the one it is based
+    on) to this one, word by word."""
+    newer, item = _summary_in(slug, summary_id)
+    raw = request.args.get("from", "")
+    if raw.isdigit():
+        older, older_item = _summary_in(slug, int(raw))
+        if older_item.id != item.id:
+            raise NotFound(_("There is no summary with this number."))
+    else:
+        older = services.previous_version(current_user, newer)
+    versions = services.item_summaries(current_user, item)
+    language = current_language()
+    return render_template(
+        "consensus/diff.html",
+        deliberation=item.deliberation,
+        item=item,
+        text=item.text_in(language),
+        newer=newer,
+        older=older,
+        versions=[v for v in versions if v.id != newer.id],
+        sections=section_labels(),
+        diffs=(
+            {name: diff_text(getattr(older, name), getattr(newer, name)) for name in SECTIONS}
+            if older is not None
+            else None
+        ),
+        language=language,
+    )
+
+
+# --- summaries: writing ----------------------------------------------------------------------
+
+
+def _render_editor(item: AgendaItem, *, draft=None, based_on=None, failed=None, values=None):
+    """The editor: the three sections, the language, and the evidence beside them."""
+    language = current_language()
+    evidence = services.summary_evidence(current_user, item)
+    names = _group_names(evidence.groups, language)
+    deliberation = item.deliberation
+    source = draft or based_on
+    choices = list(dict.fromkeys([*deliberation.languages, deliberation.source_language]))
+    if source is not None and source.language not in choices:
+        choices.append(source.language)
+    default_language = source.language if source else deliberation.source_language
+    if based_on is not None and request.args.get("translate"):
+        default_language = next((c for c in choices if c != based_on.language), default_language)
+    return render_template(
+        "consensus/editor.html",
+        deliberation=deliberation,
+        item=item,
+        text=item.text_in(language),
+        draft=draft,
+        based_on=based_on,
+        refs_for_source=SummaryRefs.for_item(item, [based_on]) if based_on else None,
+        source=source,
+        failed=failed,
+        values=values or {},
+        default_language=default_language,
+        language_options=[(code, language_name(code, language)) for code in choices],
+        sections=section_labels(),
+        motions=[motion_evidence(motion, names) for motion in evidence.motions],
+        posts=[
+            {
+                "post": entry.post,
+                "score": entry.score,
+                "bars": chart(entry.score, names),
+                "measures": measure_texts(entry.score),
+                "reference": citation("post", entry.post.id),
+            }
+            for entry in evidence.posts
+        ],
+        group_names=names,
+        language=language,
+    ), (422 if failed else 200)
+
+
+def _editor_failed(error: ServiceError) -> dict:
+    field = error.field if error.field in (*SECTIONS, "language", "based_on") else None
+    return {"form": "summary", "field": field, "message": str(error.message)}
+
+
+@bp.route("/d/<slug>/items/<int:item_id>/summaries/new", methods=["GET", "POST"])
+def new_summary(slug, item_id):
+    """Write a new version (``?based_on=<id>`` continues or, with ``translate=1``,
+    translates that version)."""
+    item = _item_in(slug, item_id)
+    raw = request.values.get("based_on", "")
+    based_on = None
+    if raw.isdigit():
+        based_on, based_item = _summary_in(slug, int(raw))
+        if based_item.id != item.id:
+            raise NotFound(_("There is no summary with this number."))
+    if request.method == "GET":
+        return _render_editor(item, based_on=based_on)
+    form = request.form
+    try:
+        with committed():
+            created = services.create_summary(
+                current_user,
+                item,
+                language=form.get("language"),
+                agreements=form.get("agreements", ""),
+                divergences=form.get("divergences", ""),
+                recommendations=form.get("recommendations", ""),
+                based_on=based_on.id if based_on else None,
+            )
+            created_id, version = created.id, created.version
+    except ServiceError as error:
+        if _refusal_is_personal(error):
+            raise
+        return _render_editor(item, based_on=based_on, failed=_editor_failed(error), values=form)
+    flash(_("Version %(version)s was saved as a draft.", version=version), "success")
+    return redirect(url_for("consensus.summary", slug=slug, summary_id=created_id), code=303)
+
+
+@bp.route("/d/<slug>/summaries/<int:summary_id>/edit", methods=["GET", "POST"])
+def edit_summary(slug, summary_id):
+    """Edit a draft: saving makes a new version based on it."""
+    draft, item = _summary_in(slug, summary_id)
+    if request.method == "GET":
+        services.summary_evidence(current_user, item)
+        if draft.status == "published":
+            flash(
+                _("A published summary cannot be changed. Write a new version based on it."),
+                "error",
+            )
+            return redirect(
+                url_for("consensus.new_summary", slug=slug, item_id=item.id, based_on=draft.id),
+                code=303,
+            )
+        return _render_editor(item, draft=draft)
+    form = request.form
+    try:
+        with committed():
+            revised = services.revise_summary(
+                current_user, draft, {name: form.get(name, "") for name in (*SECTIONS, "language")}
+            )
+            revised_id, version, unchanged = revised.id, revised.version, revised.id == draft.id
+    except ServiceError as error:
+        if _refusal_is_personal(error):
+            raise
+        return _render_editor(item, draft=draft, failed=_editor_failed(error), values=form)
+    if unchanged:
+        flash(_("Nothing changed: no new version was saved."), "success")
+    else:
+        flash(_("Version %(version)s was saved as a draft.", version=version), "success")
+    return redirect(url_for("consensus.summary", slug=slug, summary_id=revised_id), code=303)
+
+
+@bp.post("/d/<slug>/summaries/<int:summary_id>/publish")
+def publish(slug, summary_id):
+    """Publish a draft version."""
+    draft, _item = _summary_in(slug, summary_id)
+    try:
+        with committed():
+            services.publish_summary(current_user, draft)
+            version = draft.version
+    except ServiceError as error:
+        if _refusal_is_personal(error):
+            raise
+        flash(str(error.message), "error")
+        return redirect(url_for("consensus.summary", slug=slug, summary_id=summary_id), code=303)
+    flash(_("Version %(version)s is published.", version=version), "success")
+    return redirect(url_for("consensus.summary", slug=slug, summary_id=summary_id), code=303)
+
+
+# --- on the item page ------------------------------------------------------------------------
+
+
+@dataclass
+class ItemConsensus:
+    """What the item page shows of this capability: links, and the current summary."""
+
+    item: AgendaItem
+    summary: ConsensusSummary | None
+    languages: list[str]
+    refs: SummaryRefs | None
+    moderator: bool
+    may_react: bool
+
+
+@bp.app_template_global("item_consensus")
+def item_consensus(item: AgendaItem) -> ItemConsensus:
+    """The item page's common-ground links and current summary in the reader's language."""
+    require_reader(current_user, item.deliberation)
+    chosen, languages = services.current_summary(current_user, item, current_language())
+    membership = membership_of(current_user, item.deliberation)
+    return ItemConsensus(
+        item=item,
+        summary=chosen,
+        languages=languages,
+        refs=SummaryRefs.for_item(item, [chosen]) if chosen else None,
+        moderator=can_moderate(current_user, item.deliberation),
+        may_react=reactions.reaction_refusal(current_user, item, membership) is None,
+    )
+
+
+@bp.app_template_global("summary_sections")
+def summary_sections() -> dict[str, str]:
+    return section_labels()
