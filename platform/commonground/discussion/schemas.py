@@ -1,0 +1,279 @@
+"""The JSON shapes of the discussion, shared by the API, socket events and pages.
+
+A ``PostView`` is a post as one reader may see it: content of a hidden post is replaced
+for everyone but moderators, here and only here, so no channel can forget to.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import gettext as _
+from markupsafe import escape
+
+from ..db import iso
+from .rules import MAX_BODY_LENGTH, path_depth, render_markdown
+
+
+@dataclass
+class AuthorView:
+    """Who wrote a post: membership id, user id, display name, stakeholder group."""
+
+    member: int
+    user: int
+    name: str
+    group: str | None
+    group_name: str | None
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.member,
+            "user": self.user,
+            "name": self.name,
+            "group": self.group,
+            "group_name": self.group_name,
+        }
+
+
+@dataclass
+class TranslationView:
+    """A human translation of a post into one language."""
+
+    language: str
+    body: str
+    translator: int | None
+    translator_name: str | None
+    created_at: datetime
+
+    @property
+    def html(self) -> str:
+        return render_markdown(self.body)
+
+    def to_json(self) -> dict:
+        return {
+            "language": self.language,
+            "body": self.body,
+            "html": self.html,
+            "translator": (
+                {"id": self.translator, "name": self.translator_name}
+                if self.translator is not None
+                else None
+            ),
+            "created_at": iso(self.created_at),
+        }
+
+
+@dataclass
+class PostView:
+    """A post as one reader sees it (``content_visible`` False: hidden from this reader)."""
+
+    id: int
+    item: int
+    parent: int | None
+    path: str
+    author: AuthorView
+    source: str
+    language: str
+    created_at: datetime
+    edited_at: datetime | None
+    hidden: bool
+    hidden_reason: str | None
+    hidden_at: datetime | None
+    hidden_by_name: str | None
+    content_visible: bool
+    translations: dict[str, TranslationView] = field(default_factory=dict)
+
+    @property
+    def depth(self) -> int:
+        return path_depth(self.path)
+
+    @property
+    def body(self) -> str:
+        """The Markdown source, or the notice that replaces a hidden post's content."""
+        if self.content_visible:
+            return self.source
+        return hidden_notice(self.hidden_reason)
+
+    @property
+    def html(self) -> str:
+        if self.content_visible:
+            return render_markdown(self.source)
+        return f'<p class="hidden-notice">{escape(self.body)}</p>'
+
+    def translation_into(self, language: str) -> TranslationView | None:
+        """The translation into ``language``, unless the post is in it already."""
+        if language == self.language:
+            return None
+        return self.translations.get(language)
+
+    def to_json(self) -> dict:
+        """The post shape of DESIGN §6 (plus ``path``, ``depth`` and hiding details)."""
+        data = {
+            "id": self.id,
+            "item": self.item,
+            "parent": self.parent,
+            "path": self.path,
+            "depth": self.depth,
+            "author": self.author.to_json(),
+            "body": self.body,
+            "html": self.html,
+            "language": self.language,
+            "created_at": iso(self.created_at),
+            "edited_at": iso(self.edited_at),
+            "hidden": self.hidden,
+            "hidden_reason": self.hidden_reason if self.hidden else None,
+            "translations": {
+                language: translation.to_json()
+                for language, translation in sorted(self.translations.items())
+            },
+        }
+        if self.hidden and self.content_visible:
+            # Only moderators get here: they see who hid it and when.
+            data["hidden_by"] = self.hidden_by_name
+            data["hidden_at"] = iso(self.hidden_at)
+        return data
+
+
+def hidden_notice(reason: str | None) -> str:
+    """What readers see instead of a hidden post's content."""
+    return _("Hidden by moderator: %(reason)s", reason=reason or "")
+
+
+# --- OpenAPI ----------------------------------------------------------------------------------
+
+TRANSLATION_SCHEMA = {
+    "type": "object",
+    "required": ["language", "body", "html", "created_at"],
+    "properties": {
+        "language": {"type": "string"},
+        "body": {"type": "string", "description": "Markdown source"},
+        "html": {"type": "string", "description": "Sanitised HTML"},
+        "translator": {
+            "type": ["object", "null"],
+            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+        },
+        "created_at": {"type": "string", "format": "date-time"},
+    },
+}
+
+POST_SCHEMA = {
+    "type": "object",
+    "required": [
+        "id",
+        "item",
+        "parent",
+        "author",
+        "body",
+        "html",
+        "language",
+        "created_at",
+        "edited_at",
+        "hidden",
+        "translations",
+    ],
+    "properties": {
+        "id": {"type": "integer"},
+        "item": {"type": "integer"},
+        "parent": {"type": ["integer", "null"]},
+        "path": {
+            "type": "string",
+            "description": "Materialised path: zero-padded ids from the top-level post, "
+            "separated by '/'. Sorting by it gives thread order.",
+        },
+        "depth": {"type": "integer", "minimum": 0},
+        "author": {
+            "type": "object",
+            "required": ["id", "name", "group"],
+            "properties": {
+                "id": {"type": "integer", "description": "Membership id"},
+                "user": {"type": "integer"},
+                "name": {"type": "string"},
+                "group": {"type": ["string", "null"], "description": "Stakeholder group key"},
+                "group_name": {"type": ["string", "null"]},
+            },
+        },
+        "body": {
+            "type": "string",
+            "description": "Markdown source; for a hidden post, 'Hidden by moderator: "
+            "<reason>' unless the reader moderates the deliberation.",
+        },
+        "html": {"type": "string", "description": "Sanitised HTML of body"},
+        "language": {"type": "string", "description": "BCP 47 code"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "edited_at": {"type": ["string", "null"], "format": "date-time"},
+        "hidden": {"type": "boolean"},
+        "hidden_reason": {"type": ["string", "null"]},
+        "hidden_by": {"type": ["string", "null"], "description": "Moderators only"},
+        "hidden_at": {"type": ["string", "null"], "format": "date-time"},
+        "translations": {
+            "type": "object",
+            "description": "Human translations by language code (none for a hidden post, "
+            "except for moderators)",
+            "additionalProperties": {"$ref": "#/components/schemas/PostTranslation"},
+        },
+    },
+}
+
+POST_INPUT_SCHEMA = {
+    "type": "object",
+    "required": ["body"],
+    "properties": {
+        "body": {"type": "string", "maxLength": MAX_BODY_LENGTH, "description": "Markdown"},
+        "parent": {"type": ["integer", "null"], "description": "The post replied to"},
+        "language": {
+            "type": "string",
+            "description": "BCP 47 code; defaults to the author's locale",
+        },
+    },
+}
+
+POST_EDIT_SCHEMA = {
+    "type": "object",
+    "required": ["body"],
+    "properties": {
+        "body": {"type": "string", "maxLength": MAX_BODY_LENGTH},
+        "language": {"type": "string"},
+    },
+}
+
+HIDE_INPUT_SCHEMA = {
+    "type": "object",
+    "required": ["reason"],
+    "properties": {"reason": {"type": "string", "maxLength": 500}},
+}
+
+TRANSLATION_INPUT_SCHEMA = {
+    "type": "object",
+    "required": ["language", "body"],
+    "properties": {
+        "language": {"type": "string"},
+        "body": {"type": "string", "maxLength": MAX_BODY_LENGTH},
+    },
+}
+
+LOCK_INPUT_SCHEMA = {
+    "type": "object",
+    "required": ["locked"],
+    "properties": {"locked": {"type": "boolean"}},
+}
+
+REVISION_SCHEMA = {
+    "type": "object",
+    "required": ["body", "html", "replaced_at"],
+    "properties": {
+        "body": {"type": "string"},
+        "html": {"type": "string"},
+        "replaced_at": {"type": "string", "format": "date-time"},
+    },
+}
+
+#: Merged into ``components/schemas`` of the OpenAPI document (see api/openapi.py).
+OPENAPI_SCHEMAS = {
+    "Post": POST_SCHEMA,
+    "PostInput": POST_INPUT_SCHEMA,
+    "PostEdit": POST_EDIT_SCHEMA,
+    "PostHide": HIDE_INPUT_SCHEMA,
+    "PostTranslation": TRANSLATION_SCHEMA,
+    "PostTranslationInput": TRANSLATION_INPUT_SCHEMA,
+    "PostRevision": REVISION_SCHEMA,
+    "ItemLock": LOCK_INPUT_SCHEMA,
+}

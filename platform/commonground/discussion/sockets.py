@@ -1,0 +1,180 @@
+"""Socket events of the discussion (DESIGN §5): join, leave, post, typing.
+
+Thin: each handler re-reads who the socket is and what they may do from the database,
+calls the service the page and the API use, commits, and answers through its ack.
+Live events (``post:new`` …) are queued by the services and leave at commit.
+
+The default namespace is shared with other capabilities (voting, live sessions), so the
+handlers are plain functions registered per event rather than one ``Namespace`` class,
+which would claim the whole namespace.
+"""
+
+import logging
+from datetime import timedelta
+
+from flask import request
+from flask_socketio import emit, join_room, leave_room
+
+from .. import fields
+from ..db import iso, utcnow
+from ..deliberations.access import get_item
+from ..errors import Invalid
+from ..extensions import db
+from ..realtime import broadcast_presence, presence_of, state
+from ..realtime.acks import acked, event_data
+from ..realtime.auth import require_socket_write, socket_user
+from ..realtime.ratelimit import check_rate
+from ..realtime.rooms import item_room
+from .services import (
+    PUBLIC,
+    create_post,
+    load_post_views,
+    post_view,
+    posting_refusal,
+    reader_for,
+    translation_refusal,
+)
+
+logger = logging.getLogger(__name__)
+
+#: Generous limits on events that cost a database read but change nothing, so that a
+#: misbehaving client cannot flood the server (the page sends ``typing`` at most every 3 s
+#: and ``join`` once per connection). Settings of the same names override them.
+JOIN_RATE = "30/60"
+TYPING_RATE = "40/60"
+
+#: A reconnecting client's ``since`` is moved back by this much, so a clock difference
+#: between server processes cannot hide a change (a repeated change is harmless).
+CLOCK_MARGIN = timedelta(seconds=5)
+
+
+def register_discussion_events(socketio) -> None:
+    """Attach the discussion's handlers to the Socket.IO server."""
+    socketio.on_event("join", on_join)
+    socketio.on_event("leave", on_leave)
+    socketio.on_event("post", on_post)
+    socketio.on_event("typing", on_typing)
+
+
+@acked
+def on_join(data=None):
+    """Join an item's room. The ack carries every visible post with an id above
+    ``after`` (all when absent) and, given ``since`` (the ``server_time`` of an earlier
+    ack), every post changed since: edited, hidden or translated. Plus presence."""
+    data = event_data(data)
+    user = socket_user()
+    check_rate(f"join:{user.id}", "JOIN_RATE_LIMIT", JOIN_RATE)
+    item = get_item(fields.integer(data.get("item"), "item", minimum=1))
+    after = _optional_int(data.get("after"), "after")
+    since = _optional_time(data.get("since"), "since")
+    reader = reader_for(user, item.deliberation)
+    # Join before reading: a post committed from now on reaches us live, one committed
+    # before is in the read below. A post in both is told apart by its id.
+    join_room(item_room(item.id))
+    server_time = utcnow()
+    posts = load_post_views(
+        item.id, reader, after=after, changed_since=since - CLOCK_MARGIN if since else None
+    )
+    membership = reader.membership
+    state().presence.join(
+        item.id,
+        request.sid,
+        {
+            "user": user.id,
+            "member": membership.id if membership else None,
+            "name": user.name,
+            "group": membership.group.key if membership and membership.group else None,
+            "role": membership.role if membership else "admin",
+        },
+    )
+    broadcast_presence(item.id)
+    refusal = posting_refusal(user, item, membership)
+    return {
+        "item": {"id": item.id, "status": item.status, "locked": item.locked},
+        "posts": [post.to_json() for post in posts],
+        "presence": presence_of(item.id),
+        "me": {
+            "user": user.id,
+            "member": membership.id if membership else None,
+            "moderator": reader.moderator,
+            "may_post": refusal is None,
+            "may_translate": translation_refusal(user, item.deliberation, membership) is None,
+        },
+        "server_time": iso(server_time),
+    }
+
+
+@acked
+def on_leave(data=None):
+    """Leave an item's room (and its presence)."""
+    data = event_data(data)
+    item_id = fields.integer(data.get("item"), "item", minimum=1)
+    leave_room(item_room(item_id))
+    if state().presence.leave(item_id, request.sid):
+        broadcast_presence(item_id)
+    return {}
+
+
+@acked
+def on_post(data=None):
+    """Post in an item: ``{item, parent, body, language}``; the ack carries the post."""
+    data = event_data(data)
+    user = socket_user()
+    require_socket_write()
+    item = get_item(fields.integer(data.get("item"), "item", minimum=1))
+    post = create_post(
+        user,
+        item,
+        body=data.get("body"),
+        parent=data.get("parent"),
+        language=data.get("language"),
+    )
+    # A new post reads the same for everyone: the ack carries what the room receives.
+    answer = post_view(post, PUBLIC).to_json()
+    db.session.commit()
+    return {"post": answer}
+
+
+@acked
+def on_typing(data=None):
+    """Tell the item's other viewers that this member is writing."""
+    data = event_data(data)
+    user = socket_user()
+    check_rate(f"typing:{user.id}", "TYPING_RATE_LIMIT", TYPING_RATE)
+    item = get_item(fields.integer(data.get("item"), "item", minimum=1))
+    membership = reader_for(user, item.deliberation).membership
+    if (refusal := posting_refusal(user, item, membership)) is not None:
+        raise refusal
+    emit(
+        "typing",
+        {
+            "item": item.id,
+            "member": membership.id,
+            "name": user.name,
+            "group": membership.group.key if membership.group else None,
+        },
+        to=item_room(item.id),
+        include_self=False,
+    )
+    return {}
+
+
+def _optional_int(value, field: str) -> int | None:
+    if value in (None, ""):
+        return None
+    return fields.integer(value, field, minimum=0)
+
+
+def _optional_time(value, field: str):
+    if value in (None, ""):
+        return None
+    from datetime import UTC, datetime
+
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed.tzinfo is not None:
+            return parsed.astimezone(UTC)
+    raise Invalid(field=field)

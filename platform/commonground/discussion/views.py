@@ -1,0 +1,453 @@
+"""The discussion on an agenda item's page, and its forms (all working without JavaScript).
+
+The item page (``deliberations.item``) includes ``discussion/_item_discussion.html``,
+which asks the ``item_discussion(item)`` template global for everything it shows. The
+forms post here; a success redirects back to the post (post/redirect/get); a refusal
+shows the item page again, with the message beside the form and the text kept.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cached_property
+from urllib.parse import urlencode
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..config import LANGUAGES
+from ..db import iso, utcnow
+from ..deliberations.access import get_deliberation, get_item, require_reader
+from ..deliberations.models import AgendaItem, Deliberation
+from ..deliberations.transactions import committed
+from ..errors import NotFound, ServiceError, Unauthorized
+from ..extensions import db
+from ..fields import LANGUAGE_RE
+from ..i18n import current_language, language_name
+from . import services
+from .rules import (
+    COLLAPSE_DEPTH,
+    MAX_BODY_LENGTH,
+    MAX_NESTING,
+    ThreadNode,
+    path_ids,
+    render_markdown,
+    thread_layout,
+)
+from .schemas import PostView
+
+bp = Blueprint("discussion", __name__, template_folder="templates")
+
+
+# --- the page's view of a thread --------------------------------------------------------------
+
+
+@dataclass
+class DiscussionPage:
+    """Everything ``_item_discussion.html`` shows, for the current reader."""
+
+    item: AgendaItem
+    deliberation: Deliberation
+    reader: services.Reader
+    posts: list[PostView]
+    tree: list[ThreadNode]
+    refusal: ServiceError | None
+    translation_refusal: ServiceError | None
+    language: str
+    language_filter: str | None
+    language_counts: list[tuple[str, str, int]]
+    language_choices: list[tuple[str, str]]
+    compose_language: str
+    authors: dict[int, str]
+    open_ids: set[int]
+    reply_to: int | None = None
+    edit_id: int | None = None
+    hide_id: int | None = None
+    translate_id: int | None = None
+    failed: dict | None = None
+    server_time: str = ""
+    groups: dict[str, str] = field(default_factory=dict)
+    max_length: int = MAX_BODY_LENGTH
+
+    @property
+    def may_post(self) -> bool:
+        return self.refusal is None
+
+    @property
+    def may_translate(self) -> bool:
+        return self.translation_refusal is None
+
+    @property
+    def total(self) -> int:
+        return len(self.posts)
+
+    def failed_for(self, form: str) -> dict | None:
+        """The refusal of ``form`` (e.g. ``reply-12``) after a submission, if any."""
+        if self.failed and self.failed.get("form") == form:
+            return self.failed
+        return None
+
+    def value(self, form: str, name: str, default: str = "") -> str:
+        """The submitted value of a refused form, else ``default``."""
+        if failed := self.failed_for(form):
+            return failed["values"].get(name, default)
+        return default
+
+    @cached_property
+    def base_url(self) -> str:
+        return item_url(self.item)
+
+    def url(self, anchor: str = "", **query) -> str:
+        """The item page with ``query`` (keeping the language filter), then ``#anchor``.
+
+        Built by hand rather than with ``url_for``: a page of a thousand posts needs
+        thousands of these.
+        """
+        if self.language_filter and "post_language" not in query:
+            query["post_language"] = self.language_filter
+        query = {k: v for k, v in query.items() if v is not None}
+        return (
+            self.base_url
+            + (f"?{urlencode(query)}" if query else "")
+            + (f"#{anchor}" if anchor else "")
+        )
+
+    def language_label(self, code: str) -> str:
+        """The name of a language in the reader's language (looked up once per page)."""
+        if code not in self._language_labels:
+            self._language_labels[code] = language_name(code, self.language)
+        return self._language_labels[code]
+
+    @cached_property
+    def _language_labels(self) -> dict[str, str]:
+        return dict(self.language_choices)
+
+    @cached_property
+    def labels(self) -> dict[str, str]:
+        """Words repeated on every post, translated once per page."""
+        return {
+            "reply": _("Reply"),
+            "edit": _("Edit"),
+            "translate": _("Translate"),
+            "hide": _("Hide"),
+            "edited": _("edited"),
+            "hidden": _("Hidden by a moderator"),
+        }
+
+    @cached_property
+    def history_url(self) -> str:
+        """``…/posts/0/history``: the script and the page put the post's id in place of 0."""
+        return url_for("discussion.history", slug=self.deliberation.slug, post_id=0)
+
+    def history_of(self, post_id: int) -> str:
+        return self.history_url.replace("/0/history", f"/{post_id}/history")
+
+    def may_edit(self, post: PostView) -> bool:
+        return (
+            self.may_post
+            and not post.hidden
+            and self.reader.member_id is not None
+            and post.author.member == self.reader.member_id
+        )
+
+    def client_config(self) -> dict:
+        """The JSON block read by ``static/js/discussion.js``."""
+        names = dict(self.language_choices)
+        for post in self.posts:
+            for code in (post.language, *post.translations):
+                names.setdefault(code, language_name(code, self.language))
+        slug = self.deliberation.slug
+        return {
+            "item": self.item.id,
+            "deliberation": slug,
+            "last_post_id": max((p.id for p in self.posts), default=0),
+            "server_time": self.server_time,
+            "me": {
+                "signed_in": self.reader.user is not None,
+                "member": self.reader.member_id,
+                "moderator": self.reader.moderator,
+                "may_post": self.may_post,
+                "may_translate": self.may_translate,
+            },
+            "language": self.language,
+            "filter": self.language_filter,
+            "max_nesting": MAX_NESTING,
+            "collapse_depth": COLLAPSE_DEPTH,
+            "groups": self.groups,
+            "languages": names,
+            "urls": {
+                "item": item_url(self.item),
+                "history": self.history_url,
+            },
+            "strings": client_strings(),
+            "csrf_field": "csrf_token",
+        }
+
+
+def client_strings() -> dict[str, str]:
+    """The page script's words, translated here ({name}-style placeholders)."""
+    return {
+        "writing": _("%(name)s is writing…", name="{name}"),
+        "hidden": _("Hidden by moderator: %(reason)s", reason="{reason}"),
+        "hidden_badge": _("Hidden by a moderator"),
+        "edited": _("edited"),
+        "in_reply_to": _("in reply to %(name)s", name="{name}"),
+        "translated": _(
+            "Translated from %(language)s by %(name)s", language="{language}", name="{name}"
+        ),
+        "show_original": _("Show the original (%(language)s)", language="{language}"),
+        "replies": _("Replies (%(count)s)", count="{count}"),
+        "online": _("Online: %(count)s", count="{count}"),
+        "no_group": _("No group"),
+        "live": _("Live: new posts appear as they are written."),
+        "offline": _("Connection lost. Reconnecting…"),
+        "new_post": _("New post by %(name)s", name="{name}"),
+        "sending": _("Sending…"),
+        "send_failed": _("Your post was not sent: %(message)s", message="{message}"),
+        "locked": _("A moderator has locked this discussion: it accepts no new posts for now."),
+        "closed": _("This agenda item is closed: it accepts no more posts."),
+        "cancel": _("Cancel"),
+    }
+
+
+def item_url(item: AgendaItem, **query) -> str:
+    """The item's page (owned by the deliberations pages)."""
+    return url_for("deliberations.item", slug=item.deliberation.slug, item_id=item.id, **query)
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def item_discussion(item: AgendaItem) -> DiscussionPage:
+    """The thread of ``item`` as the current user sees it (the page's template global).
+
+    Reads the whole thread in a constant number of queries whatever its size.
+    """
+    language = current_language()
+    language_filter = request.args.get("post_language") or None
+    if language_filter and not LANGUAGE_RE.match(language_filter):
+        language_filter = None
+    thread = services.read_thread(current_user, item)
+    posts = thread.posts
+    counts: Counter[str] = Counter()
+    for post in posts:
+        counts.update({post.language, *post.translations})
+    shown = (
+        [p for p in posts if p.language == language_filter or language_filter in p.translations]
+        if language_filter
+        else posts
+    )
+    tree = thread_layout(shown, lambda p: p.path, flat=bool(language_filter))
+
+    reply_to, edit_id = _int_arg("reply_to"), _int_arg("edit_post")
+    hide_id, translate_id = _int_arg("hide_post"), _int_arg("translate_post")
+    failed = g.get("discussion_failed")
+    by_id = {p.id: p for p in posts}
+    # Branches holding the post being answered, edited or shown start unfolded.
+    open_ids: set[int] = set()
+    for post_id in (reply_to, edit_id, hide_id, translate_id, _int_arg("focus")):
+        if post_id in by_id:
+            open_ids.update(path_ids(by_id[post_id].path))
+    if failed and failed.get("post") in by_id:
+        open_ids.update(path_ids(by_id[failed["post"]].path))
+
+    deliberation = item.deliberation
+    choices = list(dict.fromkeys([*deliberation.languages, *LANGUAGES]))
+    return DiscussionPage(
+        item=item,
+        deliberation=deliberation,
+        reader=thread.reader,
+        posts=posts,
+        tree=tree,
+        refusal=services.posting_refusal(current_user, item, thread.reader.membership),
+        translation_refusal=services.translation_refusal(
+            current_user, item.deliberation, thread.reader.membership
+        ),
+        language=language,
+        language_filter=language_filter,
+        language_counts=[
+            (code, language_name(code, language), count)
+            for code, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        ],
+        language_choices=[(code, language_name(code, language)) for code in choices],
+        compose_language=services.default_post_language(current_user),
+        authors={p.id: p.author.name for p in posts},
+        open_ids=open_ids,
+        reply_to=reply_to,
+        edit_id=edit_id,
+        hide_id=hide_id,
+        translate_id=translate_id,
+        failed=failed,
+        server_time=iso(utcnow()),
+        groups={g.key: g.name_in(language) for g in deliberation.groups},
+    )
+
+
+@bp.app_template_global("item_discussion")
+def _item_discussion_global(item: AgendaItem) -> DiscussionPage:
+    return item_discussion(item)
+
+
+@bp.app_template_filter("isotime")
+def _isotime_filter(value) -> str:
+    return iso(value) or ""
+
+
+# --- forms ------------------------------------------------------------------------------------
+
+
+def _item_in(slug: str, item_id: int) -> AgendaItem:
+    deliberation = get_deliberation(slug)
+    item = get_item(item_id)
+    if item.deliberation_id != deliberation.id:
+        raise NotFound(_("There is no agenda item with this number."))
+    return item
+
+
+def _post_in(slug: str, post_id: int):
+    post = services.get_post(post_id)
+    item = services.item_of(post)
+    if item.deliberation.slug != slug:
+        raise NotFound(_("There is no post with this number."))
+    return post, item
+
+
+def _refused(error: ServiceError, item: AgendaItem, form: str, post_id: int | None = None):
+    """The item page again, with the refusal beside the form and the text kept."""
+    db.session.rollback()
+    if isinstance(error, Unauthorized) or (isinstance(error, NotFound) and not error.field):
+        raise error
+    g.discussion_failed = {
+        "form": form,
+        "post": post_id,
+        "field": error.field,
+        "code": error.code,
+        "message": str(error.message),
+        "values": request.form.to_dict(),
+    }
+    view = current_app.view_functions.get("deliberations.item")
+    if view is None:  # the item page is not installed: say it on its own
+        flash(str(error.message), "error")
+        return redirect(item_url(item), code=303)
+    return view(slug=item.deliberation.slug, item_id=item.id), error.status
+
+
+def _back_to(item: AgendaItem, post_id: int | None = None, message: str | None = None):
+    if message:
+        flash(message, "success")
+    if post_id is None:
+        return redirect(item_url(item) + "#discussion", code=303)
+    return redirect(item_url(item, focus=post_id) + f"#post-{post_id}", code=303)
+
+
+@bp.post("/d/<slug>/items/<int:item_id>/posts")
+def create_post(slug, item_id):
+    """Publish a post, or (``parent``) a reply."""
+    item = _item_in(slug, item_id)
+    parent = request.form.get("parent") or None
+    form = f"reply-{parent}" if parent else "compose"
+    try:
+        with committed():
+            post = services.create_post(
+                current_user,
+                item,
+                body=request.form.get("body", ""),
+                parent=parent,
+                language=request.form.get("language"),
+            )
+    except ServiceError as error:
+        return _refused(error, item, form, int(parent) if parent and parent.isdigit() else None)
+    return _back_to(item, post.id)
+
+
+@bp.post("/d/<slug>/posts/<int:post_id>/edit")
+def edit_post(slug, post_id):
+    """The author saves a new version of their post."""
+    post, item = _post_in(slug, post_id)
+    try:
+        with committed():
+            services.edit_post(
+                current_user,
+                post,
+                body=request.form.get("body", ""),
+                language=request.form.get("language"),
+            )
+    except ServiceError as error:
+        return _refused(error, item, f"edit-{post_id}", post_id)
+    return _back_to(item, post_id, _("Your post was updated."))
+
+
+@bp.post("/d/<slug>/posts/<int:post_id>/hide")
+def hide_post(slug, post_id):
+    """A moderator hides a post, with a reason."""
+    post, item = _post_in(slug, post_id)
+    try:
+        with committed():
+            services.hide_post(current_user, post, reason=request.form.get("reason", ""))
+    except ServiceError as error:
+        return _refused(error, item, f"hide-{post_id}", post_id)
+    return _back_to(item, post_id, _("The post was hidden."))
+
+
+@bp.post("/d/<slug>/posts/<int:post_id>/translations")
+def translate_post(slug, post_id):
+    """Add a human translation of a post."""
+    post, item = _post_in(slug, post_id)
+    try:
+        with committed():
+            services.translate_post(
+                current_user,
+                post,
+                language=request.form.get("language", ""),
+                body=request.form.get("body", ""),
+            )
+    except ServiceError as error:
+        return _refused(error, item, f"translate-{post_id}", post_id)
+    return _back_to(item, post_id, _("Thank you: your translation was added."))
+
+
+@bp.post("/d/<slug>/items/<int:item_id>/lock")
+def lock_item(slug, item_id):
+    """A moderator locks or unlocks the item's discussion."""
+    item = _item_in(slug, item_id)
+    locked = request.form.get("locked", "")
+    try:
+        with committed():
+            services.lock_item(current_user, item, locked=locked)
+    except ServiceError as error:
+        return _refused(error, item, "lock")
+    message = (
+        _("The discussion is locked.") if locked == "1" else _("The discussion is open again.")
+    )
+    return _back_to(item, None, message)
+
+
+@bp.get("/d/<slug>/posts/<int:post_id>/history")
+def history(slug, post_id):
+    """The versions of a post: the current one and every earlier body."""
+    if post_id == 0:
+        abort(404)
+    post, item = _post_in(slug, post_id)
+    require_reader(current_user, item.deliberation)
+    view = services.read_post(current_user, post)
+    revisions = services.post_revisions(current_user, post)
+    return render_template(
+        "discussion/history.html",
+        deliberation=item.deliberation,
+        item=item,
+        post=view,
+        revisions=[(r.replaced_at, render_markdown(r.body)) for r in revisions],
+        item_url=item_url(item, focus=post.id) + f"#post-{post.id}",
+    )

@@ -1,0 +1,63 @@
+"""Every client event is answered through its ack: ``{"ok": true, ...}`` or
+``{"ok": false, "error": {"code", "message", "field"?}}`` (DESIGN §5)."""
+
+import logging
+import time
+from collections.abc import Callable
+from functools import wraps
+
+from flask import request
+from flask_babel import lazy_gettext as _l
+
+from ..errors import Invalid, ServiceError
+from ..extensions import db
+
+logger = logging.getLogger(__name__)
+
+SERVER_ERROR = {"code": "server_error", "message": _l("Something went wrong on our side.")}
+
+
+def acked(handler: Callable) -> Callable:
+    """Turn a socket handler's result into the ack shape.
+
+    The handler returns a dict (merged into ``{"ok": true}``) or None. A ``ServiceError``
+    becomes ``{"ok": false, "error": error.to_dict()}``; anything else is logged and
+    answered with a generic ``server_error``, never a traceback. Either way the session is
+    rolled back, so a refused event leaves nothing behind.
+    """
+
+    @wraps(handler)
+    def wrapper(*args):
+        started = time.perf_counter()
+        try:
+            result = handler(*args)
+        except ServiceError as error:
+            db.session.rollback()
+            logger.info("socket %s %s refused: %s", _sid(), handler.__name__, error.code)
+            return {"ok": False, "error": error.to_dict()}
+        except Exception:
+            db.session.rollback()
+            logger.exception("socket %s %s failed", _sid(), handler.__name__)
+            return {"ok": False, "error": {k: str(v) for k, v in SERVER_ERROR.items()}}
+        logger.debug(
+            "socket %s %s ok in %.1f ms",
+            _sid(),
+            handler.__name__,
+            (time.perf_counter() - started) * 1000,
+        )
+        return {"ok": True, **(result or {})}
+
+    return wrapper
+
+
+def _sid() -> str:
+    return getattr(request, "sid", "?")
+
+
+def event_data(data) -> dict:
+    """The event's payload, which must be a JSON object."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise Invalid(_l("The event data must be a JSON object."), code="bad_payload")
+    return data

@@ -1,0 +1,82 @@
+"""Who a socket is: decided at connect, and re-read from the database at every event.
+
+A socket connects with the browser's session cookie or ``auth={"token": API_TOKEN}``.
+What is kept for the connection is only *how* it authenticated (the cookie's session, or
+the token's row id); the user, their token and their memberships are loaded afresh for
+every event, so a logout, a revoked token, a removal or a demotion takes effect at once.
+"""
+
+import logging
+
+from flask import g, session
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ..accounts.auth import user_for_token
+from ..accounts.models import ApiToken, User
+from ..errors import Forbidden, Unauthorized
+from ..extensions import db
+
+logger = logging.getLogger(__name__)
+
+#: Key of the socket's own session (Flask-SocketIO keeps one per connection).
+TOKEN_SESSION_KEY = "_socket_token_id"
+
+
+def authenticate_connection(auth) -> User:
+    """The user a connecting socket speaks for; ``ConnectionRefusedError`` if none.
+
+    A token given in ``auth`` is judged alone, even when a session cookie came along, as
+    the HTTP API judges a bearer token: scripts and browsers never mix identities.
+    """
+    token = auth.get("token") if isinstance(auth, dict) else None
+    session.pop(TOKEN_SESSION_KEY, None)
+    if token is not None:
+        api_token = user_for_token(token) if isinstance(token, str) else None
+        if api_token is None:
+            raise ConnectionRefusedError(
+                _refusal("unauthorized", _l("The API token is not valid or has been revoked."))
+            )
+        session[TOKEN_SESSION_KEY] = api_token.id
+        return api_token.user
+    # Flask-Login read the session cookie (or an Authorization header) of the handshake.
+    if current_user.is_authenticated:
+        if api_token := g.get("api_token"):
+            session[TOKEN_SESSION_KEY] = api_token.id
+        return current_user._get_current_object()
+    raise ConnectionRefusedError(_refusal("unauthorized", _l("You need to sign in to do this.")))
+
+
+def _refusal(code: str, message) -> dict:
+    # Sent to the client as the connect_error's data.
+    return {"code": code, "message": str(message)}
+
+
+def socket_token() -> ApiToken | None:
+    """The API token this socket connected with, read fresh (None for a cookie session)."""
+    token_id = session.get(TOKEN_SESSION_KEY)
+    if token_id is None:
+        return None
+    api_token = db.session.get(ApiToken, token_id)
+    if api_token is None or api_token.revoked_at is not None:
+        raise Unauthorized(_l("The API token is not valid or has been revoked."))
+    return api_token
+
+
+def socket_user() -> User:
+    """The user of the current socket event, loaded from the database now."""
+    api_token = socket_token()
+    if api_token is not None:
+        return api_token.user
+    # current_user is reloaded for every event: the cookie's session nonce is checked
+    # against the database, so signing out elsewhere ends the socket's rights too.
+    if not current_user.is_authenticated:
+        raise Unauthorized()
+    return current_user._get_current_object()
+
+
+def require_socket_write() -> None:
+    """Refuse changes from a socket opened with a read-only token (as the API does)."""
+    api_token = socket_token()
+    if api_token is not None and api_token.scope != "write":
+        raise Forbidden(_l("This API token may only read."))

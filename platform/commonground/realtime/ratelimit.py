@@ -1,0 +1,127 @@
+"""Per-member rate limits shared by pages, the API and sockets, across server processes.
+
+A sliding window: at most ``count`` actions in any ``seconds``. With ``REDIS_URL`` the
+windows live in Redis, so every process counts the same actions; without it they live in
+this process (the embedded single-process setup).
+"""
+
+import logging
+import threading
+import time
+import uuid
+from collections import deque
+
+from flask import current_app, g
+from flask_babel import lazy_gettext as _l
+
+from ..errors import RateLimited
+
+logger = logging.getLogger(__name__)
+
+
+def parse_rate(spec: str) -> tuple[int, float]:
+    """``"10/60"`` → (10, 60.0): at most 10 actions in any 60 seconds.
+
+    ``"0/…"`` or an empty spec turns the limit off (count 0).
+    """
+    spec = (spec or "").strip()
+    if not spec:
+        return 0, 0.0
+    count_text, sep, seconds_text = spec.partition("/")
+    if not sep:
+        raise ValueError(f"a rate is 'count/seconds', not {spec!r}")
+    count, seconds = int(count_text), float(seconds_text)
+    if count < 0 or seconds <= 0:
+        raise ValueError(f"a rate needs count >= 0 and seconds > 0, not {spec!r}")
+    return count, seconds
+
+
+class MemoryWindows:
+    """Sliding windows in this process's memory."""
+
+    def __init__(self):
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str, count: int, seconds: float, now: float | None = None) -> float:
+        """Record an action unless the window is full; 0 if allowed, else seconds to wait."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            hits = self._hits.setdefault(key, deque())
+            while hits and hits[0] <= now - seconds:
+                hits.popleft()
+            if len(hits) >= count:
+                return hits[0] + seconds - now
+            hits.append(now)
+            return 0.0
+
+
+# Atomic check-and-record: the rejected attempt is not counted, so a member who waits
+# the announced time always gets through.
+_SLIDING_WINDOW = """
+local key = KEYS[1]
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local limit = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+if redis.call('ZCARD', key) < limit then
+  redis.call('ZADD', key, now, ARGV[4])
+  redis.call('PEXPIRE', key, math.ceil(window * 1000))
+  return 0
+end
+local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+return math.ceil((tonumber(oldest[2]) + window - now) * 1000)
+"""
+
+
+class RedisWindows:
+    """Sliding windows in Redis sorted sets, shared by every process."""
+
+    def __init__(self, client, prefix: str):
+        self._client = client
+        self._prefix = prefix
+        self._script = client.register_script(_SLIDING_WINDOW)
+
+    def hit(self, key: str, count: int, seconds: float) -> float:
+        wait_ms = self._script(
+            keys=[f"{self._prefix}rate:{key}"],
+            args=[time.time(), seconds, count, uuid.uuid4().hex],
+        )
+        return int(wait_ms) / 1000
+
+
+def check_rate(key: str, setting: str = "POST_RATE_LIMIT", default: str = "") -> None:
+    """Count one action for ``key`` against the rate in config ``setting`` (else
+    ``default``).
+
+    Raises ``RateLimited`` (HTTP 429, ack code ``rate_limited``) when the window is full.
+    When Redis is configured but unreachable the action is allowed and a warning logged:
+    a broken limiter must not silence a deliberation.
+    """
+    count, seconds = parse_rate(current_app.config.get(setting) or default)
+    if count <= 0:
+        return
+    from . import state
+
+    windows = state().rate_windows
+    try:
+        wait = windows.hit(key, count, seconds)
+    except Exception:
+        logger.warning("rate limiter unavailable; allowing %s", key, exc_info=True)
+        return
+    if wait > 0:
+        logger.info("rate limited: %s (retry in %.1f s)", key, wait)
+        message = (
+            _l(
+                "You are posting too often: at most %(count)s posts in %(seconds)s seconds. "
+                "Please wait %(wait)s seconds.",
+                count=count,
+                seconds=int(seconds),
+                wait=max(1, round(wait)),
+            )
+            if setting == "POST_RATE_LIMIT"
+            else None  # RateLimited's own message
+        )
+        error = RateLimited(message)
+        error.retry_after = g.retry_after = max(1, round(wait))
+        raise error
