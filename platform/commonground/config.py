@@ -58,7 +58,7 @@ def settings_from_environment(instance_path: Path) -> dict:
         "DEMO": _flag("DEMO", False),
         # Same-origin only unless the operator names the origins allowed to open sockets.
         "SOCKETIO_ALLOWED_ORIGINS": [o.strip() for o in origins.split(",") if o.strip()],
-        "SOCKETIO_MAX_PAYLOAD": int(os.environ.get("SOCKETIO_MAX_PAYLOAD", str(64 * 1024))),
+        "SOCKETIO_MAX_PAYLOAD": int(os.environ.get("SOCKETIO_MAX_PAYLOAD", str(256 * 1024))),
         "POST_RATE_LIMIT": os.environ.get("POST_RATE_LIMIT", "10/60"),
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -488,3 +488,22 @@ def test_a_flood_of_typing_or_joins_is_cut_short(serve, connect, world):
     assert acks[-1]["error"]["code"] == "rate_limited"
     acks = [client.call("join", {"item": world.item.id}) for _ in range(3)]
     assert [a["ok"] for a in acks] == [True, True, False]
+
+
+def test_removing_a_member_through_the_api_closes_their_sockets(live, connect, world):
+    removed = connect(live.url, token=world.tokens["delegate2"])
+    staying = connect(live.url, token=world.tokens["delegate"])
+    for socket_client in (removed, staying):
+        join(socket_client, world.item)
+    member_id = world.memberships["delegate2"].id
+    response = requests.delete(
+        f"{live.url}/api/v1/deliberations/{world.deliberation.slug}/members/{member_id}",
+        headers=world.headers("moderator"),
+        timeout=5,
+    )
+    assert response.status_code == 204, response.text
+    deadline = time.monotonic() + 5
+    while removed.sio.connected and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not removed.sio.connected
+    assert staying.sio.connected

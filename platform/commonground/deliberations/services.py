@@ -592,6 +592,11 @@ def remove_member(actor, membership: Membership) -> None:
         f"member:{membership_id}",
         {"user": user_id, "role": role},
     )
+    from ..realtime import disconnect_user
+    from ..realtime.emitting import call_after_commit
+
+    # Open sockets of the removed member stop receiving the item's broadcasts at once.
+    call_after_commit(lambda: disconnect_user(user_id))
 
 
 def _has_taken_part(membership: Membership) -> bool:

@@ -16,12 +16,18 @@ from ..extensions import db, socketio
 logger = logging.getLogger(__name__)
 
 _PENDING = "commonground_pending_emits"
+_CALLBACKS = "commonground_after_commit"
 
 
 def emit_after_commit(event: str, data, *, to: str, skip_sid: str | None = None) -> None:
     """Send ``event`` with ``data`` to room ``to`` once the current transaction commits."""
     session = db.session()
     session.info.setdefault(_PENDING, []).append((event, data, to, skip_sid))
+
+
+def call_after_commit(callback) -> None:
+    """Run ``callback()`` once the current transaction commits (never on rollback)."""
+    db.session().info.setdefault(_CALLBACKS, []).append(callback)
 
 
 def pending_emits() -> list[tuple]:
@@ -31,6 +37,11 @@ def pending_emits() -> list[tuple]:
 
 @sa.event.listens_for(Session, "after_commit")
 def _send_pending(session: Session) -> None:
+    for callback in session.info.pop(_CALLBACKS, ()):
+        try:
+            callback()
+        except Exception:
+            logger.exception("after-commit callback %r failed", callback)
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
@@ -50,3 +61,4 @@ def _drop_pending(session: Session, transaction) -> None:
     # Runs after after_commit; on rollback or close it discards what was never committed.
     if transaction.parent is None:
         session.info.pop(_PENDING, None)
+        session.info.pop(_CALLBACKS, None)
