@@ -5,7 +5,7 @@
 // post's counts change in place; the `reactions` event of the item's room updates them when
 // anyone else reacts, and `summary:published` announces a new summary version. Only counts
 // per stakeholder group ever arrive here: never who reacted how.
-import { io } from "../vendor/socket.io/socket.io.esm.min.js";
+import { onConnect, sharedSocket } from "./live-socket.js";
 
 const configElement = document.getElementById("consensus-config");
 const config = configElement ? JSON.parse(configElement.textContent) : null;
@@ -160,8 +160,8 @@ function announce(message) {
 
 function connect() {
   if (!config || !config.item) return;
-  const socket = io({ autoConnect: true });
-  socket.on("connect", () => {
+  const socket = sharedSocket();
+  onConnect(socket, () => {
     // Joining the room is all we need: no posts back (after = the largest id there is).
     socket.emit("join", { item: config.item, after: Number.MAX_SAFE_INTEGER }, () => {});
   });

@@ -7,7 +7,7 @@
 // `motion:closed` for the item makes the page fetch a fresh, server-rendered copy of the
 // motions section (item page) or of the ballot and results blocks (motion page), so the
 // numbers are formatted by the server in the reader's language. Refreshes are coalesced.
-import { io } from "../vendor/socket.io/socket.io.esm.min.js";
+import { onConnect, sharedSocket } from "./live-socket.js";
 
 const configElement = document.getElementById("voting-config");
 const section = document.querySelector("[data-voting-section]");
@@ -31,9 +31,9 @@ function start(config) {
   let refreshing = false;
   let again = false;
 
-  const socket = io({ autoConnect: true });
+  const socket = sharedSocket();
 
-  socket.on("connect", () => {
+  onConnect(socket, () => {
     // Joining the item's room is what delivers its events; the posts are not needed here.
     socket.emit("join", { item: config.item, after: 2147483647 }, (ack) => {
       setLive(Boolean(ack && ack.ok));
