@@ -279,3 +279,34 @@ def login(client, email: str, password: str = PASSWORD):
     )
     assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
     return response
+
+
+# --- the browser -------------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+#: As the machine's own notes advise: no sandbox as root, no GPU, and none of the background
+#: connections Chromium makes on start (the network here is closed; they would only fail).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (Debian's build, never a downloaded one)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()

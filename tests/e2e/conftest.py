@@ -4,13 +4,12 @@ Chromium. Skipped, saying why, when /usr/bin/chromium is not installed (``.ci/ru
 Fixtures:
 - ``live_server``: the app on a fresh migrated SQLite file, served in a thread; ``.url``.
 - ``demo_server``: the same with the demo deliberation seeded.
-- ``browser``: one headless Chromium for the session; ``page``: a fresh context (no cookies)
-  and page per test.
+- ``page``: a fresh context (no cookies) and page per test, in the session's ``browser``
+  (tests/conftest.py).
 """
 
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from conftest import base_config
@@ -19,19 +18,6 @@ from werkzeug.serving import make_server
 
 from commonground import create_app
 from commonground.extensions import db
-
-CHROMIUM = Path("/usr/bin/chromium")
-#: As the machine's own notes advise: no sandbox as root, no GPU, and none of the background
-#: connections Chromium makes on start (the network here is closed; they would only fail).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 
 @dataclass
@@ -69,21 +55,6 @@ def demo_server(live_server):
         db.session.commit()
         db.session.remove()
     return live_server
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """Headless Chromium (Debian's build, never a downloaded one)."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

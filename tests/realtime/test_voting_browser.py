@@ -2,36 +2,19 @@
 real app on a real port): a ballot goes through the socket without a reload, every viewer's
 tally follows, and the close shows the frozen result. Skipped when Chromium is missing."""
 
-from pathlib import Path
-
 import pytest
 import requests
 from conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--no-first-run",
-]
 LIVE = 10_000  # ms a live update may take
 
 
 @pytest.fixture
-def chromium():
-    if not CHROMIUM.exists():
-        pytest.skip(f"Chromium is not installed at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+def chromium(browser):
+    """The session's one Chromium: Playwright's sync API allows one instance per process."""
+    return browser
 
 
 def signed_in(chromium, live, email):
