@@ -43,9 +43,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .accounts import auth
     from .api import register_api
     from .cli import register_commands
+    from .realtime import init_realtime
     from .web import register_web
 
     auth.init_app(app)
+    init_realtime(app)
     register_web(app)
     register_api(app)
     register_commands(app)
@@ -58,11 +60,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def socketio_options(app: Flask) -> dict:
     """Options for Flask-SocketIO: async mode, message queue, origins, payload limit."""
+    from .realtime.origins import origin_policy
+
     options = {
         "async_mode": _async_mode(),
         "max_http_buffer_size": app.config["SOCKETIO_MAX_PAYLOAD"],
-        # Same origin only unless an allow-list is configured; never "*".
-        "cors_allowed_origins": app.config["SOCKETIO_ALLOWED_ORIGINS"] or None,
+        # Same origin, plus the configured allow-list; never "*" (realtime/origins.py).
+        "cors_allowed_origins": origin_policy(app.config["SOCKETIO_ALLOWED_ORIGINS"]),
     }
     if app.config.get("REDIS_URL"):
         options["message_queue"] = app.config["REDIS_URL"]

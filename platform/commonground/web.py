@@ -29,11 +29,19 @@ bp = Blueprint("web", __name__)
 def register_web(app: Flask) -> None:
     """Register the site-wide pages and every capability's page blueprint."""
     from .accounts.views import bp as accounts_bp
+    from .consensus.views import bp as consensus_bp
     from .deliberations.views import bp as deliberations_bp
+    from .discussion.views import bp as discussion_bp
+    from .live.views import bp as live_bp
+    from .voting.views import bp as voting_bp
 
     app.register_blueprint(bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(deliberations_bp)
+    app.register_blueprint(discussion_bp)
+    app.register_blueprint(voting_bp)
+    app.register_blueprint(consensus_bp)
+    app.register_blueprint(live_bp)
 
     @app.context_processor
     def page_context():

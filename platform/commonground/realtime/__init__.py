@@ -129,12 +129,13 @@ def broadcast_presence(item_id: int) -> None:
 
 
 def disconnect_user(user_id: int) -> int:
-    """Close every socket of a user that is in an item, on every server process.
+    """Close every socket of a user that is in an item or a live session, on every server
+    process.
 
     For the services that remove a member or revoke access: the closed sockets must
     reconnect, and are judged afresh when they do. Returns how many were closed.
     """
-    sids = state().presence.sids_of_user(user_id)
+    sids = state().presence.sids_of_user(user_id) | state().session_presence.sids_of_user(user_id)
     for sid in sids:
         socketio.server.disconnect(sid, namespace="/")
     return len(sids)

@@ -1,0 +1,263 @@
+// The live session of a deliberation (DESIGN §5, room `deliberation:<slug>`), as every
+// participant sees it: the latest announcement, the item under discussion, the round's
+// countdown, the speaker and the speakers' queue, and the member's own floor request.
+//
+// The panel is complete without this script (server-rendered, plain forms). With it, the
+// panel follows the room's `session:state` events and sends floor requests over the socket.
+// The countdown runs from the server's `ends_at`, corrected by the offset between the
+// server's clock (`server_time` of each state) and this browser's.
+//
+// The console (console.js) imports the shared helpers exported here.
+import { onConnect, sharedSocket } from "./live-socket.js";
+
+/** Fill `{name}` placeholders of a translated string. */
+export function format(template, values) {
+  return template.replace(/\{(\w+)\}/g, (match, key) => (key in values ? String(values[key]) : match));
+}
+
+/** The server's clock as seen from here: `now()` in server milliseconds. */
+export class ServerClock {
+  constructor() {
+    this.offset = 0;
+  }
+
+  sync(serverTime) {
+    const parsed = Date.parse(serverTime || "");
+    if (!Number.isNaN(parsed)) this.offset = parsed - Date.now();
+  }
+
+  now() {
+    return Date.now() + this.offset;
+  }
+}
+
+/** `m:ss` (or `h:mm:ss`) for a number of milliseconds, rounded up to the second. */
+export function formatDuration(ms) {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = String(total % 60).padStart(2, "0");
+  return hours ? `${hours}:${String(minutes).padStart(2, "0")}:${seconds}` : `${minutes}:${seconds}`;
+}
+
+/** Keep every `[data-countdown][data-ends-at]` under `root` counting down. */
+export function startCountdowns(root, clock, strings) {
+  const tick = () => {
+    for (const element of root.querySelectorAll("[data-countdown]")) {
+      const endsAt = Date.parse(element.dataset.endsAt || "");
+      if (Number.isNaN(endsAt)) continue;
+      const remaining = endsAt - clock.now();
+      element.textContent =
+        remaining > 0 ? format(strings.remaining, { time: formatDuration(remaining) }) : strings.time_up;
+      element.classList.toggle("is-over", remaining <= 0);
+    }
+  };
+  tick();
+  return window.setInterval(tick, 250);
+}
+
+/** The item's title in `language` when translated, else the original. */
+export function itemTitle(item, language) {
+  return (item.titles && item.titles[language]) || item.title;
+}
+
+/** An agenda item's page, from the template address ending in `/0`. */
+export function itemUrl(config, itemId) {
+  return config.item_url.replace(/\/0$/, `/${itemId}`);
+}
+
+/** A group key's display name (or "without a group"). */
+export function groupName(config, key) {
+  if (!key) return config.strings.no_group;
+  return config.groups[key] || key;
+}
+
+/**
+ * Follow a deliberation's session. `handlers`: onState(state), onAnnouncement(a),
+ * onGranted(g), onPresence(p), onStatus(state, detail), onJoined(ack). States arriving out
+ * of order are told apart by `version`: an older one never replaces a newer.
+ */
+export function connectSession(slug, handlers) {
+  const socket = sharedSocket(); // one connection per page, shared with the other modules
+  const clock = handlers.clock || new ServerClock();
+  let version = -1;
+  const status = handlers.onStatus || (() => {});
+
+  function accept(state) {
+    if (!state || state.deliberation !== slug || state.version < version) return;
+    version = state.version;
+    clock.sync(state.server_time);
+    handlers.onState(state);
+  }
+
+  onConnect(socket, () => {
+    socket.emit("session:join", { deliberation: slug }, (ack) => {
+      if (!ack || !ack.ok) {
+        status("offline", ack && ack.error ? ack.error.message : "");
+        return;
+      }
+      status("live");
+      accept(ack.state);
+      if (handlers.onPresence) handlers.onPresence(ack.presence);
+      if (handlers.onJoined) handlers.onJoined(ack);
+    });
+  });
+  socket.on("disconnect", () => status("offline"));
+  socket.on("connect_error", () => status("offline"));
+  socket.on("session:state", accept);
+  socket.on("announcement", (announcement) => {
+    if (announcement.deliberation === slug && handlers.onAnnouncement) handlers.onAnnouncement(announcement);
+  });
+  socket.on("floor:granted", (granted) => {
+    if (granted.deliberation === slug && handlers.onGranted) handlers.onGranted(granted);
+  });
+  socket.on("session:presence", (presence) => {
+    if (presence.deliberation === slug && handlers.onPresence) handlers.onPresence(presence);
+  });
+
+  return {
+    socket,
+    clock,
+    /** Send an event about this deliberation; resolves with its ack. */
+    send(event, data = {}) {
+      return new Promise((resolve) => {
+        if (!socket.connected) {
+          resolve({ ok: false, error: { code: "offline", message: "" } });
+          return;
+        }
+        socket.timeout(10000).emit(event, { ...data, deliberation: slug }, (error, ack) => {
+          resolve(error ? { ok: false, error: { code: "timeout", message: "" } } : ack);
+        });
+      });
+    },
+  };
+}
+
+// --- the participants' panel -------------------------------------------------------------------
+
+const panel = document.querySelector("[data-live-session]");
+const panelConfig = document.getElementById("live-session-config");
+if (panel && panelConfig) startPanel(panel, JSON.parse(panelConfig.textContent));
+
+function startPanel(panel, config) {
+  const strings = config.strings;
+  const me = config.me || {};
+  const clock = new ServerClock();
+  const $ = (selector) => panel.querySelector(selector);
+  const liveStatus = $("[data-live-status]");
+  const errorBox = $("[data-floor-error]");
+  const consoleLink = document.querySelector(".console-link");
+  startCountdowns(panel, clock, strings);
+  if (!config.signed_in) return; // sockets need an account; the panel stays as served
+
+  const connection = connectSession(config.deliberation, {
+    clock,
+    onState: render,
+    onStatus(state, detail) {
+      liveStatus.dataset.state = state;
+      liveStatus.textContent = state === "live" ? strings.live : detail || strings.offline;
+    },
+    onAnnouncement(announcement) {
+      const banner = $("[data-announcement]");
+      banner.classList.add("is-new");
+      window.setTimeout(() => banner.classList.remove("is-new"), 4000);
+    },
+  });
+
+  function render(state) {
+    const idle = !(state.current_item || state.round || state.speaker || state.announcement);
+    panel.hidden = idle;
+    if (consoleLink) consoleLink.hidden = !idle;
+
+    const banner = $("[data-announcement]");
+    const bannerText = $("[data-announcement-text]");
+    banner.hidden = !state.announcement;
+    if (state.announcement) {
+      bannerText.textContent = state.announcement.text;
+      bannerText.lang = state.announcement.language;
+    }
+
+    const nowItem = $("[data-now-item]");
+    nowItem.replaceChildren();
+    if (state.item) {
+      const link = document.createElement("a");
+      link.href = itemUrl(config, state.item.id);
+      link.textContent = format(strings.now_on, {
+        numeral: state.item.numeral,
+        title: itemTitle(state.item, config.language),
+      });
+      nowItem.append(link);
+    } else {
+      nowItem.textContent = strings.no_item;
+    }
+
+    const round = $("[data-now-round]");
+    const countdown = $("[data-countdown]");
+    round.hidden = !state.round;
+    if (state.round) {
+      $("[data-round-title]").textContent = state.round.title || $("[data-round-title]").textContent;
+      countdown.dataset.endsAt = state.round.ends_at;
+      countdown.setAttribute("datetime", state.round.ends_at);
+    } else {
+      delete countdown.dataset.endsAt;
+    }
+
+    const speaker = $("[data-now-speaker]");
+    speaker.replaceChildren();
+    speaker.classList.toggle("has-speaker", Boolean(state.speaking));
+    if (state.speaking) {
+      speaker.append(format(strings.speaking, { name: state.speaking.name }), " ");
+      const group = document.createElement("span");
+      group.className = "queue-group";
+      group.textContent = state.speaking.group ? groupName(config, state.speaking.group) : "";
+      speaker.append(group);
+    } else {
+      speaker.textContent = strings.nobody_speaking;
+    }
+
+    // An empty list is left out (screen readers would announce "list, 0 items").
+    const queue = document.createElement("ol");
+    queue.className = "queue";
+    queue.setAttribute("aria-labelledby", "session-queue-title");
+    queue.append(
+      ...state.queue.map((entry) => {
+        const li = document.createElement("li");
+        li.dataset.member = entry.member;
+        const group = document.createElement("span");
+        group.className = "queue-group";
+        group.textContent = groupName(config, entry.group);
+        li.append(entry.name, " ", group);
+        return li;
+      }),
+    );
+    $("[data-queue]").replaceChildren(...(state.queue.length ? [queue] : []));
+    $("[data-queue-empty]").hidden = state.queue.length > 0;
+
+    const place = state.queue.findIndex((entry) => entry.member === me.member) + 1;
+    const speaking = me.member != null && state.speaker === me.member;
+    const waiting = place > 0;
+    const itemOpen = Boolean(state.item && state.item.status === "open" && !state.item.locked);
+    $("[data-my-floor]").textContent = speaking
+      ? strings.you_speak
+      : waiting
+        ? format(strings.you_wait, { place })
+        : "";
+    for (const input of panel.querySelectorAll("[data-floor-item]")) {
+      input.value = state.current_item || "";
+    }
+    panel.querySelector('[data-floor-form="request"]').hidden = !(
+      me.may_take_part && itemOpen && !waiting && !speaking
+    );
+    panel.querySelector('[data-floor-form="withdraw"]').hidden = !(waiting || speaking);
+  }
+
+  panel.addEventListener("submit", async (event) => {
+    const form = event.target.closest("[data-floor-form]");
+    if (!form || !connection.socket.connected) return; // no socket: the form posts
+    event.preventDefault();
+    const item = Number(form.querySelector("[data-floor-item]").value);
+    const ack = await connection.send(`floor:${form.dataset.floorForm}`, { item });
+    errorBox.hidden = ack.ok;
+    errorBox.textContent = ack.ok ? "" : format(strings.error, { message: ack.error.message });
+  });
+}
