@@ -104,7 +104,9 @@ def outcome_label(outcome: str) -> str:
 def rule_description(rule: Rule, group_names: dict[str, str]) -> list[str]:
     """The rule in sentences, in the reader's language."""
     if rule.kind == "majority":
-        lines = [_("Adopted with more than 50% support.")]
+        lines = [
+            _("Adopted with more than %(threshold)s support.", threshold=percent(Fraction(1, 2)))
+        ]
     elif rule.kind == "supermajority":
         lines = [
             _("Adopted with at least %(threshold)s support.", threshold=percent(rule.threshold))
