@@ -15,7 +15,7 @@ export HOST PORT
 #: The five translated UI languages (English is the source language).
 LOCALES := fr es ru zh ar
 POT := $(VENV)/messages.pot
-BABEL_KEYWORDS := -k _l -k lazy_gettext
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_pgettext:1c,2
 
 .PHONY: run test bench translations catalogs install install-test lint clean
 

@@ -19,8 +19,14 @@ from commonground.config import LANGUAGES
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATED = [code for code in LANGUAGES if code != "en"]
-#: The keywords the Makefile passes to ``pybabel extract`` (-k _l -k lazy_gettext).
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+#: The keywords the Makefile passes to ``pybabel extract``
+#: (-k _l -k lazy_gettext -k lazy_pgettext:1c,2).
+KEYWORDS = {
+    **DEFAULT_KEYWORDS,
+    "_l": None,
+    "lazy_gettext": None,
+    "lazy_pgettext": ((1, "c"), 2),
+}
 #: printf-style placeholders: %(name)s, %s, %d …; "%%" is a literal percent sign.
 PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa%]")
 

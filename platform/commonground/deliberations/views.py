@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, lazy_pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -46,7 +46,7 @@ DEFAULT_GROUPS = (
 #: Labels of the buttons that move a deliberation or an item to a status.
 STATUS_ACTIONS = {
     # i18n: button that opens a deliberation or an agenda item
-    "open": _l("Open"),
+    "open": lazy_pgettext("action", "Open"),
     # i18n: button that closes a deliberation or an agenda item
     "closed": _l("Close"),
 }
