@@ -8,9 +8,11 @@ Measures, on throw-away SQLite files (the embedded default):
   the first request, then the median and 95th percentile of many, with the SQL statements
   each request runs.
 
-Writes BENCHMARKS.md (method and results) at the repository root and prints the results.
+Then runs every other benchmark of this folder, each in its own process; each writes its own
+section of BENCHMARKS.md (see report.py). ``--only NAME`` runs one.
 """
 
+import argparse
 import os
 import platform
 import statistics
@@ -21,7 +23,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks.report import ROOT, write_section
+
 DEMO_PATH = "/d/ai-action-plan"
 STARTS = 5
 RENDERS = 200
@@ -93,14 +96,15 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
 
 
+HEADING = "## Start-up and the demo page (`python -m benchmarks --only startup`)"
+
+
 def report(starts: dict, renders: dict) -> str:
     cpu = platform.processor() or platform.machine()
     lines = [
-        "# Benchmarks",
+        HEADING,
         "",
-        "Produced by `make bench` (`python -m benchmarks`); rerun it to refresh this file.",
-        "",
-        "## Method",
+        "### Method",
         "",
         f"- Machine: {os.cpu_count()} cores ({cpu}), {platform.system()}, "
         f"Python {platform.python_version()}; run on "
@@ -115,7 +119,7 @@ def report(starts: dict, renders: dict) -> str:
         f"client, no network), anonymous; the first request, then {RENDERS} more: median "
         "and 95th percentile; SQL statements counted per request.",
         "",
-        "## Results",
+        "### Results",
         "",
         "| measure | median | min | max |",
         "| --- | --- | --- | --- |",
@@ -138,13 +142,48 @@ def report(starts: dict, renders: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
+#: Every other benchmark, each run in its own process (they start servers, fill databases and
+#: measure memory, which must not mix), each writing its own section of BENCHMARKS.md.
+OTHERS = {
+    "tally": [sys.executable, "-m", "benchmarks.tally_100k", "--record"],
+    "polis": [sys.executable, "-m", "benchmarks.polis_import"],
+    "discussion": [
+        sys.executable,
+        "benchmarks/discussion_latency.py",
+        "--write",
+        "BENCHMARKS.md",
+    ],
+    "records": [sys.executable, "-m", "benchmarks.records_export", "--record"],
+}
+
+
+def run_startup() -> None:
     with tempfile.TemporaryDirectory(prefix="cg-bench-") as tmp:
         starts = measure_starts(Path(tmp))
         renders = measure_renders(starts["database"])
     text = report(starts, renders)
-    (ROOT / "BENCHMARKS.md").write_text(text, encoding="utf-8")
+    write_section(text)
     print(text)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description="Run the benchmarks, write BENCHMARKS.md.")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=["startup", *OTHERS],
+        help="run only these benchmarks (repeatable); all by default",
+    )
+    chosen = parser.parse_args(argv).only or ["startup", *OTHERS]
+    failed = []
+    for name in chosen:
+        print(f"== {name}", flush=True)
+        if name == "startup":
+            run_startup()
+        elif subprocess.run(OTHERS[name], cwd=ROOT).returncode != 0:
+            failed.append(name)
+    if failed:
+        sys.exit(f"benchmarks that failed: {', '.join(failed)}")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ thread page costs.
 import argparse
 import os
 import platform
-import re
 import shutil
 import socket
 import statistics
@@ -34,8 +33,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SECTION_START = "<!-- discussion-latency:start -->"
-SECTION_END = "<!-- discussion-latency:end -->"
 
 
 # --- the world ------------------------------------------------------------------------------
@@ -319,7 +316,6 @@ def measure_thread_reads(database: Path, world: dict) -> list[dict]:
 def report(server: str, delivery: list[dict], reads: list[dict]) -> str:
     ms = lambda seconds: f"{seconds * 1000:.1f} ms"  # noqa: E731
     lines = [
-        SECTION_START,
         "## Live discussion (`python benchmarks/discussion_latency.py`)",
         "",
         f"- Machine: {os.cpu_count()} cores ({platform.machine()}), {platform.system()}, "
@@ -352,22 +348,11 @@ def report(server: str, delivery: list[dict], reads: list[dict]) -> str:
             f"| {row['what']} | {row['posts']:,} | {row['statements']} | {ms(row['median'])} "
             f"| {row['bytes']:,} B |"
         )
-    lines.append(SECTION_END)
     return "\n".join(lines) + "\n"
 
 
 def server_command(kind: str) -> str:
     return "gunicorn -k gevent -w 1 app:app" if kind == "gunicorn" else "python app.py"
-
-
-def write_section(path: Path, section: str) -> None:
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(re.escape(SECTION_START) + ".*?" + re.escape(SECTION_END) + "\n?", re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
 
 
 def main() -> None:
@@ -408,7 +393,9 @@ def main() -> None:
         section = report(args.server, delivery, reads)
         print(section)
         if args.write:
-            write_section(args.write, section)
+            from benchmarks.report import write_section
+
+            write_section(section, args.write)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

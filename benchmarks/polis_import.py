@@ -19,7 +19,6 @@ import csv
 import json
 import os
 import platform
-import re
 import shutil
 import statistics
 import subprocess
@@ -28,6 +27,8 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+from benchmarks.report import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 POLIS = ROOT.parent / "shared" / "data" / "polis"
@@ -164,18 +165,6 @@ def section(results: list[dict], scaled: dict | None) -> str:
             f"| {r['traced_peak_mib']:.2f} MiB |"
         )
     return "\n".join(lines) + "\n"
-
-
-def write_section(text: str) -> None:
-    """Replace this benchmark's section of BENCHMARKS.md (or append it)."""
-    path = ROOT / "BENCHMARKS.md"
-    current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text + "\n", current).rstrip("\n") + "\n"
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text
-    path.write_text(updated, encoding="utf-8")
 
 
 def main() -> None:

@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT / "platform"))
 
 import sqlalchemy as sa  # noqa: E402
 
+from benchmarks.report import write_section  # noqa: E402
 from commonground import create_app  # noqa: E402
 from commonground.extensions import db  # noqa: E402
 
@@ -248,20 +249,6 @@ def report(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def record(section: str) -> None:
-    """Put the section into BENCHMARKS.md, replacing an earlier one under the same heading."""
-    path = ROOT / "BENCHMARKS.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
-    if HEADING in text:
-        before, _, rest = text.partition(HEADING)
-        following = rest.find("\n## ")
-        after = rest[following + 1 :] if following != -1 else ""
-        text = before + section + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
-
-
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ballots", type=int, default=100_000)
@@ -277,7 +264,7 @@ def main(argv=None) -> None:
     section = report(results)
     print(section)
     if args.record:
-        record(section)
+        write_section(section)
 
 
 if __name__ == "__main__":
