@@ -24,6 +24,9 @@ def register_commands(app: Flask) -> None:
     from .records.polis import polis_cli
 
     app.cli.add_command(polis_cli)
+    from .records.cli import records_cli
+
+    app.cli.add_command(records_cli)
 
 
 def _fail(error: ServiceError):

@@ -15,10 +15,15 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 def register_api(app: Flask) -> None:
     """Register every capability's API blueprint and the shared request rules."""
     from ..accounts.api import bp as accounts_bp
+    from ..consensus.api import bp as consensus_api_bp
     from ..deliberations.api import bp as deliberations_bp
+    from ..discussion.api import bp as discussion_bp
+    from ..live.api import bp as live_api_bp
+    from ..records.api import bp as records_api_bp
+    from ..voting.api import bp as voting_bp
     from .openapi import bp as openapi_bp
 
-    for bp in (openapi_bp, accounts_bp, deliberations_bp):
+    for bp in (openapi_bp, accounts_bp, deliberations_bp, voting_bp, discussion_bp, consensus_api_bp, live_api_bp, records_api_bp):
         # Tokens need no CSRF token; cookie sessions are checked in check_credentials.
         csrf.exempt(bp)
         app.register_blueprint(bp)

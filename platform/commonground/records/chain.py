@@ -66,17 +66,18 @@ def first_broken_link(events: Sequence[Mapping[str, Any]]) -> int | None:
     for index, event in enumerate(events):
         try:
             body = {name: event[name] for name in BODY_FIELDS}
-            recomputed = link_hash(str(event["prev_hash"]), body)
+            prev_hash, stated_hash = event["prev_hash"], event["hash"]
+            recomputed = link_hash(str(prev_hash), body)
         except (KeyError, TypeError, ValueError, UnicodeEncodeError):
             return index
         if (
             body["seq"] != index + 1
             or isinstance(body["seq"], bool)
-            or event["prev_hash"] != expected_prev
-            or event["hash"] != recomputed
+            or prev_hash != expected_prev
+            or stated_hash != recomputed
         ):
             return index
-        expected_prev = event["hash"]
+        expected_prev = stated_hash
     return None
 
 

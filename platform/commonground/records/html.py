@@ -1,0 +1,363 @@
+"""The printable record (``record.html``): one self-contained, localised HTML document.
+
+Agenda, each item's published summary, motion results with an inline SVG chart per
+stakeholder group, participation by group, the statements every group supports most
+("notable common ground"), and an appendix with every post. It carries its own stylesheet
+(print CSS included), loads nothing, and runs no script, so it prints to a clean PDF from
+any browser and reads the same offline; served by the API, its Content-Security-Policy
+allows exactly that stylesheet (by hash) and nothing else.
+
+Rendered by streaming the template (``Template.generate``) over the same
+:class:`~.collect.RecordSource` generators as the JSON and the Data Package, so the appendix
+of a 100,000-post deliberation never sits in memory. The colophon cites the SHA-256 of the
+JSON record of the same scope and audience, so a printed copy can be checked against it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import heapq
+from collections.abc import Iterator
+from decimal import Decimal
+from fractions import Fraction
+from functools import cache
+from pathlib import Path
+
+import sqlalchemy as sa
+from babel.numbers import format_percent as babel_percent
+from flask import current_app
+from flask_babel import force_locale, format_datetime, format_decimal, get_locale
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+
+from ..consensus.metrics import GroupCounts
+from ..consensus.rules import score_post
+from ..db import iso
+from ..deliberations.models import Membership, StakeholderGroup
+from ..discussion.models import Post, Reaction
+from ..discussion.rules import render_markdown
+from ..extensions import db
+from ..i18n import language_name, text_direction
+from .collect import Progress, RecordSource, reaction_json
+from .export import record_digest
+
+TEMPLATE = "records/record.html"
+STYLESHEET = Path(__file__).parent / "templates" / "records" / "record.css"
+#: How many notable common-ground statements each item shows.
+NOTABLE_STATEMENTS = 5
+#: Replies deeper than this are indented no further in print.
+MAX_INDENT = 6
+
+#: Colours of ballot choices and reaction stances (with text alternatives beside them).
+COLOURS = {
+    "yes": "#1a7f37",
+    "no": "#cf222e",
+    "block": "#82071e",
+    "abstain": "#8c959f",
+    "agree": "#1a7f37",
+    "disagree": "#cf222e",
+    "pass": "#8c959f",
+    "none": "#e6e8eb",
+    "expected": "#24292f",
+    "observed": "#0969da",
+}
+
+OUTCOME_LABELS = {
+    # i18n: outcome of a vote
+    "adopted": _l("Adopted"),
+    # i18n: outcome of a vote
+    "rejected": _l("Rejected"),
+    # i18n: outcome of a vote under the consensus rule when someone blocked
+    "blocked": _l("Blocked"),
+    # i18n: outcome of a vote without enough participation
+    "no_quorum": _l("No quorum"),
+}
+CHOICE_LABELS = {
+    "yes": _l("Yes"),
+    "no": _l("No"),
+    "abstain": _l("Abstain"),
+    # i18n: a ballot choice under the consensus rule that vetoes the motion
+    "block": _l("Block"),
+}
+RULE_LABELS = {
+    "majority": _l("Simple majority"),
+    "supermajority": _l("Qualified majority"),
+    "consensus": _l("Consensus"),
+    "double_majority": _l("Double majority"),
+}
+STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "open": _l("Open"),
+    "closed": _l("Closed"),
+    "pending": _l("Pending"),
+    "published": _l("Published"),
+}
+
+
+@cache
+def stylesheet() -> str:
+    """The record's stylesheet, inlined into the document."""
+    return STYLESHEET.read_text(encoding="utf-8")
+
+
+def content_security_policy() -> str:
+    """The CSP of a served record: its own inline stylesheet (by hash) and nothing else."""
+    digest = base64.b64encode(hashlib.sha256(stylesheet().encode()).digest()).decode()
+    return (
+        f"default-src 'none'; style-src 'sha256-{digest}'; img-src data:; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+
+
+# --- formatting (in the locale the record is rendered in) -------------------------------------
+
+
+def percent(value) -> str:
+    """An exact ratio (``"7/12"``, Fraction) as a localised percentage with one decimal."""
+    if value is None:
+        return "—"
+    rounded = Decimal(round(Fraction(value) * 1000)) / 1000
+    return babel_percent(rounded, locale=get_locale(), decimal_quantization=False)
+
+
+def number(value) -> str:
+    return "—" if value is None else format_decimal(value)
+
+
+def when(value: str | None) -> str:
+    """An ISO time from the record, localised (UTC)."""
+    if not value:
+        return ""
+    from datetime import datetime
+
+    return format_datetime(datetime.fromisoformat(value.replace("Z", "+00:00")), "medium")
+
+
+def label(labels: dict, key) -> str:
+    return str(labels.get(key, key)) if key is not None else ""
+
+
+def markdown(source: str | None) -> Markup:
+    """Sanitised HTML of user Markdown (the discussion's one renderer)."""
+    return Markup(render_markdown(source or ""))
+
+
+# --- charts -----------------------------------------------------------------------------------
+
+
+def bar(segments: list[tuple[str, float]], *, width: int = 200, height: int = 14, marker=None):
+    """An inline SVG bar of ``segments`` ((colour key, fraction of the width)), left to
+    right, with an optional vertical ``marker`` at a fraction. Decorative: every figure it
+    shows is also written beside it, so it is hidden from assistive technology."""
+    parts = [
+        f'<svg class="bar" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        'aria-hidden="true" focusable="false">',
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="{COLOURS["none"]}"/>',
+    ]
+    x = 0.0
+    for colour, fraction in segments:
+        span = max(0.0, min(float(fraction), 1.0)) * width
+        if span > 0:
+            parts.append(
+                f'<rect x="{x:.2f}" y="0" width="{span:.2f}" height="{height}" '
+                f'fill="{COLOURS[colour]}"/>'
+            )
+        x += span
+    if marker is not None:
+        at = max(0.0, min(float(marker), 1.0)) * width
+        parts.append(
+            f'<rect x="{max(at - 1, 0):.2f}" y="0" width="2" height="{height}" '
+            f'fill="{COLOURS["expected"]}"/>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def group_tally_bar(group: dict) -> Markup:
+    """A group's ballots as shares of its eligible weight: yes, no, block, abstain, then
+    the weight that did not vote."""
+    total = group.get("eligible_weight") or sum(group[c] for c in ("yes", "no", "block", "abstain"))
+    if not total:
+        return bar([])
+    return bar([(choice, group[choice] / total) for choice in ("yes", "no", "block", "abstain")])
+
+
+def reaction_bar(counts: dict) -> Markup:
+    seen = counts["agree"] + counts["disagree"] + counts["pass"]
+    if not seen:
+        return bar([], width=120, height=10)
+    return bar(
+        [(stance, counts[stance] / seen) for stance in ("agree", "disagree", "pass")],
+        width=120,
+        height=10,
+    )
+
+
+def participation_bar(observed, expected) -> Markup:
+    """A group's observed share of an activity, with a marker at its expected share."""
+    return bar(
+        [("observed", float(Fraction(observed)) if observed else 0.0)],
+        marker=float(Fraction(expected)) if expected else None,
+    )
+
+
+# --- what the template reads -------------------------------------------------------------------
+
+
+class PrintableRecord:
+    """The record as the template reads it: small parts eagerly, posts as a generator."""
+
+    def __init__(self, source: RecordSource, language: str, progress: Progress | None = None):
+        self.source = source
+        self.language = language
+        self.progress = progress
+        self.deliberation = source.deliberation()
+        self.scope = source.scope()
+        self.groups = source.groups()
+        self.group_names = {
+            g["key"]: g["name_translations"].get(language) or g["name"] for g in self.groups
+        }
+        self.items = [self._item_text(item) for item in source.items()]
+        motions = source.motions()
+        summaries = source.summaries()
+        for item in self.items:
+            item["motions"] = [m for m in motions if m["item"] == item["id"]]
+            item["summaries"] = [s for s in summaries if s["item"] == item["id"]]
+            item["summary"] = self._current_summary(item)
+            item["drafts"] = [s for s in item["summaries"] if s["status"] == "draft"]
+        self.participation = source.participation()
+        self.announcements = source.announcements()
+        self.audit_head, self.audit_events = source.audit_head()
+
+    def _item_text(self, item: dict) -> dict:
+        translation = next(
+            (t for t in item["translations"] if t["language"] == self.language), None
+        )
+        item = dict(item)
+        item["shown_title"] = translation["title"] if translation else item["title"]
+        item["shown_language"] = translation["language"] if translation else item["language"]
+        item["shown_body"] = (translation or {}).get("body") or item["body"]
+        return item
+
+    def _current_summary(self, item: dict) -> dict | None:
+        """The published, not superseded summary in the reader's language, else in the
+        item's language, else the newest published one."""
+        current = [
+            s for s in item["summaries"] if s["status"] == "published" and not s["superseded_at"]
+        ]
+        for language in (self.language, item["language"]):
+            for summary in reversed(current):
+                if summary["language"] == language:
+                    return summary
+        return current[-1] if current else None
+
+    def group_name(self, key: str | None) -> str:
+        if key is None:
+            # i18n: members (moderators, observers) who belong to no stakeholder group
+            return str(_l("No group"))
+        return self.group_names.get(key, key)
+
+    def notable(self, item_id: int) -> list[dict]:
+        """The item's visible posts every group supports most: highest group-informed
+        consensus among posts with reactions (ties: the earlier post)."""
+        return notable_statements(self.source, item_id, NOTABLE_STATEMENTS)
+
+    def posts(self, item_id: int) -> Iterator[dict]:
+        """The item's posts in thread order (streamed; the appendix shows no reactions)."""
+        return self.source.item_posts(item_id, self.progress, reactions=False)
+
+    def integrity(self) -> dict:
+        """The integrity block of the JSON record of the same scope and audience."""
+        return record_digest(self.source, self.progress)
+
+
+def notable_statements(source: RecordSource, item_id: int, limit: int) -> list[dict]:
+    """The ``limit`` visible posts of an item with the highest group-informed consensus,
+    among those more members agree with than disagree with.
+
+    One grouped query streamed in post order, folded into a bounded heap, so the work is
+    linear in the reactions and the memory bounded by ``limit``; hidden posts are never
+    statements (as on the Common Ground page).
+    """
+    rows = db.session.execute(
+        sa.select(Reaction.post_id, StakeholderGroup.key, Reaction.stance, sa.func.count())
+        .join(Post, Post.id == Reaction.post_id)
+        .join(Membership, Membership.id == Reaction.membership_id)
+        .outerjoin(StakeholderGroup, StakeholderGroup.id == Membership.group_id)
+        .where(Post.item_id == item_id, Post.hidden.is_(False))
+        .group_by(Reaction.post_id, StakeholderGroup.key, Reaction.stance)
+        .order_by(Reaction.post_id)
+        .execution_options(yield_per=2000)
+    )
+    best: list = []
+
+    def offer(post_id, counts):
+        score = score_post(source.group_keys, counts)
+        if score.agree <= score.disagree:
+            return  # not common ground, however evenly the groups reject it
+        entry = (score.group_informed_consensus, -post_id, post_id, score)
+        if len(best) < limit:
+            heapq.heappush(best, entry)
+        elif entry[:2] > best[0][:2]:
+            heapq.heapreplace(best, entry)
+
+    current, counts = None, {}
+    for post_id, key, stance, number_ in rows:
+        if post_id != current:
+            if current is not None:
+                offer(current, counts)
+            current, counts = post_id, {}
+        previous = counts.get(key, GroupCounts(0, 0, 0))
+        counts[key] = GroupCounts(
+            previous.agree + (number_ if stance == "agree" else 0),
+            previous.disagree + (number_ if stance == "disagree" else 0),
+            previous.pass_ + (number_ if stance == "pass" else 0),
+        )
+    if current is not None:
+        offer(current, counts)
+    ranked = sorted(best, key=lambda entry: (-entry[0], entry[2]))
+    posts = {p["id"]: p for p in source.posts_by_id([entry[2] for entry in ranked])}
+    return [
+        {**posts[post_id], "reactions": reaction_json(score)}
+        for _, _, post_id, score in ranked
+        if post_id in posts
+    ]
+
+
+def stream_record_html(
+    source: RecordSource, language: str, progress: Progress | None = None
+) -> Iterator[str]:
+    """``record.html`` in pieces, rendered in ``language``."""
+    with force_locale(language):
+        record = PrintableRecord(source, language, progress)
+    template = current_app.jinja_env.get_template(TEMPLATE)
+    context = {
+        "record": record,
+        "language": language,
+        "direction": text_direction(language),
+        "css": Markup(stylesheet()),
+        "percent": percent,
+        "number": number,
+        "when": when,
+        "label": label,
+        "markdown": markdown,
+        "language_name": language_name,
+        "group_tally_bar": group_tally_bar,
+        "reaction_bar": reaction_bar,
+        "participation_bar": participation_bar,
+        "outcome_labels": OUTCOME_LABELS,
+        "choice_labels": CHOICE_LABELS,
+        "rule_labels": RULE_LABELS,
+        "status_labels": STATUS_LABELS,
+        "max_indent": MAX_INDENT,
+        "colours": COLOURS,
+        "iso": iso,
+        "escape": escape,
+    }
+
+    def generate() -> Iterator[str]:
+        with force_locale(language):
+            yield from template.generate(context)
+
+    return generate()

@@ -1,0 +1,677 @@
+"""Checking an exported record: ``flask --app app records verify FILE``.
+
+Needs nothing but the file (no database, no application): anyone holding a record can run
+the same checks with ``hashlib`` and ``json``.
+
+``record.json``:
+
+1. the file is canonical JSON byte for byte — the body is written with sorted keys and no
+   whitespace, so any changed, added or removed character shows;
+2. the SHA-256 of the body (the file without its ``integrity`` member) and of each of its
+   members equal the digests ``integrity`` records — a mismatch names the member;
+3. the audit hash chain recomputes from its events (``chain.first_broken_link``), and its
+   head and length equal those the body and ``integrity`` state;
+4. cross-checks against the chain: each closed motion's frozen result has the SHA-256 and
+   receipts digest its ``motion.close`` event recorded; each published summary has the
+   digest of its ``summary.publish`` event; each hidden post the reason of its ``post.hide``
+   event; the receipts listed give each result's ``receipts_digest``; and the result of each
+   open-ballot motion follows from its ballots under its rule.
+
+``record.zip`` (Data Package): every file's size and SHA-256 equal the descriptor's, the
+descriptor's own digest holds, the chain recomputes from ``audit_events.csv``, and the same
+cross-checks run on the CSV tables.
+
+A record's integrity block only proves the record is unchanged *since the digest was
+taken*: someone who alters a record can recompute its digests. Compare ``body_sha256`` (or
+the audit head) with the one published by the platform or cited with the record, e.g. with
+``--digest``.
+
+Reading is flat in memory: the JSON file is mapped, not loaded, and read value by value
+(the arrays element by element) through a window of about a megabyte.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import mmap
+import zipfile
+import zlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .chain import GENESIS_HASH, canonical_json, first_broken_link
+from .datapackage import DESCRIPTOR, descriptor_bytes, descriptor_digest, zip_time
+from .export import integrity_block
+
+INTEGRITY_KEY = b'"integrity"'
+
+
+class NotCanonical(ValueError):
+    """The file is not the canonical JSON the exporter writes."""
+
+
+@dataclass
+class Report:
+    """What a verification found: ``problems`` (the record fails), ``notes`` (checked, or
+    could not be checked), and the digests it recomputed."""
+
+    path: str
+    kind: str = ""
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    body_sha256: str | None = None
+    audit_head: str | None = None
+    audit_events: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def fail(self, message: str) -> None:
+        self.problems.append(message)
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)
+
+
+def verify_file(
+    path: str | Path, *, digest: str | None = None, audit_head: str | None = None
+) -> Report:
+    """Verify a ``record.json`` or ``record.zip`` (told apart by content, not name).
+
+    ``digest`` / ``audit_head``: values published elsewhere that the record must match.
+    """
+    path = Path(path)
+    report = Report(str(path))
+    if not path.is_file():
+        report.fail(f"{path} is not a file")
+        return report
+    report.kind = "record.zip" if zipfile.is_zipfile(path) else "record.json"
+    check = verify_datapackage if report.kind == "record.zip" else verify_json
+    try:
+        check(path, report)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, zlib.error) as error:
+        # Content a tamperer made up can break any expectation; none may crash the check.
+        report.fail(f"the record does not have the expected structure ({error!r})")
+    recorded = report.body_sha256
+    if digest is not None and recorded != digest.lower():
+        report.fail(f"the record's digest is {recorded}, not the expected {digest.lower()}")
+    if audit_head is not None and report.audit_head != audit_head.lower():
+        report.fail(
+            f"the audit chain's head is {report.audit_head}, not the expected {audit_head.lower()}"
+        )
+    return report
+
+
+# --- record.json ------------------------------------------------------------------------------
+
+
+def _strict_loads(data) -> Any:
+    """``json.loads`` that refuses duplicate keys and non-finite numbers."""
+    return json.loads(data, object_pairs_hook=_unique_pairs, parse_constant=_no_constant)
+
+
+class _Cursor:
+    """Reads canonical JSON from a (mapped) byte buffer one value at a time, with the C
+    parser, through a decoded window of about :data:`WINDOW` bytes: memory stays flat and
+    no Python loop runs per token."""
+
+    WINDOW = 1 << 20
+
+    def __init__(self, view):
+        self.view = view
+        self.size = len(view)
+        self.byte = 0  # offset in the file of text[idx]
+        self.text = ""
+        self.idx = 0
+        self.window = self.WINDOW
+        self.decoder = json.JSONDecoder(
+            object_pairs_hook=_unique_pairs, parse_constant=_no_constant
+        )
+
+    def _fill(self) -> None:
+        end = min(self.size, self.byte + self.window)
+        raw = bytes(self.view[self.byte : end])
+        for trim in range(4):  # the window may end inside a multi-byte character
+            try:
+                self.text = raw[: len(raw) - trim].decode("utf-8")
+                break
+            except UnicodeDecodeError:
+                if end == self.size and trim == 0:
+                    raise NotCanonical(f"invalid UTF-8 after offset {self.byte}") from None
+        else:
+            raise NotCanonical(f"invalid UTF-8 after offset {self.byte}")
+        self.idx = 0
+
+    @property
+    def exhausted(self) -> bool:
+        return self.byte >= self.size
+
+    def _text_end_byte(self) -> int:
+        return self.byte + len(self.text[self.idx :].encode("utf-8"))
+
+    def peek(self) -> str:
+        if self.idx >= len(self.text):
+            if self.exhausted:
+                return ""
+            self._fill()
+        return self.text[self.idx]
+
+    def expect(self, char: str) -> None:
+        if self.peek() != char:
+            raise NotCanonical(f"expected {char!r} at offset {self.byte}")
+        self.idx += 1
+        self.byte += 1
+
+    def value(self) -> tuple[Any, int, int]:
+        """The next JSON value, with its start and end offsets in the file."""
+        if len(self.text) - self.idx < self.WINDOW // 16 and not self._window_reaches_end():
+            self._fill()
+        while True:
+            try:
+                value, end = self.decoder.raw_decode(self.text, self.idx)
+                break
+            except json.JSONDecodeError as error:
+                if self._window_reaches_end():
+                    raise NotCanonical(f"invalid JSON near offset {self.byte}") from error
+                self.window *= 2  # a value longer than the window: read a larger one
+                self._fill()
+            except ValueError as error:  # a duplicate key or a non-finite number
+                raise NotCanonical(f"invalid JSON near offset {self.byte}: {error}") from None
+        start = self.byte
+        raw = self.text[self.idx : end].encode("utf-8")
+        self.byte += len(raw)
+        self.idx = end
+        self.window = self.WINDOW
+        return value, start, self.byte
+
+    def _window_reaches_end(self) -> bool:
+        return self._text_end_byte() >= self.size
+
+
+def _unique_pairs(items):
+    result = {}
+    for key, value in items:
+        if key in result:
+            raise ValueError(f"duplicate key {key!r}")
+        result[key] = value
+    return result
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def read_members(view, on_element=None, on_problem=None) -> list[tuple[str, int, int, Any]]:
+    """The top-level members of the canonical JSON object in ``view`` as (key, value start,
+    value end, value) — ``None`` for arrays, whose elements go to ``on_element(key, index,
+    element)`` one by one instead.
+
+    Every value is checked to be written exactly as the exporter writes it; a value that is
+    valid JSON but not canonical goes to ``on_problem(message)`` and reading goes on.
+    Anything else the exporter never writes raises :class:`NotCanonical` with its offset.
+    """
+    cursor = _Cursor(view)
+
+    def canonical(value, start, end, where):
+        if canonical_json(value) != bytes(view[start:end]) and on_problem is not None:
+            on_problem(f"{where} is not in canonical form (altered or reformatted)")
+
+    members = []
+    cursor.expect("{")
+    while True:
+        key, start, end = cursor.value()
+        if not isinstance(key, str):
+            raise NotCanonical(f"expected a member name at offset {start}")
+        if any(key == member[0] for member in members):
+            raise NotCanonical(f"member {key!r} appears twice")
+        canonical(key, start, end, f"the name of member {len(members) + 1}")
+        cursor.expect(":")
+        if cursor.peek() == "[":
+            value_start = cursor.byte
+            cursor.expect("[")
+            index = 0
+            if cursor.peek() != "]":
+                while True:
+                    element, e_start, e_end = cursor.value()
+                    canonical(element, e_start, e_end, f"{key}[{index}]")
+                    if on_element is not None:
+                        on_element(key, index, element)
+                    index += 1
+                    if cursor.peek() != ",":
+                        break
+                    cursor.expect(",")
+            cursor.expect("]")
+            members.append((key, value_start, cursor.byte, None))
+        else:
+            value, v_start, v_end = cursor.value()
+            canonical(value, v_start, v_end, key)
+            members.append((key, v_start, v_end, value))
+        if cursor.peek() != ",":
+            break
+        cursor.expect(",")
+    cursor.expect("}")
+    if not cursor.exhausted:
+        raise NotCanonical(f"unexpected bytes after the record at offset {cursor.byte}")
+    return members
+
+
+def verify_json(path: Path, report: Report) -> None:
+    """Check a ``record.json`` (see the module docstring)."""
+    with path.open("rb") as handle:
+        size = handle.seek(0, 2)
+        if size == 0:
+            report.fail("the file is empty")
+            return
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            view = memoryview(mapped)
+            try:
+                _verify_json_view(view, report)
+            finally:
+                view.release()
+
+
+def _verify_json_view(view, report: Report) -> None:
+    content = _RecordContent()
+
+    def on_element(key, index, element):
+        try:
+            content.element(key, element)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            report.fail(f"{key}[{index}] does not have the record's structure ({error!r})")
+
+    try:
+        members = read_members(view, on_element, report.fail)
+    except NotCanonical as error:
+        report.fail(f"the file is not the record as exported: {error}")
+        return
+    keys = [key for key, _, _, _ in members]
+    if keys[-1] != "integrity":
+        report.fail("the record has no integrity member at its end")
+        return
+    if keys[:-1] != sorted(keys[:-1]):
+        report.fail("the record's members are not in canonical (sorted) order")
+    integrity = members[-1][3]
+    if not isinstance(integrity, dict):
+        report.fail("integrity is not an object")
+        return
+    for key, _, _, value in members[:-1]:
+        if value is not None:
+            content.member(key, value)
+
+    # 1. digests: the body is the file up to the comma before "integrity", plus "}".
+    body_end = members[-2][2] if len(members) > 1 else 1
+    body = hashlib.sha256(view[:body_end])
+    body.update(b"}")
+    report.body_sha256 = body.hexdigest()
+    if integrity.get("algorithm") != "sha256":
+        report.fail(f"unknown digest algorithm {integrity.get('algorithm')!r}")
+    if integrity.get("body_sha256") != report.body_sha256:
+        report.fail(
+            "the body's SHA-256 differs from integrity.body_sha256: recorded "
+            f"{integrity.get('body_sha256')}, computed {report.body_sha256}"
+        )
+    recorded_sections = integrity.get("sections")
+    if not isinstance(recorded_sections, dict):
+        report.fail("integrity.sections is missing")
+        recorded_sections = {}
+    body_keys = keys[:-1]
+    sections = {}
+    for key, start, end, _ in members[:-1]:
+        sections[key] = hashlib.sha256(view[start:end]).hexdigest()
+        if recorded_sections.get(key) != sections[key]:
+            report.fail(f"member {key!r} differs from its recorded digest")
+    for key in sorted(set(recorded_sections) - set(body_keys)):
+        report.fail(f"member {key!r} is recorded in integrity but missing from the body")
+    # Everything else in the block must be exactly what the exporter writes.
+    expected = integrity_block(
+        report.body_sha256, sections, integrity.get("audit_head"), integrity.get("audit_events")
+    )
+    for key in sorted(set(expected) | set(integrity)):
+        if key not in ("body_sha256", "sections") and integrity.get(key) != expected.get(key):
+            report.fail(f"integrity.{key} is not what the exporter writes")
+
+    # 3. the chain, and 4. the cross-checks.
+    events = content.audit.get("events") if isinstance(content.audit, dict) else None
+    if not isinstance(events, list):
+        report.fail("the record holds no audit chain")
+        return
+    _check_chain(events, report, integrity, content.audit)
+    content.cross_check(report)
+
+
+class _RecordContent:
+    """The parts of a record the cross-checks use, gathered as the file is read."""
+
+    def __init__(self) -> None:
+        self.audit: Any = {}
+        self.motions: list[dict] = []
+        self.summaries: list[dict] = []
+        self.ballots: dict[int, list[dict]] = defaultdict(list)
+        self.receipts: dict[int, list[str]] = defaultdict(list)
+        self.hidden: dict[int, str | None] = {}
+        self.counts: dict[str, int] = defaultdict(int)
+
+    def member(self, key: str, value: Any) -> None:
+        if key == "audit":
+            self.audit = value
+
+    def element(self, key: str, value: Any) -> None:
+        self.counts[key] += 1
+        if key == "motions":
+            self.motions.append(value)
+        elif key == "summaries":
+            self.summaries.append(value)
+        elif key == "ballots":
+            self.ballots[value["motion"]].append(value)
+        elif key == "receipts":
+            self.receipts[value["motion"]].append(value["receipt"])
+        elif key == "posts" and value.get("hidden"):
+            self.hidden[value["id"]] = value.get("hidden_reason")
+
+    def cross_check(self, report: Report) -> None:
+        events = self.audit["events"]
+        cross_check(
+            report,
+            events,
+            motions=[
+                (m["id"], m["status"], m.get("result"), m.get("secret"), m) for m in self.motions
+            ],
+            summaries=self.summaries,
+            hidden=self.hidden,
+            receipts=self.receipts,
+            ballots=self.ballots,
+        )
+        report.note(
+            "checked " + ", ".join(f"{self.counts[key]} {key}" for key in sorted(self.counts))
+        )
+
+
+def _check_chain(events: list, report: Report, integrity: dict, audit: dict | None) -> None:
+    broken = first_broken_link(events)
+    last = events[-1] if events else None
+    head = str(last.get("hash")) if isinstance(last, dict) else GENESIS_HASH
+    report.audit_head, report.audit_events = head, len(events)
+    if broken is not None:
+        seq = events[broken].get("seq") if isinstance(events[broken], dict) else None
+        report.fail(f"the audit chain is broken at event {broken + 1} (seq {seq})")
+    if integrity.get("audit_head") != head:
+        report.fail(
+            f"the audit head differs: integrity records {integrity.get('audit_head')}, the "
+            f"chain ends with {head}"
+        )
+    if integrity.get("audit_events") != len(events):
+        report.fail(
+            f"integrity records {integrity.get('audit_events')} audit events, the record "
+            f"holds {len(events)}"
+        )
+    if audit is not None:
+        if audit.get("head") != head:
+            report.fail("audit.head is not the hash of the last audit event")
+        if audit.get("length") != len(events):
+            report.fail("audit.length is not the number of audit events")
+    if broken is None:
+        report.note(f"audit chain of {len(events)} events intact, head {head}")
+
+
+def cross_check(report: Report, events, *, motions, summaries, hidden, receipts, ballots):
+    """Compare the record's results, summaries and hidden posts with what the audit chain
+    recorded when they happened, and each result with its receipts and ballots."""
+    from ..voting.receipts import receipts_digest
+
+    by_target: dict[tuple[str, str], dict] = {}
+    for event in events:
+        if isinstance(event, dict):
+            by_target[(event.get("action"), event.get("target"))] = event.get("payload") or {}
+    unconfirmed = 0
+    for motion_id, status, result, secret, motion in motions:
+        if status != "closed" or not isinstance(result, dict):
+            continue
+        payload = by_target.get(("motion.close", f"motion:{motion_id}"))
+        if payload is None:
+            unconfirmed += 1
+        elif payload.get("result_sha256") not in (None, _sha256(result)):
+            report.fail(
+                f"motion {motion_id}: the frozen result differs from the one its "
+                "motion.close audit event recorded"
+            )
+        if (
+            "receipts_digest" in result
+            and receipts_digest(receipts.get(motion_id, [])) != result["receipts_digest"]
+        ):
+            report.fail(
+                f"motion {motion_id}: the receipts listed do not give the result's receipts_digest"
+            )
+        if not secret:
+            problem = _recount(motion, result, ballots.get(motion_id, []))
+            if problem:
+                report.fail(f"motion {motion_id}: {problem}")
+    for summary in summaries:
+        if summary.get("status") != "published":
+            continue
+        payload = by_target.get(("summary.publish", f"summary:{summary['id']}"))
+        if payload is None:
+            unconfirmed += 1
+        elif payload.get("digest") not in (None, summary_digest(summary)):
+            report.fail(
+                f"summary {summary['id']}: the text differs from the one its "
+                "summary.publish audit event recorded"
+            )
+    for post_id, reason in hidden.items():
+        payload = by_target.get(("post.hide", f"post:{post_id}"))
+        if payload is None:
+            unconfirmed += 1
+        elif payload.get("reason") != reason:
+            report.fail(f"post {post_id}: the reason for hiding differs from the audit chain's")
+    if unconfirmed:
+        report.note(
+            f"{unconfirmed} results, summaries or hidden posts have no audit event to "
+            "compare with (made outside the services?)"
+        )
+
+
+def summary_digest(summary: dict) -> str:
+    """The digest ``summary.publish`` records: SHA-256 of the canonical JSON of language and
+    sections (as ``consensus.services.content_digest`` computes it)."""
+    body = {
+        "language": summary["language"],
+        "agreements": summary["agreements"],
+        "divergences": summary["divergences"],
+        "recommendations": summary["recommendations"],
+    }
+    return _sha256(body)
+
+
+def _sha256(value: Any) -> str:
+    return hashlib.sha256(canonical_json(value)).hexdigest()
+
+
+def _recount(motion: dict, result: dict, ballots: list[dict]) -> str | None:
+    """Recompute an open-ballot motion's tally from its ballots; a description of the first
+    difference from the frozen result, or None."""
+    from ..voting.rules import GroupInfo, Rule, tally
+
+    try:
+        groups = [GroupInfo(g["key"], g["share"], g["eligible_weight"]) for g in result["groups"]]
+        recount = tally(
+            result["scheme"],
+            Rule.from_json(motion["rule"]),
+            groups,
+            [(b["group"], b["weight"], b["choice"]) for b in ballots],
+        ).to_json()
+    except (KeyError, TypeError, ValueError) as error:
+        return f"its result cannot be recomputed from its ballots ({error})"
+    for key in ("outcome", "support", "yes", "no", "abstain", "block", "participation"):
+        if recount.get(key) != result.get(key):
+            return f"its {key} does not follow from its ballots"
+    return None
+
+
+# --- record.zip -------------------------------------------------------------------------------
+
+
+def verify_datapackage(path: Path, report: Report) -> None:
+    """Check a ``record.zip`` (see the module docstring)."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as error:
+        report.fail(f"not a readable zip file ({error})")
+        return
+    with archive:
+        names = archive.namelist()
+        if len(names) != len(set(names)):
+            report.fail("the zip holds two files of the same name")
+        if DESCRIPTOR not in names:
+            report.fail(f"the zip holds no {DESCRIPTOR}")
+            return
+        try:
+            raw = archive.read(DESCRIPTOR)
+            package = _strict_loads(raw)
+        except (ValueError, zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
+            report.fail(f"{DESCRIPTOR} cannot be read ({error})")
+            return
+        if not isinstance(package, dict) or not isinstance(package.get("resources"), list):
+            report.fail(f"{DESCRIPTOR} is not a data package descriptor")
+            return
+        if descriptor_bytes(package) != raw:
+            report.fail(f"{DESCRIPTOR} is not written as exported (altered or reformatted)")
+        integrity = package.get("integrity") or {}
+        if sorted(integrity) != ["algorithm", "audit_events", "audit_head", "descriptor_sha256"]:
+            report.fail(f"{DESCRIPTOR}'s integrity member is not what the exporter writes")
+        if integrity.get("algorithm") != "sha256":
+            report.fail(f"unknown digest algorithm {integrity.get('algorithm')!r}")
+        report.body_sha256 = descriptor_digest(package)
+        if integrity.get("descriptor_sha256") != report.body_sha256:
+            report.fail(
+                f"{DESCRIPTOR} differs from its recorded digest: recorded "
+                f"{integrity.get('descriptor_sha256')}, computed {report.body_sha256}"
+            )
+        resources = {}
+        for resource in package["resources"]:
+            if not isinstance(resource, dict) or "path" not in resource:
+                report.fail(f"{DESCRIPTOR} lists a resource without a path")
+                continue
+            resources[resource["path"]] = resource
+        extra = sorted(set(names) - set(resources) - {DESCRIPTOR})
+        if extra:
+            report.fail(f"files not described by {DESCRIPTOR}: {', '.join(extra)}")
+        for name, resource in sorted(resources.items()):
+            if name not in names:
+                report.fail(f"{name} is missing from the zip")
+                continue
+            digest, size = hashlib.sha256(), 0
+            try:
+                with archive.open(name) as entry:
+                    while chunk := entry.read(1024 * 1024):
+                        digest.update(chunk)
+                        size += len(chunk)
+            except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
+                report.fail(f"{name} cannot be read ({error})")
+                continue
+            if resource.get("hash") != "sha256:" + digest.hexdigest():
+                report.fail(f"{name} differs from its recorded SHA-256")
+            if resource.get("bytes") != size:
+                report.fail(
+                    f"{name} has {size} bytes, {DESCRIPTOR} records {resource.get('bytes')}"
+                )
+        if report.problems:
+            return
+        _check_tables(archive, report, integrity)
+        _check_archive_layout(archive, package, report)
+
+
+def _check_archive_layout(archive: zipfile.ZipFile, package: dict, report: Report) -> None:
+    """The archive's own metadata as the exporter writes it: entry order, one fixed time
+    (the last audit event), permissions, compression, no comment."""
+    deliberation = next(_rows(archive, "deliberation.csv"))
+    stamp = zip_time(deliberation["last_event_at"] or None, deliberation["created_at"])
+    expected = [DESCRIPTOR] + [resource["path"] for resource in package["resources"]]
+    if archive.namelist() != expected:
+        report.fail("the zip's files are not in the order the exporter writes them")
+    for info in archive.infolist():
+        if (
+            info.date_time != stamp
+            or info.compress_type != zipfile.ZIP_DEFLATED
+            or info.external_attr != 0o100644 << 16
+            or info.comment
+        ):
+            report.fail(f"{info.filename}: zip metadata changed")
+    if archive.comment:
+        report.fail("the zip carries a comment the exporter never writes")
+
+
+def _rows(archive: zipfile.ZipFile, name: str):
+    with archive.open(name) as entry:
+        yield from csv.DictReader(io.TextIOWrapper(entry, encoding="utf-8", newline=""))
+
+
+def _int(text: str) -> int | None:
+    return int(text) if text != "" else None
+
+
+def _check_tables(archive: zipfile.ZipFile, report: Report, integrity: dict) -> None:
+    try:
+        events = [
+            {
+                "deliberation": row["deliberation"],
+                "seq": int(row["seq"]),
+                "actor": _int(row["actor"]),
+                "action": row["action"],
+                "target": row["target"],
+                "payload": _strict_loads(row["payload"]),
+                "created_at": row["created_at"],
+                "prev_hash": row["prev_hash"],
+                "hash": row["hash"],
+            }
+            for row in _rows(archive, "audit_events.csv")
+        ]
+        deliberation = next(_rows(archive, "deliberation.csv"))
+        motions, results = [], {}
+        for row in _rows(archive, "motions.csv"):
+            result = _strict_loads(row["result"]) if row["result"] else None
+            motion = {"id": int(row["id"]), "rule": _strict_loads(row["rule"])}
+            final = row["final"] == "true"
+            motions.append(
+                (
+                    motion["id"],
+                    row["status"],
+                    result if final else None,
+                    row["secret"] == "true",
+                    motion,
+                )
+            )
+            results[motion["id"]] = result
+        summaries = [{**row, "id": int(row["id"])} for row in _rows(archive, "summaries.csv")]
+        hidden = {
+            int(row["id"]): row["hidden_reason"]
+            for row in _rows(archive, "posts.csv")
+            if row["hidden"] == "true"
+        }
+        receipts: dict[int, list[str]] = defaultdict(list)
+        for row in _rows(archive, "receipts.csv"):
+            receipts[int(row["motion"])].append(row["receipt"])
+        ballots: dict[int, list[dict]] = defaultdict(list)
+        for row in _rows(archive, "ballots.csv"):
+            ballots[int(row["motion"])].append(
+                {"group": row["group"], "weight": int(row["weight"]), "choice": row["choice"]}
+            )
+    except (KeyError, ValueError, StopIteration) as error:
+        report.fail(f"the tables do not have the record's structure ({error})")
+        return
+    _check_chain(events, report, integrity, None)
+    if deliberation.get("audit_head") != report.audit_head:
+        report.fail("deliberation.csv's audit_head is not the hash of the last audit event")
+    cross_check(
+        report,
+        events,
+        motions=motions,
+        summaries=summaries,
+        hidden=hidden,
+        receipts=receipts,
+        ballots=ballots,
+    )
