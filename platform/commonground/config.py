@@ -59,7 +59,13 @@ def settings_from_environment(instance_path: Path) -> dict:
         # Same-origin only unless the operator names the origins allowed to open sockets.
         "SOCKETIO_ALLOWED_ORIGINS": [o.strip() for o in origins.split(",") if o.strip()],
         "SOCKETIO_MAX_PAYLOAD": int(os.environ.get("SOCKETIO_MAX_PAYLOAD", str(256 * 1024))),
+        # Per-member rates, "COUNT/SECONDS" ("0/60" switches one off).
         "POST_RATE_LIMIT": os.environ.get("POST_RATE_LIMIT", "10/60"),
+        "REACTION_RATE_LIMIT": os.environ.get("REACTION_RATE_LIMIT", "60/60"),
+        "JOIN_RATE_LIMIT": os.environ.get("JOIN_RATE_LIMIT", "30/60"),
+        "TYPING_RATE_LIMIT": os.environ.get("TYPING_RATE_LIMIT", "40/60"),
+        # Live tallies of a motion are sent at most once per this many seconds.
+        "VOTING_TALLY_INTERVAL": float(os.environ.get("VOTING_TALLY_INTERVAL", "0.25")),
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -32,7 +32,6 @@ logger = logging.getLogger(__name__)
 
 #: Config key of the per-member reaction rate (``count/seconds``), see ``check_rate``.
 RATE_SETTING = "REACTION_RATE_LIMIT"
-DEFAULT_RATE = "60/60"
 
 #: reaction counts: post id → group key (None: members without a group) → counts
 Counts = dict[int, dict[str | None, GroupCounts]]

@@ -11,7 +11,6 @@ The item page shows the current summary and links here through ``item_consensus(
 (a template global used by ``consensus/_item_consensus.html``).
 """
 
-import os
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -41,15 +40,6 @@ from .schemas import SummaryRefs
 from .services import SECTIONS
 
 bp = Blueprint("consensus", __name__, template_folder="templates")
-
-
-@bp.record_once
-def _configure(state) -> None:
-    # A reaction rate unless the operator sets one (REACTION_RATE_LIMIT=count/seconds).
-    state.app.config.setdefault(
-        reactions.RATE_SETTING,
-        os.environ.get(reactions.RATE_SETTING, reactions.DEFAULT_RATE),
-    )
 
 
 def section_labels() -> dict[str, str]:

@@ -37,12 +37,6 @@ from .services import (
 
 logger = logging.getLogger(__name__)
 
-#: Generous limits on events that cost a database read but change nothing, so that a
-#: misbehaving client cannot flood the server (the page sends ``typing`` at most every 3 s
-#: and ``join`` once per connection). Settings of the same names override them.
-JOIN_RATE = "30/60"
-TYPING_RATE = "40/60"
-
 #: A reconnecting client's ``since`` is moved back by this much, so a clock difference
 #: between server processes cannot hide a change (a repeated change is harmless).
 CLOCK_MARGIN = timedelta(seconds=5)
@@ -63,7 +57,7 @@ def on_join(data=None):
     ack), every post changed since: edited, hidden or translated. Plus presence."""
     data = event_data(data)
     user = socket_user()
-    check_rate(f"join:{user.id}", "JOIN_RATE_LIMIT", JOIN_RATE)
+    check_rate(f"join:{user.id}", "JOIN_RATE_LIMIT")
     item = get_item(fields.integer(data.get("item"), "item", minimum=1))
     after = _optional_int(data.get("after"), "after")
     since = _optional_time(data.get("since"), "since")
@@ -140,7 +134,7 @@ def on_typing(data=None):
     """Tell the item's other viewers that this member is writing."""
     data = event_data(data)
     user = socket_user()
-    check_rate(f"typing:{user.id}", "TYPING_RATE_LIMIT", TYPING_RATE)
+    check_rate(f"typing:{user.id}", "TYPING_RATE_LIMIT")
     item = get_item(fields.integer(data.get("item"), "item", minimum=1))
     membership = reader_for(user, item.deliberation).membership
     if (refusal := posting_refusal(user, item, membership)) is not None:

@@ -90,15 +90,14 @@ class RedisWindows:
         return int(wait_ms) / 1000
 
 
-def check_rate(key: str, setting: str = "POST_RATE_LIMIT", default: str = "") -> None:
-    """Count one action for ``key`` against the rate in config ``setting`` (else
-    ``default``).
+def check_rate(key: str, setting: str = "POST_RATE_LIMIT") -> None:
+    """Count one action for ``key`` against the rate in config ``setting`` (see config.py).
 
     Raises ``RateLimited`` (HTTP 429, ack code ``rate_limited``) when the window is full.
     When Redis is configured but unreachable the action is allowed and a warning logged:
     a broken limiter must not silence a deliberation.
     """
-    count, seconds = parse_rate(current_app.config.get(setting) or default)
+    count, seconds = parse_rate(current_app.config[setting])
     if count <= 0:
         return
     from . import state

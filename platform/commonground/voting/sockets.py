@@ -55,7 +55,7 @@ def announce_tally(motion) -> None:
 
 
 def _send_tally(app, server, motion_id: int, item_id: int) -> None:
-    socketio.sleep(app.config.get("VOTING_TALLY_INTERVAL", 0.25))
+    socketio.sleep(app.config["VOTING_TALLY_INTERVAL"])
     with _due_lock:
         # From here on, a newly committed cast schedules a send of its own.
         _due.discard((id(app), motion_id))
