@@ -120,7 +120,7 @@ def upgrade():
             ["actor_id"],
             ["users.id"],
             name=op.f("fk_audit_events_actor_id_users"),
-            ondelete="SET NULL",
+            ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
             ["deliberation_id"],

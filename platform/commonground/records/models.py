@@ -20,8 +20,9 @@ class AuditEvent(db.Model):
         sa.ForeignKey("deliberations.id", ondelete="CASCADE")
     )
     seq: Mapped[int] = mapped_column()
-    #: The acting user; kept as a plain id and name so the record outlives the account.
-    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: The acting user. The id is part of the hashed event, so an account with recorded
+    #: actions cannot be deleted (RESTRICT): anonymise it instead, and the chain stays whole.
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
     actor_name: Mapped[str] = mapped_column(sa.String(120), default="")
     action: Mapped[str] = mapped_column(sa.String(64))
     #: What was acted on, as "kind:id" (e.g. "motion:12").
