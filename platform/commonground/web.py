@@ -20,8 +20,8 @@ from flask_login import current_user
 from .config import LANGUAGES
 from .errors import ServiceError, Unauthorized
 from .extensions import db
-from .labels import role_label, scheme_label, status_label
 from .i18n import current_language, language_name, text_direction, ui_languages
+from .labels import role_label, scheme_label, status_label
 
 bp = Blueprint("web", __name__)
 

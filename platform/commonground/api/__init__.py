@@ -23,7 +23,16 @@ def register_api(app: Flask) -> None:
     from ..voting.api import bp as voting_bp
     from .openapi import bp as openapi_bp
 
-    for bp in (openapi_bp, accounts_bp, deliberations_bp, voting_bp, discussion_bp, consensus_api_bp, live_api_bp, records_api_bp):
+    for bp in (
+        openapi_bp,
+        accounts_bp,
+        deliberations_bp,
+        voting_bp,
+        discussion_bp,
+        consensus_api_bp,
+        live_api_bp,
+        records_api_bp,
+    ):
         # Tokens need no CSRF token; cookie sessions are checked in check_credentials.
         csrf.exempt(bp)
         app.register_blueprint(bp)
