@@ -28,6 +28,35 @@ SCHEME_LABELS = {
 }
 
 
+CHOICE_LABELS = {
+    # i18n: a ballot choice
+    "yes": _l("Yes"),
+    # i18n: a ballot choice
+    "no": _l("No"),
+    # i18n: a ballot choice
+    "abstain": _l("Abstain"),
+    # i18n: a ballot choice under a consensus rule: a veto that stops the motion
+    "block": _l("Block"),
+}
+OUTCOME_LABELS = {
+    # i18n: outcome of a vote on a motion
+    "adopted": _l("Adopted"),
+    # i18n: outcome of a vote on a motion
+    "rejected": _l("Rejected"),
+    # i18n: outcome of a consensus vote in which at least one delegate blocked
+    "blocked": _l("Blocked"),
+    # i18n: outcome of a vote in which too few delegates or groups voted
+    "no_quorum": _l("No quorum"),
+}
+RULE_LABELS = {
+    "majority": _l("Simple majority"),
+    "supermajority": _l("Supermajority"),
+    "consensus": _l("Consensus"),
+    # i18n: a rule needing a majority of the votes and a majority of the groups
+    "double_majority": _l("Double majority"),
+}
+
+
 def status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status))
 

@@ -32,6 +32,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..consensus.metrics import GroupCounts
 from ..consensus.models import ConsensusSummary
+from ..consensus.reactions import score_json
 from ..consensus.rules import score_post
 from ..db import iso
 from ..deliberations.access import can_moderate, get_deliberation, get_item, require_reader
@@ -415,7 +416,7 @@ class RecordSource:
             ],
             "revisions": [{"body": r.body, "replaced_at": iso(r.replaced_at)} for r in revisions],
             "reactions": (
-                reaction_json(score_post(self.group_keys, counts))
+                score_json(score_post(self.group_keys, counts))
                 if shown and counts is not None
                 else None
             ),
@@ -567,26 +568,6 @@ def reaction_counts(post_ids) -> dict[int, dict[str | None, GroupCounts]]:
             key: GroupCounts(c["agree"], c["disagree"], c["pass"]) for key, c in groups.items()
         }
         for post_id, groups in tallies.items()
-    }
-
-
-def reaction_json(score) -> dict:
-    """A post's reaction aggregates and cross-group measures (never a reactor)."""
-    return {
-        "agree": score.agree,
-        "disagree": score.disagree,
-        "pass": score.pass_,
-        "groups": [
-            {"key": key, "agree": c.agree, "disagree": c.disagree, "pass": c.pass_}
-            for key, c in score.groups
-        ],
-        "min_agreement": str(score.min_agreement),
-        "group_informed_consensus": str(score.group_informed_consensus),
-        "majority_consensus": {
-            "p": str(score.majority.p),
-            "z": score.majority.z,
-            "qualifies": score.majority.qualifies,
-        },
     }
 
 

@@ -32,6 +32,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from ..consensus.metrics import GroupCounts
+from ..consensus.reactions import score_json
 from ..consensus.rules import score_post
 from ..db import iso
 from ..deliberations.models import Membership, StakeholderGroup
@@ -39,7 +40,8 @@ from ..discussion.models import Post, Reaction
 from ..discussion.rules import render_markdown
 from ..extensions import db
 from ..i18n import language_name, text_direction
-from .collect import Progress, RecordSource, reaction_json
+from ..labels import CHOICE_LABELS, OUTCOME_LABELS, RULE_LABELS, STATUS_LABELS
+from .collect import Progress, RecordSource
 from .export import record_digest
 
 TEMPLATE = "records/record.html"
@@ -61,37 +63,6 @@ COLOURS = {
     "none": "#e6e8eb",
     "expected": "#24292f",
     "observed": "#0969da",
-}
-
-OUTCOME_LABELS = {
-    # i18n: outcome of a vote
-    "adopted": _l("Adopted"),
-    # i18n: outcome of a vote
-    "rejected": _l("Rejected"),
-    # i18n: outcome of a vote under the consensus rule when someone blocked
-    "blocked": _l("Blocked"),
-    # i18n: outcome of a vote without enough participation
-    "no_quorum": _l("No quorum"),
-}
-CHOICE_LABELS = {
-    "yes": _l("Yes"),
-    "no": _l("No"),
-    "abstain": _l("Abstain"),
-    # i18n: a ballot choice under the consensus rule that vetoes the motion
-    "block": _l("Block"),
-}
-RULE_LABELS = {
-    "majority": _l("Simple majority"),
-    "supermajority": _l("Qualified majority"),
-    "consensus": _l("Consensus"),
-    "double_majority": _l("Double majority"),
-}
-STATUS_LABELS = {
-    "draft": _l("Draft"),
-    "open": _l("Open"),
-    "closed": _l("Closed"),
-    "pending": _l("Pending"),
-    "published": _l("Published"),
 }
 
 
@@ -319,7 +290,7 @@ def notable_statements(source: RecordSource, item_id: int, limit: int) -> list[d
     ranked = sorted(best, key=lambda entry: (-entry[0], entry[2]))
     posts = {p["id"]: p for p in source.posts_by_id([entry[2] for entry in ranked])}
     return [
-        {**posts[post_id], "reactions": reaction_json(score)}
+        {**posts[post_id], "reactions": score_json(score)}
         for _, _, post_id, score in ranked
         if post_id in posts
     ]
