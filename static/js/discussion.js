@@ -146,6 +146,10 @@ function startDiscussion(root, config) {
     edited.href = config.urls.history.replace(/\/0\/history$/, `/${post.id}/history`);
     const badge = metaSlot(node, ".post-hidden-badge");
     badge.hidden = !post.hidden;
+    // Reaction buttons and counts of posts that arrive live come with the next page load.
+    const floor = node.querySelector(":scope > article > .post-meta > .post-floor-badge");
+    if (post.floor_intervention) metaSlot(node, ".post-floor-badge").hidden = false;
+    else if (floor) floor.hidden = true;
     article.classList.toggle("post-hidden", post.hidden);
     node.toggleAttribute("data-hidden", post.hidden);
     fillContent(article.querySelector(".post-content"), post);

@@ -582,3 +582,12 @@ def test_an_outsider_can_not_learn_that_a_post_exists_in_another_forum(client, w
     ).get_json()
     response = client.get(f"/api/v1/posts/{created['id']}", headers=world.headers("delegate"))
     assert response.status_code == 403 and "Secret" not in response.get_data(as_text=True)
+
+
+def test_posts_say_whether_they_were_floor_interventions(client, world):
+    written = post(client, world, body="Written").get_json()
+    assert written["floor_intervention"] is False
+    db.session.get(Post, written["id"]).floor_intervention = True
+    db.session.commit()
+    (read,) = posts_of(client, world, "observer")
+    assert read["floor_intervention"] is True

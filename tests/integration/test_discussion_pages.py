@@ -293,3 +293,196 @@ def test_the_live_script_gets_its_settings_from_a_json_block(app, world):
     assert config["me"]["member"] == world.memberships["delegate"].id
     assert config["groups"] == {"governments": "Governments", "civil_society": "Civil Society"}
     assert "<script>alert" not in html
+
+
+# --- reactions and floor interventions in the thread -----------------------------------------
+
+
+def floor_post(world, author="moderator", body="A post.", **extra) -> Post:
+    """A top-level post written straight into the database (``extra``: more columns)."""
+    from commonground.db import utcnow
+    from commonground.discussion.rules import child_path
+
+    post = Post(
+        item_id=world.item.id,
+        author_id=world.memberships[author].id,
+        body=body,
+        language="en",
+        path="",
+        created_at=utcnow(),
+        **extra,
+    )
+    db.session.add(post)
+    db.session.flush()
+    post.path = child_path(None, post.id)
+    db.session.commit()
+    return post
+
+
+def react(app, world, post_id, role, stance):
+    response = app.test_client().put(
+        f"/api/v1/posts/{post_id}/reaction", json={"stance": stance}, headers=world.headers(role)
+    )
+    assert response.status_code == 200, response.get_json()
+
+
+def reactions_of(html: str, post_id: int) -> str:
+    """The reactions block of one post in the thread."""
+    start = html.index(f'data-cg-post="{post_id}"')
+    return html[start : html.index("</div>", start)]
+
+
+def totals_in(block: str) -> dict[str, int]:
+    return {
+        stance: int(re.search(rf'data-total="{stance}">(\d+)<', block).group(1))
+        for stance in ("agree", "disagree", "pass")
+    }
+
+
+def pressed_in(block: str) -> dict[str, str]:
+    return dict(re.findall(r'name="stance" value="(\w+)"[^>]*aria-pressed="(\w+)"', block, re.S))
+
+
+def test_a_delegate_sees_the_buttons_with_their_own_stance_pressed_and_the_totals(app, world):
+    post = floor_post(world, body="Open the data")
+    other = floor_post(world, body="Close the data")
+    react(app, world, post.id, "delegate", "agree")
+    react(app, world, post.id, "delegate2", "disagree")
+    react(app, world, post.id, "observer", "pass")
+    react(app, world, post.id, "moderator", "agree")
+    react(app, world, other.id, "delegate", "disagree")
+    react(app, world, post.id, "delegate", "disagree")  # the latest wins
+
+    html = thread_html(signed_in(app, "delegate@example.org"), world)
+    block = reactions_of(html, post.id)
+    assert f'action="/d/{world.deliberation.slug}/posts/{post.id}/reaction"' in block
+    assert 'name="csrf_token"' in block
+    assert f'name="next" value="{item_path(world)}"' in block
+    assert pressed_in(block) == {"agree": "false", "disagree": "true", "pass": "false"}
+    assert totals_in(block) == {"agree": 1, "disagree": 2, "pass": 1}
+    assert pressed_in(reactions_of(html, other.id)) == {
+        "agree": "false",
+        "disagree": "true",
+        "pass": "false",
+    }
+    assert totals_in(reactions_of(html, other.id)) == {"agree": 0, "disagree": 1, "pass": 0}
+
+    # delegate2 sees their own stance, not the delegate's
+    html = thread_html(signed_in(app, "delegate2@example.org"), world)
+    assert pressed_in(reactions_of(html, post.id)) == {
+        "agree": "false",
+        "disagree": "true",
+        "pass": "false",
+    }
+    assert pressed_in(reactions_of(html, other.id)) == dict.fromkeys(
+        ("agree", "disagree", "pass"), "false"
+    )
+
+
+@pytest.mark.parametrize(
+    ("email", "buttons"),
+    [
+        ("observer@example.org", True),
+        ("delegate@example.org", True),
+        ("mod@example.org", True),
+        ("admin@example.org", False),  # reads every deliberation, but is no member
+    ],
+)
+def test_members_get_buttons_and_other_readers_only_the_counts(app, world, email, buttons):
+    post = floor_post(world)
+    react(app, world, post.id, "delegate2", "agree")
+    html = thread_html(signed_in(app, email), world)
+    block = reactions_of(html, post.id)
+    assert totals_in(block) == {"agree": 1, "disagree": 0, "pass": 0}
+    assert ("data-reaction-form" in block) is buttons
+
+
+def test_anonymous_readers_of_a_public_deliberation_see_counts_but_no_form_nor_names(
+    app, client, world
+):
+    world.deliberation.is_public = True
+    db.session.commit()
+    post = floor_post(world, author="moderator")
+    for role, stance in (("delegate", "agree"), ("delegate2", "disagree"), ("observer", "pass")):
+        react(app, world, post.id, role, stance)
+
+    response = client.get(item_path(world))
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    html = thread_html(client, world)
+    block = reactions_of(html, post.id)
+    assert totals_in(block) == {"agree": 1, "disagree": 1, "pass": 1}
+    assert "data-reaction-form" not in page and "<button" not in block
+    assert 'id="consensus-config"' not in page and "js/reactions.js" not in page
+    for role in ("delegate", "delegate2", "observer"):
+        assert world.users[role].name not in page
+        assert world.users[role].email not in page
+
+
+def test_the_thread_never_names_who_reacted(app, world):
+    post = floor_post(world, author="moderator")
+    react(app, world, post.id, "delegate", "agree")
+    react(app, world, post.id, "observer", "disagree")
+    html = thread_html(signed_in(app, "delegate2@example.org"), world)
+    assert "Dee Delegate" not in html and "Olga Observer" not in html
+    assert "delegate@example.org" not in html and "observer@example.org" not in html
+    assert totals_in(reactions_of(html, post.id)) == {"agree": 1, "disagree": 1, "pass": 0}
+
+
+def test_hidden_posts_and_closed_items_take_no_reactions(app, world):
+    shown = floor_post(world, body="Kept")
+    hidden = floor_post(world, body="Gone", hidden=True, hidden_reason="Off topic")
+    client = signed_in(app, "delegate@example.org")
+    html = thread_html(client, world)
+    assert f'data-cg-post="{hidden.id}"' not in html
+    assert "data-reaction-form" in reactions_of(html, shown.id)
+
+    world.item.status = "closed"
+    db.session.commit()
+    html = thread_html(client, world)
+    block = reactions_of(html, shown.id)
+    assert "data-reaction-form" not in block and totals_in(block)["agree"] == 0
+
+
+def test_a_reaction_from_the_item_page_comes_back_to_the_post(app, world):
+    post = floor_post(world)
+    client = signed_in(app, "delegate@example.org")
+    response = submit(
+        client,
+        world,
+        f"/d/{world.deliberation.slug}/posts/{post.id}/reaction",
+        {"stance": "pass", "next": item_path(world)},
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"{item_path(world)}#cg-post-{post.id}")
+    block = reactions_of(thread_html(client, world), post.id)
+    assert pressed_in(block)["pass"] == "true" and totals_in(block)["pass"] == 1
+
+
+def test_signed_in_readers_get_the_reactions_script_and_its_settings(app, world):
+    import json
+
+    html = signed_in(app, "delegate@example.org").get(item_path(world)).get_data(as_text=True)
+    assert 'src="/static/js/reactions.js"' in html
+    block = re.search(
+        r'<script type="application/json" id="consensus-config">(.*?)</script>', html, re.S
+    )
+    config = json.loads(block.group(1))
+    assert config["item"] == world.item.id
+    assert config["api"]["reaction"] == "/api/v1/posts/{post}/reaction"
+    assert config["strings"]["saved"]
+
+
+def test_floor_interventions_carry_a_badge(app, world):
+    spoken = floor_post(world, body="Spoken", floor_intervention=True)
+    written = floor_post(world, body="Written")
+    html = thread_html(signed_in(app, "observer@example.org"), world)
+
+    def header(post_id):
+        start = html.index(f'id="post-{post_id}"')
+        return html[start : html.index("</header>", start)]
+
+    assert "Floor intervention" in header(spoken.id)
+    assert "Floor intervention" not in header(written.id)
+    template = signed_in(app, "observer@example.org").get(item_path(world)).get_data(as_text=True)
+    assert 'class="post-floor-badge"' in template.split('id="discussion-post-template"')[1]

@@ -81,6 +81,8 @@ class PostView:
     hidden_by_name: str | None
     content_visible: bool
     translations: dict[str, TranslationView] = field(default_factory=dict)
+    #: spoken while holding the floor in a live session
+    floor_intervention: bool = False
 
     @property
     def depth(self) -> int:
@@ -121,6 +123,7 @@ class PostView:
             "edited_at": iso(self.edited_at),
             "hidden": self.hidden,
             "hidden_reason": self.hidden_reason if self.hidden else None,
+            "floor_intervention": self.floor_intervention,
             "translations": {
                 language: translation.to_json()
                 for language, translation in sorted(self.translations.items())
@@ -204,6 +207,10 @@ POST_SCHEMA = {
         "hidden_reason": {"type": ["string", "null"]},
         "hidden_by": {"type": ["string", "null"], "description": "Moderators only"},
         "hidden_at": {"type": ["string", "null"], "format": "date-time"},
+        "floor_intervention": {
+            "type": "boolean",
+            "description": "Written while holding the floor in a live session",
+        },
         "translations": {
             "type": "object",
             "description": "Human translations by language code (none for a hidden post, "

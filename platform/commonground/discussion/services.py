@@ -313,6 +313,7 @@ def load_post_views(
                 hidden_by_name=hider_name if reader.moderator else None,
                 content_visible=visible,
                 translations=translations.get(post.id, {}) if visible else {},
+                floor_intervention=post.floor_intervention,
             )
         )
     return views

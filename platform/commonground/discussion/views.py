@@ -26,6 +26,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..config import LANGUAGES
+from ..consensus import reactions
+from ..consensus.views import client_strings as reaction_strings
 from ..db import iso, utcnow
 from ..deliberations.access import get_deliberation, get_item, require_reader
 from ..deliberations.models import AgendaItem, Deliberation
@@ -78,6 +80,11 @@ class DiscussionPage:
     server_time: str = ""
     groups: dict[str, str] = field(default_factory=dict)
     max_length: int = MAX_BODY_LENGTH
+    #: why the reader may not react now (None: they may), the reader's own stance on each
+    #: post, and each visible post's reaction totals (never who reacted how)
+    reaction_refusal: ServiceError | None = None
+    mine: dict[int, str] = field(default_factory=dict)
+    reaction_totals: dict[int, dict[str, int]] = field(default_factory=dict)
 
     @property
     def may_post(self) -> bool:
@@ -86,6 +93,14 @@ class DiscussionPage:
     @property
     def may_translate(self) -> bool:
         return self.translation_refusal is None
+
+    @property
+    def may_react(self) -> bool:
+        return self.reaction_refusal is None
+
+    def totals(self, post_id: int) -> dict[str, int]:
+        """A post's agree / disagree / pass totals (zeros when nobody reacted)."""
+        return self.reaction_totals.get(post_id) or _NO_REACTIONS
 
     @property
     def total(self) -> int:
@@ -142,6 +157,36 @@ class DiscussionPage:
             "hide": _("Hide"),
             "edited": _("edited"),
             "hidden": _("Hidden by a moderator"),
+            "floor": _("Floor intervention"),
+            "reactions": _("Reactions"),
+            # i18n: after a count of reactions to a post, e.g. "3 agree"
+            "agree": _("agree"),
+            # i18n: after a count of reactions to a post, e.g. "3 disagree"
+            "disagree": _("disagree"),
+            # i18n: after a count of reactions to a post, e.g. "3 pass"
+            "pass": _("pass"),
+        }
+
+    @cached_property
+    def stances(self) -> dict[str, str]:
+        """The reaction buttons' labels, in order."""
+        return {
+            # i18n: a reaction to a post
+            "agree": _("Agree"),
+            # i18n: a reaction to a post
+            "disagree": _("Disagree"),
+            # i18n: a reaction to a post: neither agree nor disagree
+            "pass": _("Pass"),
+        }
+
+    def reactions_config(self) -> dict:
+        """The JSON block read by ``static/js/reactions.js`` (one-click reactions, live
+        counts)."""
+        return {
+            "item": self.item.id,
+            "api": {"reaction": "/api/v1/posts/{post}/reaction"},
+            "strings": reaction_strings(),
+            "locale": self.language,
         }
 
     @cached_property
@@ -194,12 +239,28 @@ class DiscussionPage:
         }
 
 
+_NO_REACTIONS = {"agree": 0, "disagree": 0, "pass": 0}
+
+
+def reaction_totals(item: AgendaItem) -> dict[int, dict[str, int]]:
+    """Each visible post's agree / disagree / pass totals over every group: one query."""
+    return {
+        post_id: {
+            "agree": sum(c.agree for c in by_group.values()),
+            "disagree": sum(c.disagree for c in by_group.values()),
+            "pass": sum(c.pass_ for c in by_group.values()),
+        }
+        for post_id, by_group in reactions.count_reactions(item.id).items()
+    }
+
+
 def client_strings() -> dict[str, str]:
     """The page script's words, translated here ({name}-style placeholders)."""
     return {
         "writing": _("%(name)s is writing…", name="{name}"),
         "hidden": _("Hidden by moderator: %(reason)s", reason="{reason}"),
         "hidden_badge": _("Hidden by a moderator"),
+        "floor": _("Floor intervention"),
         "edited": _("edited"),
         "in_reply_to": _("in reply to %(name)s", name="{name}"),
         "translated": _(
@@ -265,6 +326,7 @@ def item_discussion(item: AgendaItem) -> DiscussionPage:
 
     deliberation = item.deliberation
     choices = list(dict.fromkeys([*deliberation.languages, *LANGUAGES]))
+    membership = thread.reader.membership
     return DiscussionPage(
         item=item,
         deliberation=deliberation,
@@ -292,6 +354,9 @@ def item_discussion(item: AgendaItem) -> DiscussionPage:
         failed=failed,
         server_time=iso(utcnow()),
         groups={g.key: g.name_in(language) for g in deliberation.groups},
+        reaction_refusal=reactions.reaction_refusal(current_user, item, membership),
+        mine=reactions.own_stances(membership, item.id) if posts else {},
+        reaction_totals=reaction_totals(item) if posts else {},
     )
 
 
