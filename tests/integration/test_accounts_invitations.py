@@ -71,6 +71,29 @@ def test_invite_member_creates_a_14_day_invitation_and_nothing_else(app, world):
     assert membership_of("new@example.org") is None
 
 
+def test_inviting_and_accepting_are_audited_without_the_invitees_address(app, world):
+    from commonground.records.audit import audit_events, verify_deliberation_chain
+
+    invitation, path = invite(world, email="secret.person@example.org")
+    _user, membership = services.accept_invitation(path.rsplit("/", 1)[1], "Nia", NEW_PASSWORD)
+    db.session.commit()
+    events = [(e.action, e.target, e.payload) for e in audit_events(world.deliberation)]
+    assert events[-2:] == [
+        (
+            "invitation.create",
+            f"invitation:{invitation.id}",
+            {"role": "delegate", "group": "governments", "weight": 2},
+        ),
+        (
+            "invitation.accept",
+            f"member:{membership.id}",
+            {"invitation": invitation.id, "role": "delegate"},
+        ),
+    ]
+    assert "secret.person" not in repr(events)
+    assert verify_deliberation_chain(world.deliberation) is None
+
+
 @pytest.mark.parametrize("role", ["observer", "delegate", "other_moderator", "outsider"])
 def test_only_moderators_and_admins_may_invite(app, world, role):
     with pytest.raises(Forbidden):

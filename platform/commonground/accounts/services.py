@@ -22,6 +22,7 @@ from ..deliberations.models import ROLES, Deliberation, Membership, StakeholderG
 from ..errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from ..extensions import db
 from ..fields import choice
+from ..records.audit import record_event
 from .auth import (
     hash_password,
     new_secret_token,
@@ -211,6 +212,14 @@ def invite_member(
     )
     db.session.add(invitation)
     db.session.flush()
+    # The record is public for public deliberations: the invitee's address stays out of it.
+    record_event(
+        deliberation,
+        actor,
+        "invitation.create",
+        f"invitation:{invitation.id}",
+        {"role": role, "group": group.key if group else None, "weight": weight},
+    )
     logger.info(
         "invitation created",
         extra={"deliberation": deliberation.slug, "invitation_id": invitation.id},
@@ -310,6 +319,13 @@ def accept_invitation(
     invitation.accepted_at = utcnow()
     invitation.accepted_by_id = user.id
     db.session.flush()
+    record_event(
+        deliberation,
+        user,
+        "invitation.accept",
+        f"member:{membership.id}",
+        {"invitation": invitation.id, "role": membership.role},
+    )
     logger.info(
         "invitation accepted",
         extra={"deliberation": deliberation.slug, "invitation_id": invitation.id},
