@@ -24,6 +24,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(settings_from_environment(Path(app.instance_path)))
     if test_config:
         app.config.from_mapping(test_config)
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
+        )
 
     from . import models  # noqa: F401  (every table registered before anything queries)
     from .database import configure_database

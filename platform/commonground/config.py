@@ -64,9 +64,15 @@ def settings_from_environment(instance_path: Path) -> dict:
         "REACTION_RATE_LIMIT": os.environ.get("REACTION_RATE_LIMIT", "60/60"),
         "JOIN_RATE_LIMIT": os.environ.get("JOIN_RATE_LIMIT", "30/60"),
         "TYPING_RATE_LIMIT": os.environ.get("TYPING_RATE_LIMIT", "40/60"),
+        # Sign-in attempts per email address, and per client address.
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10/300"),
+        "LOGIN_CLIENT_RATE_LIMIT": os.environ.get("LOGIN_CLIENT_RATE_LIMIT", "60/300"),
         # Live tallies of a motion are sent at most once per this many seconds.
         "VOTING_TALLY_INTERVAL": float(os.environ.get("VOTING_TALLY_INTERVAL", "0.25")),
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
+        # How many proxies (load balancers) stand in front of the app: their X-Forwarded-*
+        # headers are then trusted for the client's address, scheme and host.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,

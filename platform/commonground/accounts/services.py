@@ -22,6 +22,7 @@ from ..deliberations.models import ROLES, Deliberation, Membership, StakeholderG
 from ..errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from ..extensions import db
 from ..fields import choice
+from ..realtime.ratelimit import check_rate
 from ..records.audit import record_event
 from .auth import (
     hash_password,
@@ -93,12 +94,17 @@ def create_user(email: str, name: str, password: str, admin: bool = False) -> Us
     return user
 
 
-def authenticate(email: str, password: str) -> User:
+def authenticate(email: str, password: str, client_address: str | None = None) -> User:
     """The user whose email (any case) and password these are.
 
     The refusal never says which of the two was wrong, so the form cannot be used to find
-    out who has an account.
+    out who has an account. Attempts are rate-limited per address and per client, so
+    passwords cannot be guessed at speed (``RateLimited``, HTTP 429).
     """
+    if isinstance(email, str):
+        check_rate(f"login:email:{email.strip().lower()}", "LOGIN_RATE_LIMIT")
+    if client_address:
+        check_rate(f"login:client:{client_address}", "LOGIN_CLIENT_RATE_LIMIT")
     user = find_user(email) if isinstance(email, str) else None
     if not isinstance(password, str) or len(password) > PASSWORD_MAX_LENGTH:
         password = ""

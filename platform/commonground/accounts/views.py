@@ -64,7 +64,9 @@ def login():
     if request.method == "POST":
         email = request.form.get("email", "")
         try:
-            user = services.authenticate(email, request.form.get("password", ""))
+            user = services.authenticate(
+                email, request.form.get("password", ""), request.remote_addr
+            )
         except ServiceError as refusal:
             error, status = refusal, refusal.status
         else:
