@@ -131,8 +131,23 @@ function startDiscussion(root, config) {
     const time = node.querySelector("time");
     time.dateTime = post.created_at;
     time.textContent = dateFormat.format(new Date(post.created_at));
+    reactionsFor(node, post.id);
     fillPost(node, post);
     return node;
+  }
+
+  /** The template's reaction block (counts at 0, buttons if the reader may react), made
+   * this post's: reactions.js sends its form and updates its counts by `data-cg-post`. */
+  function reactionsFor(node, id) {
+    const block = node.querySelector(":scope > article > .post-reactions");
+    if (!block) return;
+    block.id = `cg-post-${id}`;
+    block.dataset.cgPost = id;
+    const form = block.querySelector("form[data-reaction-form]");
+    if (form) {
+      form.dataset.post = id;
+      form.action = form.getAttribute("action").replace(/\/posts\/0\/reaction$/, `/posts/${id}/reaction`);
+    }
   }
 
   /** Everything of a post that an edit, a translation or a hide can change. */
@@ -146,7 +161,9 @@ function startDiscussion(root, config) {
     edited.href = config.urls.history.replace(/\/0\/history$/, `/${post.id}/history`);
     const badge = metaSlot(node, ".post-hidden-badge");
     badge.hidden = !post.hidden;
-    // Reaction buttons and counts of posts that arrive live come with the next page load.
+    // Like the server, no reactions on a hidden post.
+    const reactionBlock = node.querySelector(":scope > article > .post-reactions");
+    if (reactionBlock) reactionBlock.hidden = post.hidden;
     const floor = node.querySelector(":scope > article > .post-meta > .post-floor-badge");
     if (post.floor_intervention) metaSlot(node, ".post-floor-badge").hidden = false;
     else if (floor) floor.hidden = true;
@@ -179,6 +196,8 @@ function startDiscussion(root, config) {
       const content = node.querySelector(":scope > article .post-content");
       content.querySelector(".post-hidden-reason")?.remove();
       content.append(reason);
+      const reactionBlock = node.querySelector(":scope > article > .post-reactions");
+      if (reactionBlock) reactionBlock.hidden = true;
       fillActions(node, post);
       return;
     }

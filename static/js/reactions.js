@@ -115,40 +115,41 @@ async function react(form, stance) {
   return body;
 }
 
+// One listener for every reaction form, so the forms of posts that arrive live work too.
 function wireForms() {
-  for (const form of document.querySelectorAll("[data-reaction-form]")) {
-    form.addEventListener("submit", async (event) => {
-      const button = event.submitter;
-      if (!button || button.name !== "stance" || !config) return;
-      event.preventDefault();
-      const stance = button.value;
-      const before = form.querySelector('button[aria-pressed="true"]')?.value;
-      pressed(form, stance);
-      form.setAttribute("aria-busy", "true");
-      try {
-        const answer = await react(form, stance);
-        pressed(form, answer.stance);
-        showReactions(answer.reactions);
-        say(form, strings.saved);
-      } catch (error) {
-        if (!error.refused) {
-          // Network trouble: let the plain form do it (the page reloads).
-          const field = Object.assign(document.createElement("input"), {
-            type: "hidden",
-            name: "stance",
-            value: stance,
-          });
-          form.append(field);
-          form.submit();
-          return;
-        }
-        pressed(form, before);
-        say(form, format(strings.failed, { message: error.message }));
-      } finally {
-        form.removeAttribute("aria-busy");
+  document.addEventListener("submit", async (event) => {
+    const form = event.target.closest && event.target.closest("[data-reaction-form]");
+    if (!form || !config) return;
+    const button = event.submitter;
+    if (!button || button.name !== "stance") return;
+    event.preventDefault();
+    const stance = button.value;
+    const before = form.querySelector('button[aria-pressed="true"]')?.value;
+    pressed(form, stance);
+    form.setAttribute("aria-busy", "true");
+    try {
+      const answer = await react(form, stance);
+      pressed(form, answer.stance);
+      showReactions(answer.reactions);
+      say(form, strings.saved);
+    } catch (error) {
+      if (!error.refused) {
+        // Network trouble: let the plain form do it (the page reloads).
+        const field = Object.assign(document.createElement("input"), {
+          type: "hidden",
+          name: "stance",
+          value: stance,
+        });
+        form.append(field);
+        form.submit();
+        return;
       }
-    });
-  }
+      pressed(form, before);
+      say(form, format(strings.failed, { message: error.message }));
+    } finally {
+      form.removeAttribute("aria-busy");
+    }
+  });
 }
 
 function announce(message) {

@@ -7,6 +7,7 @@ import pytest
 from conftest import PASSWORD, make_deliberation, make_group, make_item, make_member, make_user
 from playwright.sync_api import expect
 
+from commonground.deliberations.models import Deliberation
 from commonground.extensions import db
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -131,3 +132,69 @@ def test_a_reloaded_page_shows_the_same_thread_without_javascript(browser, live_
         plain.close()
     finally:
         alice_context.close()
+
+
+def test_a_post_that_arrives_live_takes_reactions_without_reload(browser, live_server, forum):
+    with live_server.app.app_context():
+        deliberation = db.session.query(Deliberation).filter_by(slug="live-forum").one()
+        olga = make_member(make_user("olga@example.org", "Olga Orr"), deliberation, "observer")
+        olga.muted = True  # she may read, not react
+        db.session.commit()
+        db.session.remove()
+    alice_context, alice = signed_in_page(browser, live_server, "alice@example.org")
+    bob_context, bob = signed_in_page(browser, live_server, "bob@example.org")
+    olga_context, olga = signed_in_page(browser, live_server, "olga@example.org")
+    errors: list[str] = []
+    for page in (alice, bob, olga):
+        page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        for page in (alice, bob, olga):
+            open_discussion(page, forum)
+            page.evaluate("window.__stillHere = true")
+
+        alice.fill("#compose-body", "Evaluations should be published.")
+        alice.click("#compose button[type=submit]")
+        arrived = bob.locator("li.post-node", has_text="Evaluations should be published.")
+        arrived.wait_for()
+        post_id = arrived.get_attribute("data-post-id")
+
+        # The same block as a server-rendered post: counts at 0, nothing pressed, the plain
+        # form (for when the socket fails) aimed at this post and back to this page.
+        block = arrived.locator(f"#cg-post-{post_id}[data-cg-post='{post_id}']")
+        for stance in ("agree", "disagree", "pass"):
+            expect(block.locator(f"[data-total={stance}]")).to_have_text("0")
+        form = block.locator(f"form[data-reaction-form][data-post='{post_id}']")
+        assert form.get_attribute("action").endswith(f"/posts/{post_id}/reaction")
+        assert form.locator("input[name=next]").get_attribute("value") == forum.removeprefix(
+            live_server.url
+        )
+        expect(form.locator("button[aria-pressed=true]")).to_have_count(0)
+
+        # One click; Bob stays on the page and sees his stance and the count.
+        form.locator("button[value=agree]").click()
+        expect(form.locator("button[value=agree]")).to_have_attribute("aria-pressed", "true")
+        expect(block.locator("[data-total=agree]")).to_have_text("1")
+        assert bob.evaluate("window.__stillHere") is True
+        assert bob.url.split("#")[0] == forum
+
+        # Alice (whose copy also arrived live) and Olga see the count change live; Olga is
+        # muted, so she has the counts without buttons, as on the posts served with the page.
+        for page in (alice, olga):
+            live_block = page.locator(f"#cg-post-{post_id}")
+            expect(live_block.locator("[data-total=agree]")).to_have_text("1")
+            assert page.evaluate("window.__stillHere") is True
+        expect(olga.locator(f"#cg-post-{post_id} form[data-reaction-form]")).to_have_count(0)
+
+        # A change of mind replaces the reaction; the counts follow on every page.
+        form.locator("button[value=disagree]").click()
+        expect(form.locator("button[value=agree]")).to_have_attribute("aria-pressed", "false")
+        for page in (alice, bob, olga):
+            live_block = page.locator(f"#cg-post-{post_id}")
+            expect(live_block.locator("[data-total=disagree]")).to_have_text("1")
+            expect(live_block.locator("[data-total=agree]")).to_have_text("0")
+        assert bob.evaluate("window.__stillHere") is True
+        assert errors == []
+    finally:
+        alice_context.close()
+        bob_context.close()
+        olga_context.close()

@@ -373,6 +373,40 @@ def test_changes_made_through_the_api_reach_the_sockets(live, room, world):
     state_where(room["delegate"], lambda s: s["current_item"] == world.item.id)
 
 
+def test_closing_or_locking_the_current_item_through_the_api_reaches_the_sockets(live, room, world):
+    acked(room["moderator"], "session:current", {"item": world.item.id})
+    state_where(room["delegate"], lambda s: s["current_item"] == world.item.id)
+    drain(room["delegate"])
+    url = f"{live.url}/api/v1/items/{world.item.id}"
+
+    response = requests.patch(
+        url, json={"status": "closed"}, headers=world.headers("moderator"), timeout=10
+    )
+    assert response.status_code == 200
+    state = state_where(room["delegate"], lambda s: s["item"]["status"] == "closed")
+    assert state["current_item"] == world.item.id and state["item"]["locked"] is False
+
+    response = requests.patch(
+        url, json={"locked": True}, headers=world.headers("moderator"), timeout=10
+    )
+    assert response.status_code == 200
+    state_where(room["delegate2"], lambda s: s["item"]["locked"] is True)
+
+
+def test_a_refused_item_change_sends_no_state(live, room, world):
+    acked(room["moderator"], "session:current", {"item": world.item.id})
+    state_where(room["delegate"], lambda s: s["current_item"] == world.item.id)
+    drain(room["delegate"])
+    response = requests.patch(
+        f"{live.url}/api/v1/items/{world.item.id}",
+        json={"status": "closed"},
+        headers=world.headers("delegate"),
+        timeout=10,
+    )
+    assert response.status_code == 403
+    assert room["delegate"].received("session:state", wait=SILENCE) == []
+
+
 def test_states_carry_a_growing_version(room, world):
     first = acked(room["moderator"], "session:current", {"item": world.item.id})["state"]
     second = acked(room["moderator"], "round:start", {"seconds": 60})["state"]

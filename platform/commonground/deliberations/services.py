@@ -750,10 +750,16 @@ def update_item(
             deliberation, actor, "item.status", target, {"from": old_status, "to": new_status}
         )
     if new_status != old_status or "locked" in changes:
-        # Open item pages switch their forms on or off as soon as this commits.
+        # Open item pages switch their forms on or off as soon as this commits, and so does
+        # the live session panel when this is the session's current item.
         from ..discussion.services import announce_item_status
+        from ..live.services import publish_state
+        from ..live.state import session_row
 
         announce_item_status(item)
+        row = session_row(deliberation)
+        if row is not None and row.current_item_id == item.id:
+            publish_state(deliberation)
     return item
 
 

@@ -26,7 +26,7 @@ from ..deliberations.access import (
     require_reader,
 )
 from ..deliberations.models import AgendaItem, Deliberation, Membership
-from ..deliberations.services import get_membership, update_item, update_member
+from ..deliberations.services import get_membership, update_member
 from ..errors import Conflict, Invalid
 from ..extensions import db
 from ..i18n import current_language
@@ -54,7 +54,6 @@ __all__ = [
     "read_session",
     "request_floor",
     "set_current_item",
-    "set_item_status",
     "skip_floor",
     "start_round",
     "stop_round",
@@ -123,16 +122,6 @@ def set_current_item(actor, deliberation: Deliberation, item_id) -> SessionState
     )
     publish_state(deliberation)
     return row
-
-
-def set_item_status(actor, item: AgendaItem, status) -> AgendaItem:
-    """Open, close or reopen an agenda item from the console (``update_item`` does the
-    work and its audit); the session's followers learn of it when it is the current item."""
-    update_item(actor, item, status=status)
-    row = session_row(item.deliberation)
-    if row is not None and row.current_item_id == item.id:
-        publish_state(item.deliberation)
-    return item
 
 
 # --- timed rounds ----------------------------------------------------------------------------

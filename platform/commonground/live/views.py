@@ -26,7 +26,7 @@ from ..deliberations.access import (
     require_reader,
 )
 from ..deliberations.models import AgendaItem, Deliberation, Membership
-from ..deliberations.services import agenda_of, memberships_of
+from ..deliberations.services import agenda_of, memberships_of, update_item
 from ..deliberations.transactions import committed
 from ..errors import Forbidden, NotFound, ServiceError, Unauthorized
 from ..i18n import current_language
@@ -191,7 +191,7 @@ def item_status(slug, item_id):
         item = get_item(item_id)
         if item.deliberation_id != deliberation.id:
             raise NotFound()
-        services.set_item_status(current_user, item, request.form.get("status", ""))
+        update_item(current_user, item, status=request.form.get("status", ""))
 
     return _console_action(slug, change, _("The agenda item's status was changed."), "#agenda")
 
