@@ -6,7 +6,7 @@ from flask_login import current_user
 from ..api import json_body
 from ..api.schemas import COMMON_ERRORS, WRITE_ERRORS, json_request, json_response
 from ..deliberations.access import get_deliberation, require_moderator, require_signed_in
-from ..extensions import db
+from ..deliberations.transactions import committed
 from . import services
 from .schemas import (
     CREATED_INVITATION_SCHEMA,
@@ -42,15 +42,15 @@ def create_invitation(slug):
     # Authorise before reading the body, so outsiders learn nothing from validation errors.
     require_moderator(current_user, deliberation)
     data = json_body()
-    invitation, token = services.invite_member(
-        current_user,
-        deliberation,
-        data.get("email"),
-        data.get("role"),
-        data.get("group"),
-        data.get("weight", 1),
-    )
-    db.session.commit()
+    with committed():
+        invitation, token = services.invite_member(
+            current_user,
+            deliberation,
+            data.get("email"),
+            data.get("role"),
+            data.get("group"),
+            data.get("weight", 1),
+        )
     url = url_for("accounts.accept_invitation", token=token, _external=True)
     response = jsonify(invitation_json(invitation, url=url))
     response.headers["Cache-Control"] = "no-store"

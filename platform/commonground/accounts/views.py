@@ -19,6 +19,7 @@ from flask_login import current_user, login_user, logout_user
 
 from ..deliberations.access import get_deliberation, require_moderator, require_signed_in
 from ..deliberations.models import ROLES
+from ..deliberations.transactions import committed
 from ..errors import Invalid, ServiceError
 from ..extensions import db
 from ..web import safe_next_url
@@ -185,20 +186,20 @@ def accept_invitation(token: str):
     error = None
     status = 200
     if request.method == "POST":
+        slug = invitation.deliberation.slug
         try:
             if invitee is None and request.form.get("password") != request.form.get("confirm"):
                 raise Invalid(_("The two passwords are not the same."), field="confirm")
-            user, _membership = services.accept_invitation(
-                token, request.form.get("name"), request.form.get("password"), current_user
-            )
+            # Two people racing for one link: the database's uniqueness decides (409).
+            with committed():
+                user, _membership = services.accept_invitation(
+                    token, request.form.get("name"), request.form.get("password"), current_user
+                )
         except ServiceError as refusal:
             if refusal.status not in FORM_ERRORS:
                 raise
-            db.session.rollback()
             error, status = refusal, refusal.status
         else:
-            slug = invitation.deliberation.slug
-            db.session.commit()
             if not (current_user.is_authenticated and current_user.id == user.id):
                 start_session(user)
             flash(_("Welcome! You have joined the deliberation."), "success")
