@@ -57,12 +57,35 @@ RULE_LABELS = {
 }
 
 
+STANCE_LABELS = {
+    # i18n: a reaction to a post
+    "agree": _l("Agree"),
+    # i18n: a reaction to a post
+    "disagree": _l("Disagree"),
+    # i18n: a reaction to a post: neither agree nor disagree
+    "pass": _l("Pass"),
+}
+
+
+def stance_labels() -> dict[str, str]:
+    """The reaction buttons' labels, in order, in the reader's language."""
+    return {stance: str(label) for stance, label in STANCE_LABELS.items()}
+
+
 def status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status))
 
 
 def role_label(role: str) -> str:
     return str(ROLE_LABELS.get(role, role))
+
+
+def choice_label(choice: str) -> str:
+    return str(CHOICE_LABELS.get(choice, choice))
+
+
+def outcome_label(outcome: str) -> str:
+    return str(OUTCOME_LABELS.get(outcome, outcome))
 
 
 def scheme_label(scheme: str) -> str:

@@ -31,6 +31,7 @@ from ..deliberations.transactions import committed
 from ..errors import Forbidden, NotFound, ServiceError, Unauthorized
 from ..fields import LANGUAGE_RE
 from ..i18n import current_language, language_name
+from ..labels import outcome_label, stance_labels
 from ..web import safe_next_url
 from . import reactions, services
 from .metrics import GroupCounts
@@ -47,17 +48,6 @@ def section_labels() -> dict[str, str]:
         "agreements": _("Agreements"),
         "divergences": _("Divergences"),
         "recommendations": _("Recommendations"),
-    }
-
-
-def stance_labels() -> dict[str, str]:
-    return {
-        # i18n: a reaction to a post
-        "agree": _("Agree"),
-        # i18n: a reaction to a post
-        "disagree": _("Disagree"),
-        # i18n: a reaction to a post: neither agree nor disagree
-        "pass": _("Pass"),
     }
 
 
@@ -141,19 +131,6 @@ def client_strings() -> dict[str, str]:
     }
 
 
-def outcome_labels() -> dict[str, str]:
-    return {
-        # i18n: outcome of a vote on a motion
-        "adopted": _("Adopted"),
-        # i18n: outcome of a vote on a motion
-        "rejected": _("Rejected"),
-        # i18n: outcome of a vote on a motion under the consensus rule
-        "blocked": _("Blocked"),
-        # i18n: outcome of a vote on a motion that did not reach its quorum
-        "no_quorum": _("No quorum"),
-    }
-
-
 def _percent(value) -> str:
     """A tally's exact ratio ("3/4") or float as a percentage; a dash when undefined."""
     if value in (None, ""):
@@ -172,7 +149,7 @@ def motion_evidence(motion, names: dict[str, str]) -> dict:
     return {
         "motion": motion,
         "reference": citation("motion", motion.id),
-        "outcome": outcome_labels().get(result.get("outcome"), result.get("outcome") or "–"),
+        "outcome": outcome_label(result.get("outcome") or "–"),
         "support": _percent(result.get("support")),
         "groups": [
             (names.get(group.get("key"), group.get("key")), _percent(group.get("agreement")))

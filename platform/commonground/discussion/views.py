@@ -36,6 +36,7 @@ from ..errors import NotFound, ServiceError, Unauthorized
 from ..extensions import db
 from ..fields import LANGUAGE_RE
 from ..i18n import current_language, language_name
+from ..labels import stance_labels
 from . import services
 from .rules import (
     COLLAPSE_DEPTH,
@@ -170,14 +171,7 @@ class DiscussionPage:
     @cached_property
     def stances(self) -> dict[str, str]:
         """The reaction buttons' labels, in order."""
-        return {
-            # i18n: a reaction to a post
-            "agree": _("Agree"),
-            # i18n: a reaction to a post
-            "disagree": _("Disagree"),
-            # i18n: a reaction to a post: neither agree nor disagree
-            "pass": _("Pass"),
-        }
+        return stance_labels()
 
     def reactions_config(self) -> dict:
         """The JSON block read by ``static/js/reactions.js`` (one-click reactions, live

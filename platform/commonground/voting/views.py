@@ -23,7 +23,7 @@ from ..deliberations.models import AgendaItem, StakeholderGroup
 from ..errors import Forbidden, NotFound, ServiceError, Unauthorized
 from ..extensions import db
 from ..i18n import current_language, text_direction
-from ..labels import CHOICE_LABELS, OUTCOME_LABELS, RULE_LABELS
+from ..labels import CHOICE_LABELS, RULE_LABELS, choice_label, outcome_label
 from ..web import safe_next_url
 from . import services
 from .models import Ballot, Motion, MotionVoter
@@ -65,14 +65,6 @@ def percent(value: Fraction | str | None) -> str:
 def number(value: int) -> str:
     """A whole number, localised (``12,345``)."""
     return format_decimal(value)
-
-
-def choice_label(choice: str) -> str:
-    return str(CHOICE_LABELS.get(choice, choice))
-
-
-def outcome_label(outcome: str) -> str:
-    return str(OUTCOME_LABELS.get(outcome, outcome))
 
 
 def rule_description(rule: Rule, group_names: dict[str, str]) -> list[str]:
