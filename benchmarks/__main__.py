@@ -57,7 +57,7 @@ def measure_renders(database: Path) -> dict:
     import sqlalchemy as sa
 
     from commonground import create_app
-    from commonground.extensions import db
+    from commonground.db import db
 
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "SECRET_KEY": "benchmark"}

@@ -49,7 +49,7 @@ def seed(database: Path, listeners: int) -> dict:
         Membership,
         StakeholderGroup,
     )
-    from commonground.extensions import db
+    from commonground.db import db
 
     app = create_app(
         {
@@ -236,7 +236,7 @@ def measure_thread_reads(database: Path, world: dict) -> list[dict]:
     from commonground.deliberations.models import AgendaItem, Membership
     from commonground.discussion.models import Post
     from commonground.discussion.rules import child_path
-    from commonground.extensions import db
+    from commonground.db import db
 
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "SECRET_KEY": "benchmark"}

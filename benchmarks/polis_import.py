@@ -44,7 +44,7 @@ def child(folder: str, mode: str) -> dict:
     import tracemalloc
 
     from commonground import create_app
-    from commonground.extensions import db
+    from commonground.db import db
     from commonground.records.polis import check_export, write_conversation
 
     workdir = Path(tempfile.mkdtemp(prefix="polis-bench-"))

@@ -77,7 +77,7 @@ def build(database: Path, posts: int, seed: int = 2026) -> None:
     from commonground.deliberations.services import create_deliberation, update_deliberation
     from commonground.discussion.models import Post, PostTranslation, Reaction
     from commonground.discussion.rules import child_path
-    from commonground.extensions import db
+    from commonground.db import db
 
     rng = random.Random(seed)
     app = _app(database)

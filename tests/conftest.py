@@ -17,13 +17,13 @@ from flask import g
 from commonground import create_app
 from commonground.accounts.auth import hash_password, new_secret_token, new_session_nonce
 from commonground.accounts.models import ApiToken, User
+from commonground.db import db
 from commonground.deliberations.models import (
     AgendaItem,
     Deliberation,
     Membership,
     StakeholderGroup,
 )
-from commonground.extensions import db
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"

@@ -4,8 +4,26 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+from flask_migrate import upgrade
 
+from . import accounts, consensus, deliberations, discussion, live, models, records, voting
+from .api import init_api
 from .config import ROOT, settings_from_environment
+from .db import configure_database, db
+from .demo import demo_command, seed_demo_if_empty
+from .extensions import babel, csrf, login_manager, migrate, socketio
+from .i18n import compile_catalogs, select_locale, select_timezone
+from .pages import init_pages
+from .realtime import init_realtime
+from .realtime.origins import origin_policy
+from .web import init_web
+
+#: Every capability, in the order their pages, API and receivers are registered. Each is a
+#: package with an ``init_app(app)`` (see the README's *Contributing* section).
+CAPABILITIES = (accounts, deliberations, discussion, voting, consensus, live, records)
+
+#: Every table is registered (``models`` imports them all) before anything queries.
+__all__ = ["CAPABILITIES", "create_app", "models"]
 
 logger = logging.getLogger(__name__)
 
@@ -31,11 +49,6 @@ def create_app(test_config: dict | None = None) -> Flask:
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
         )
 
-    from . import models  # noqa: F401  (every table registered before anything queries)
-    from .database import configure_database
-    from .extensions import babel, csrf, db, login_manager, migrate, socketio
-    from .i18n import compile_catalogs, select_locale, select_timezone
-
     compile_catalogs(app.config["BABEL_TRANSLATION_DIRECTORIES"])
 
     db.init_app(app)
@@ -46,28 +59,30 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure_database(app)
     socketio.init_app(app, **socketio_options(app))
 
-    from .accounts import auth
-    from .api import register_api
-    from .cli import register_commands
-    from .realtime import init_realtime
-    from .web import register_web
-
-    auth.init_app(app)
     init_realtime(app)
-    register_web(app)
-    register_api(app)
-    register_commands(app)
-
-    from .database import prepare_database
+    init_pages(app)
+    init_web(app)
+    for capability in CAPABILITIES:
+        capability.init_app(app)
+    # After accounts: the API's credential rules read the bearer token accounts resolved.
+    init_api(app)
+    app.cli.add_command(demo_command)
 
     prepare_database(app)
     return app
 
 
+def prepare_database(app: Flask) -> None:
+    """Apply migrations and seed the demo when the settings ask for it."""
+    with app.app_context():
+        if app.config.get("AUTO_MIGRATE"):
+            upgrade()
+        if app.config.get("DEMO"):
+            seed_demo_if_empty()
+
+
 def socketio_options(app: Flask) -> dict:
     """Options for Flask-SocketIO: async mode, message queue, origins, payload limit."""
-    from .realtime.origins import origin_policy
-
     options = {
         "async_mode": _async_mode(),
         "max_http_buffer_size": app.config["SOCKETIO_MAX_PAYLOAD"],

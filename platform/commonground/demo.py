@@ -24,6 +24,7 @@ from flask.cli import with_appcontext
 from .accounts.auth import hash_password, new_session_nonce
 from .accounts.models import User
 from .config import LANGUAGES
+from .db import db
 from .deliberations.models import (
     AgendaItem,
     AgendaItemTranslation,
@@ -31,7 +32,6 @@ from .deliberations.models import (
     Membership,
     StakeholderGroup,
 )
-from .extensions import db
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from commonground import create_app
-from commonground.extensions import db
+from commonground.db import db
 
 
 @dataclass

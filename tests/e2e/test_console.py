@@ -17,8 +17,8 @@ from conftest import (
 )
 from playwright.sync_api import expect
 
+from commonground.db import db
 from commonground.discussion.models import Post
-from commonground.extensions import db
 from commonground.voting.models import Motion
 
 pytestmark = pytest.mark.browser

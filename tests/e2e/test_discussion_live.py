@@ -7,8 +7,8 @@ import pytest
 from conftest import PASSWORD, make_deliberation, make_group, make_item, make_member, make_user
 from playwright.sync_api import expect
 
+from commonground.db import db
 from commonground.deliberations.models import Deliberation
-from commonground.extensions import db
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -10,8 +10,8 @@ from conftest import PASSWORD, csrf_token, login, make_user
 from commonground.accounts import services
 from commonground.accounts.auth import verify_password
 from commonground.accounts.models import ApiToken, User
+from commonground.db import db
 from commonground.errors import Conflict, Invalid, NotFound, Unauthorized
-from commonground.extensions import db
 
 ROLES = ("observer", "delegate", "other_moderator", "moderator", "admin")
 

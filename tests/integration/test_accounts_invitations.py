@@ -11,10 +11,9 @@ from conftest import PASSWORD, csrf_token, login, make_member
 
 from commonground.accounts import services
 from commonground.accounts.models import Invitation, User
-from commonground.db import utcnow
+from commonground.db import db, utcnow
 from commonground.deliberations.models import Membership
 from commonground.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
-from commonground.extensions import db
 
 ROLES = ("anonymous", "observer", "delegate", "other_moderator", "moderator", "admin")
 ALLOWED = {"moderator", "admin"}

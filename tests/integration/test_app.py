@@ -29,7 +29,7 @@ def test_secret_key_is_generated_once_and_kept_private(tmp_path, monkeypatch):
 
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
-    from commonground.extensions import db
+    from commonground.db import db
 
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

@@ -3,7 +3,7 @@
 import pytest
 import sqlalchemy as sa
 
-from commonground.extensions import db
+from commonground.db import db
 from commonground.records.audit import record_event, verify_deliberation_chain
 
 

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from conftest import login, make_user
 
 from commonground.accounts.models import ApiToken, User
-from commonground.extensions import db
+from commonground.db import db
 
 PASSWORD = "a password from stdin"
 

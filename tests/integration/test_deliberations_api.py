@@ -9,13 +9,13 @@ import pytest
 import sqlalchemy as sa
 from conftest import ROLES, make_deliberation, make_item, make_token, make_user
 
+from commonground.db import db
 from commonground.deliberations.models import (
     AgendaItem,
     Deliberation,
     Membership,
     StakeholderGroup,
 )
-from commonground.extensions import db
 from commonground.records.audit import audit_events, verify_deliberation_chain
 from commonground.records.models import AuditEvent
 from commonground.voting.models import Motion

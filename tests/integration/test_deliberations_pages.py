@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from conftest import ROLES, csrf_token, login, make_deliberation, make_item
 
+from commonground.db import db
 from commonground.deliberations.models import (
     AgendaItem,
     AgendaItemTranslation,
@@ -16,7 +17,6 @@ from commonground.deliberations.models import (
     Membership,
     StakeholderGroup,
 )
-from commonground.extensions import db
 from commonground.records.models import AuditEvent
 
 READERS = {"observer", "delegate", "moderator", "admin"}

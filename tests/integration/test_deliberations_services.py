@@ -4,15 +4,15 @@ import pytest
 import sqlalchemy as sa
 from conftest import ROLES, make_deliberation, make_member
 
+from commonground.db import db
 from commonground.deliberations import services
 from commonground.deliberations.access import can_read, readable_clause
 from commonground.deliberations.models import Deliberation
-from commonground.deliberations.transactions import committed
 from commonground.errors import Conflict, Invalid
-from commonground.extensions import db
 from commonground.records.audit import audit_events, record_event, verify_deliberation_chain
 from commonground.records.chain import GENESIS_HASH
 from commonground.records.models import AuditEvent
+from commonground.transactions import committed
 
 
 def actor(world, role):

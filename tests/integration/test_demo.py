@@ -14,6 +14,7 @@ from conftest import SHARED_DATA, base_config, login, make_deliberation
 from commonground import create_app
 from commonground.accounts.models import User
 from commonground.config import LANGUAGES
+from commonground.db import db
 from commonground.deliberations.models import (
     AgendaItem,
     AgendaItemTranslation,
@@ -22,7 +23,6 @@ from commonground.deliberations.models import (
     StakeholderGroup,
 )
 from commonground.demo import DEMO_ACCOUNTS, DEMO_SLUG, action_plan, seed_demo_if_empty
-from commonground.extensions import db
 
 NUMERALS = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII"]
 GROUP_KEYS = [

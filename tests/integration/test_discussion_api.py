@@ -5,8 +5,8 @@ import pytest
 import sqlalchemy as sa
 from conftest import make_item, make_user
 
+from commonground.db import db
 from commonground.discussion.models import Post, PostRevision
-from commonground.extensions import db
 from commonground.records.models import AuditEvent
 
 

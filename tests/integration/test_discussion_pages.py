@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 from conftest import csrf_token, login
 
+from commonground.db import db
 from commonground.discussion.models import Post
-from commonground.extensions import db
 
 
 def item_path(world) -> str:

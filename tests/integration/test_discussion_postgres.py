@@ -8,9 +8,8 @@ from datetime import timedelta
 import pytest
 from conftest import make_deliberation, make_group, make_item, make_member, make_user
 
-from commonground.db import utcnow
-from commonground.discussion import services
-from commonground.extensions import db
+from commonground.db import db, utcnow
+from commonground.discussion import queries, services
 
 pytestmark = pytest.mark.postgres
 
@@ -40,7 +39,7 @@ def test_the_thread_reads_in_thread_order_on_postgresql(forum):
         )
         created.append(post.id)
     db.session.commit()
-    thread = services.read_thread(users[0], item)
+    thread = queries.read_thread(users[0], item)
     paths = [post.path for post in thread.posts]
     assert paths == sorted(paths) and len(paths) == 60
     # Each post comes after its parent.
@@ -58,8 +57,8 @@ def test_catch_up_by_id_and_by_time_on_postgresql(forum):
     services.translate_post(alice, second, language="fr", body="Deuxième", rate_limited=False)
     third = services.create_post(bob, item, body="Third", rate_limited=False)
     db.session.commit()
-    reader = services.reader_for(alice, item.deliberation)
-    changed = services.load_post_views(item.id, reader, after=third.id - 1, changed_since=since)
+    reader = queries.reader_for(alice, item.deliberation)
+    changed = queries.load_post_views(item.id, reader, after=third.id - 1, changed_since=since)
     assert [p.id for p in changed] == [first.id, second.id, third.id]
     assert changed[0].hidden and changed[0].body.startswith("Hidden by moderator")
     assert changed[1].translations["fr"].body == "Deuxième"

@@ -7,10 +7,9 @@ import pytest
 import sqlalchemy as sa
 from conftest import login
 
-from commonground.db import utcnow
+from commonground.db import db, utcnow
 from commonground.discussion.models import Post, PostTranslation
 from commonground.discussion.rules import child_path
-from commonground.extensions import db
 
 
 def build_thread(world, size: int, seed: int = 7) -> None:

@@ -11,7 +11,7 @@ from flask_babel import format_datetime, format_decimal, format_percent
 
 from commonground.accounts.models import User
 from commonground.config import LANGUAGES
-from commonground.extensions import db
+from commonground.db import db
 
 #: "Deliberations" (the home page heading) in each UI language.
 DELIBERATIONS = {

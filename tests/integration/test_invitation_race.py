@@ -5,7 +5,7 @@ import threading
 from conftest import csrf_token, make_deliberation, make_group, make_member, make_user
 
 from commonground.accounts import services
-from commonground.extensions import db
+from commonground.db import db
 
 
 def race_for(app, path: str, attempts: int = 2) -> list[int]:

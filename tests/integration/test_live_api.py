@@ -9,9 +9,8 @@ import sqlalchemy as sa
 from conftest import make_item, make_member, make_user
 from jsonschema import Draft202012Validator
 
-from commonground.db import utcnow
+from commonground.db import db, utcnow
 from commonground.discussion.models import Post
-from commonground.extensions import db
 from commonground.live.models import Announcement, FloorRequest, SessionState
 from commonground.records.audit import verify_deliberation_chain
 from commonground.records.models import AuditEvent

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from conftest import make_deliberation, make_group, make_item, make_member, make_token, make_user
 
-from commonground.extensions import db
+from commonground.db import db
 from commonground.live.models import Announcement, FloorRequest, SessionState
 from commonground.records.audit import verify_deliberation_chain
 

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from conftest import csrf_token, login, make_item
 
-from commonground.extensions import db
+from commonground.db import db
 from commonground.live.models import Announcement, FloorRequest, SessionState
 from commonground.records.models import AuditEvent
 

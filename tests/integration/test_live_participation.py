@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from conftest import make_group, make_item, make_member, make_user
 from jsonschema import Draft202012Validator
 
+from commonground.db import db
 from commonground.deliberations.models import Membership
 from commonground.discussion.models import Post, Reaction
-from commonground.extensions import db
 from commonground.live.participation import participation
 from commonground.voting.models import Ballot, Motion
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from conftest import base_config
 
 from commonground import create_app
-from commonground.extensions import db
+from commonground.db import db
 
 ROOT = Path(__file__).resolve().parents[2]
 VERSIONS = ROOT / "migrations" / "versions"

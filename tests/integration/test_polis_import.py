@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from conftest import SHARED_DATA, make_deliberation
 
 from commonground.accounts.models import User
+from commonground.db import db
 from commonground.deliberations.models import (
     AgendaItem,
     Deliberation,
@@ -25,7 +26,6 @@ from commonground.deliberations.models import (
     StakeholderGroup,
 )
 from commonground.discussion.models import Post, Reaction
-from commonground.extensions import db
 from commonground.records.models import AuditEvent
 
 POLIS = SHARED_DATA / "polis"

@@ -17,10 +17,9 @@ import sqlalchemy as sa
 from conftest import ROLES, csrf_token, login, make_member, make_token, make_user
 
 from commonground.consensus.metrics import GroupCounts, group_informed_consensus
-from commonground.db import utcnow
+from commonground.db import db, utcnow
 from commonground.discussion.models import Post, PostTranslation, Reaction
 from commonground.discussion.rules import child_path
-from commonground.extensions import db
 
 
 def make_post(world, author="delegate", body="A post.", language="en", **extra) -> Post:

@@ -9,10 +9,9 @@ import pytest
 import sqlalchemy as sa
 from conftest import make_deliberation, make_group, make_item, make_member, make_token, make_user
 
-from commonground.db import utcnow
+from commonground.db import db, utcnow
 from commonground.discussion.models import Post, Reaction
 from commonground.discussion.rules import child_path
-from commonground.extensions import db
 
 MEMBERS = 12
 

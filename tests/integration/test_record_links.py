@@ -17,7 +17,7 @@ def test_the_deliberation_page_links_to_every_record_format_and_each_link_works(
 
 
 def test_anonymous_readers_of_a_public_deliberation_may_follow_the_links(client, world):
-    from commonground.extensions import db
+    from commonground.db import db
 
     world.deliberation.is_public = True
     db.session.commit()

@@ -7,7 +7,7 @@ from conftest import ROLES, login, make_token
 from jsonschema import Draft202012Validator
 from test_records_world import DRAFT_MARKER, HIDDEN_MARKERS, build_record_world
 
-from commonground.extensions import db
+from commonground.db import db
 
 FORMATS = ("record.json", "record.zip", "record.html")
 BASE = "/api/v1/deliberations/ai-2026/"

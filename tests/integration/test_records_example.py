@@ -10,7 +10,7 @@ from conftest import ROOT, make_token
 from test_records_world import build_record_world
 from werkzeug.serving import make_server
 
-from commonground.extensions import db
+from commonground.db import db
 
 
 @pytest.fixture

@@ -225,7 +225,7 @@ def test_records_export_and_verify_on_postgresql(pg_app, tmp_path):
     """The same export on PostgreSQL: valid, verifiable."""
     from conftest import World, make_deliberation, make_group, make_item, make_member, make_user
 
-    from commonground.extensions import db
+    from commonground.db import db
 
     deliberation = make_deliberation("ai-2026", scheme="groups")
     gov = make_group(deliberation, "governments", share=2)

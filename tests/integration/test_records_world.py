@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from conftest import make_item
 
 from commonground.consensus import services as consensus
-from commonground.consensus.reactions import react
+from commonground.consensus.services import react
+from commonground.db import db
 from commonground.deliberations.services import set_item_translation, update_deliberation
 from commonground.discussion import services as discussion
-from commonground.extensions import db
 from commonground.live.services import announce
 from commonground.voting import services as voting
 

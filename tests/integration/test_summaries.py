@@ -14,7 +14,7 @@ from test_reactions import make_post, react, signed_in
 
 from commonground.consensus.models import ConsensusSummary
 from commonground.consensus.services import content_digest
-from commonground.extensions import db
+from commonground.db import db
 from commonground.records.audit import audit_events, verify_deliberation_chain
 
 TEXT = {

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from conftest import ROLES, csrf_token, login, make_item, make_member, make_token, make_user
 from test_voting_world import build_electorate, open_motion
 
+from commonground.db import db
 from commonground.deliberations.models import AgendaItem, Membership, StakeholderGroup
-from commonground.extensions import db
 from commonground.records.audit import audit_events, verify_deliberation_chain
 from commonground.voting.models import Ballot, Motion, MotionVoter
 

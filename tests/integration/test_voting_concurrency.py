@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from test_voting_world import build_electorate, close, open_motion
 
-from commonground.extensions import db
+from commonground.db import db
 from commonground.voting.models import Ballot
 
 MAJORITY = {"kind": "majority"}

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from conftest import csrf_token, login
 
-from commonground.extensions import db
+from commonground.db import db
 from commonground.voting.models import Ballot, Motion
 
 MAJORITY = {"kind": "majority"}

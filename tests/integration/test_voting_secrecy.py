@@ -13,7 +13,7 @@ import re
 import pytest
 from conftest import login, make_item, make_member, make_token, make_user
 
-from commonground.extensions import db
+from commonground.db import db
 
 THIRD_PARTIES = ("observer", "moderator", "admin", "delegate2")
 

@@ -10,7 +10,7 @@ from itertools import count
 
 from conftest import make_deliberation, make_group, make_item, make_member, make_token, make_user
 
-from commonground.extensions import db
+from commonground.db import db
 
 _serial = count(1)
 

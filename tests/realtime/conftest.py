@@ -18,7 +18,7 @@ from conftest import PASSWORD, base_config
 from werkzeug.serving import make_server
 
 from commonground import create_app
-from commonground.extensions import db
+from commonground.db import db
 
 #: How long a client waits for an event that should come.
 EVENT_TIMEOUT = 10

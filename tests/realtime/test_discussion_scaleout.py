@@ -26,7 +26,7 @@ from conftest import (
     reachable,
 )
 
-from commonground.extensions import db
+from commonground.db import db
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).with_name("gunicorn")

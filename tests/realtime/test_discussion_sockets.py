@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from conftest import make_item, make_token
 
 from commonground.accounts.models import ApiToken
-from commonground.db import utcnow
-from commonground.extensions import db
+from commonground.db import db, utcnow
 
 from .conftest import page_csrf_token, session_cookie, signed_in_browser
 

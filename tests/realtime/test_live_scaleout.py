@@ -21,7 +21,7 @@ from conftest import (
     reachable,
 )
 
-from commonground.extensions import db
+from commonground.db import db
 from commonground.live.state import comparable
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]

@@ -16,9 +16,8 @@ from conftest import base_config, make_item, make_member, make_token, make_user
 from werkzeug.serving import make_server
 
 from commonground import create_app
-from commonground.db import utcnow
+from commonground.db import db, utcnow
 from commonground.discussion.models import Post
-from commonground.extensions import db
 from commonground.live.models import Announcement, FloorRequest, SessionState
 from commonground.live.state import comparable
 from commonground.records.models import AuditEvent

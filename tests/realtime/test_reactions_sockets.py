@@ -9,10 +9,9 @@ import requests
 import sqlalchemy as sa
 from conftest import make_token
 
-from commonground.db import utcnow
+from commonground.db import db, utcnow
 from commonground.discussion.models import Post, Reaction
 from commonground.discussion.rules import child_path
-from commonground.extensions import db
 
 
 def make_post(world, author="delegate", body="A post.", **extra) -> Post:

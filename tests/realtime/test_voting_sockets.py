@@ -9,7 +9,7 @@ import requests
 import sqlalchemy as sa
 from conftest import make_token
 
-from commonground.extensions import db
+from commonground.db import db
 from commonground.voting.models import Ballot
 
 MAJORITY = {"kind": "majority"}

@@ -6,7 +6,7 @@ from flask_login import current_user
 from ..api import json_body
 from ..api.schemas import COMMON_ERRORS, WRITE_ERRORS, json_request, json_response
 from ..deliberations.access import get_deliberation, require_moderator, require_signed_in
-from ..deliberations.transactions import committed
+from ..transactions import committed
 from . import services
 from .schemas import (
     CREATED_INVITATION_SCHEMA,

@@ -9,8 +9,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, g, request
 from flask_babel import lazy_gettext as _l
 
-from ..db import utcnow
-from ..extensions import db, login_manager
+from ..db import db, utcnow
+from ..extensions import login_manager
 from .models import ApiToken, User
 
 #: argon2id with the library's RFC 9106 "low memory" defaults.

@@ -6,8 +6,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import UTCDateTime, utcnow
-from ..extensions import db
+from ..db import UTCDateTime, db, utcnow
 
 TOKEN_SCOPES = ("read", "write")
 

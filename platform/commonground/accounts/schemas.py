@@ -2,9 +2,8 @@
 
 import sqlalchemy as sa
 
-from ..db import iso
+from ..db import db, iso
 from ..deliberations.models import Deliberation, Membership
-from ..extensions import db
 from .models import Invitation, User
 
 

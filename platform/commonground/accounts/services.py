@@ -16,11 +16,10 @@ from flask_babel import lazy_gettext as _l
 
 from .. import fields
 from ..config import LANGUAGES
-from ..db import utcnow
+from ..db import db, utcnow
 from ..deliberations.access import membership_of, require_moderator
 from ..deliberations.models import ROLES, Deliberation, Membership, StakeholderGroup
 from ..errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
-from ..extensions import db
 from ..fields import choice
 from ..realtime.ratelimit import check_rate
 from ..records.audit import record_event

@@ -17,12 +17,12 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from ..db import db
 from ..deliberations.access import get_deliberation, require_moderator, require_signed_in
 from ..deliberations.models import ROLES
-from ..deliberations.transactions import committed
 from ..errors import Invalid, ServiceError
-from ..extensions import db
-from ..web import safe_next_url
+from ..pages import safe_next_url
+from ..transactions import committed
 from . import services
 from .models import TOKEN_SCOPES, User
 

@@ -1,50 +1,29 @@
 """The /api/v1 wiring: blueprints, authentication rules, JSON errors, OpenAPI."""
 
-from flask import Flask, g, jsonify, request
+from flask import Blueprint, Flask, g, jsonify, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from ..errors import Forbidden, ServiceError, Unauthorized
 from ..extensions import csrf
+from ..pages import render_service_error
+from .openapi import bp as openapi_bp
 
 API_PREFIX = "/api/v1"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def register_api(app: Flask) -> None:
-    """Register every capability's API blueprint and the shared request rules."""
-    from ..accounts.api import bp as accounts_bp
-    from ..consensus.api import bp as consensus_api_bp
-    from ..deliberations.api import bp as deliberations_bp
-    from ..discussion.api import bp as discussion_bp
-    from ..live.api import bp as live_api_bp
-    from ..records.api import bp as records_api_bp
-    from ..voting.api import bp as voting_bp
-    from .openapi import bp as openapi_bp
-
-    for bp in (
-        openapi_bp,
-        accounts_bp,
-        deliberations_bp,
-        voting_bp,
-        discussion_bp,
-        consensus_api_bp,
-        live_api_bp,
-        records_api_bp,
-    ):
-        # Tokens need no CSRF token; cookie sessions are checked in check_credentials.
-        csrf.exempt(bp)
-        app.register_blueprint(bp)
-
+def init_api(app: Flask) -> None:
+    """The shared request rules, JSON errors and the OpenAPI document; each capability
+    adds its own blueprint with :func:`register_api_blueprint`."""
+    register_api_blueprint(app, openapi_bp)
     app.before_request(check_credentials)
 
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError):
         if is_api_request():
             return jsonify(error=error.to_dict()), error.status
-        from ..web import render_service_error
-
         return render_service_error(error)
 
     @app.errorhandler(HTTPException)
@@ -54,6 +33,13 @@ def register_api(app: Flask) -> None:
         code = {413: "payload_too_large", 405: "method_not_allowed", 404: "not_found"}
         body = {"code": code.get(error.code, "http_error"), "message": error.description}
         return jsonify(error=body), error.code
+
+
+def register_api_blueprint(app: Flask, bp: Blueprint) -> None:
+    """Add a capability's ``/api/v1`` blueprint."""
+    # Tokens need no CSRF token; cookie sessions are checked in check_credentials.
+    csrf.exempt(bp)
+    app.register_blueprint(bp)
 
 
 def is_api_request() -> bool:

@@ -4,6 +4,8 @@ import sys
 
 from flask import Blueprint, current_app, jsonify
 
+from .schemas import COMPONENTS
+
 bp = Blueprint("api_docs", __name__, url_prefix="/api/v1")
 
 
@@ -14,8 +16,6 @@ def openapi_document() -> dict:
     ``OPENAPI_SCHEMAS`` for ``components/schemas``) contributes them, so a capability's
     endpoints are documented where they are written and nothing needs listing here.
     """
-    from .schemas import COMPONENTS
-
     paths: dict = {
         "/api/v1/openapi.json": {
             "get": {

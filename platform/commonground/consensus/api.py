@@ -18,12 +18,11 @@ from ..api.schemas import (
     list_of,
 )
 from ..deliberations.access import get_item
-from ..deliberations.transactions import committed
 from ..errors import Invalid
-from . import reactions, services
-from .rules import diff_text
+from ..transactions import committed
+from . import queries, reactions, services
+from .rules import SECTIONS, diff_text
 from .schemas import OPENAPI_SCHEMAS, SummaryRefs, common_ground_json, summary_json
-from .services import SECTIONS
 
 bp = Blueprint("consensus_api", __name__, url_prefix="/api/v1")
 
@@ -35,7 +34,7 @@ def common_ground(item_id: int):
     """The item's visible posts ranked by group-informed consensus, with counts per group."""
     item = get_item(item_id)
     language = request.args.get("language") or None
-    ground = services.common_ground(current_user, item, language=language)
+    ground = queries.common_ground(current_user, item, language=language)
     return jsonify(common_ground_json(ground))
 
 
@@ -52,7 +51,7 @@ def react(post_id: int):
     data = json_body()
     post = reactions.get_post(post_id)
     with committed():
-        result = reactions.react(current_user, post, data.get("stance"))
+        result = services.react(current_user, post, data.get("stance"))
     return jsonify(result.to_json())
 
 
@@ -60,7 +59,7 @@ def react(post_id: int):
 def list_summaries(item_id: int):
     """The item's summary versions, newest first (drafts for moderators only)."""
     item = get_item(item_id)
-    summaries = services.item_summaries(current_user, item)
+    summaries = queries.item_summaries(current_user, item)
     refs = SummaryRefs.for_item(item, summaries)
     return jsonify(items=[summary_json(s, refs) for s in summaries])
 
@@ -86,8 +85,8 @@ def create_summary(item_id: int):
 @bp.get("/summaries/<int:summary_id>")
 def show_summary(summary_id: int):
     """One summary version."""
-    summary = services.readable_summary(current_user, summary_id)
-    item = services.item_of(summary)
+    summary = queries.readable_summary(current_user, summary_id)
+    item = queries.item_of(summary)
     return jsonify(summary_json(summary, SummaryRefs.for_item(item, [summary])))
 
 
@@ -95,20 +94,20 @@ def show_summary(summary_id: int):
 def revise_summary(summary_id: int):
     """Save changes to a draft: the answer is the new version (its own id and number)."""
     data = json_body()
-    summary = services.readable_summary(current_user, summary_id)
+    summary = queries.readable_summary(current_user, summary_id)
     with committed():
         revised = services.revise_summary(current_user, summary, data)
-    item = services.item_of(revised)
+    item = queries.item_of(revised)
     return jsonify(summary_json(revised, SummaryRefs.for_item(item, [revised])))
 
 
 @bp.post("/summaries/<int:summary_id>/publish")
 def publish_summary(summary_id: int):
     """Publish a draft version; it supersedes the one published before in its language."""
-    summary = services.readable_summary(current_user, summary_id)
+    summary = queries.readable_summary(current_user, summary_id)
     with committed():
         services.publish_summary(current_user, summary)
-    item = services.item_of(summary)
+    item = queries.item_of(summary)
     return jsonify(summary_json(summary, SummaryRefs.for_item(item, [summary])))
 
 
@@ -116,12 +115,12 @@ def publish_summary(summary_id: int):
 def diff_summary(summary_id: int):
     """Word-level differences from version ``?from=<id>`` (default: the version it is based
     on, else the previous one) to this one, per section."""
-    summary = services.readable_summary(current_user, summary_id)
+    summary = queries.readable_summary(current_user, summary_id)
     raw = request.args.get("from")
     if raw not in (None, ""):
-        older = services.readable_summary(current_user, fields.integer(raw, "from", minimum=1))
+        older = queries.readable_summary(current_user, fields.integer(raw, "from", minimum=1))
     else:
-        older = services.previous_version(current_user, summary)
+        older = queries.previous_version(current_user, summary)
     if older is None or older.item_id != summary.item_id:
         raise Invalid(field="from")
     return jsonify(

@@ -15,23 +15,17 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from .. import fields
-from ..db import iso, utcnow
+from ..db import db, iso, utcnow
 from ..deliberations.access import membership_of, require_reader
 from ..deliberations.models import AgendaItem, Deliberation, Membership, StakeholderGroup
 from ..discussion.models import STANCES, Post, Reaction
-from ..errors import Conflict, Forbidden, NotFound, ServiceError, Unauthorized
-from ..extensions import db
-from ..realtime.emitting import emit_after_commit
-from ..realtime.ratelimit import check_rate
-from ..realtime.rooms import item_room
+from ..errors import Conflict, NotFound
 from .metrics import GroupCounts
 from .rules import PostScore, score_post
 
 logger = logging.getLogger(__name__)
 
 #: Config key of the per-member reaction rate (``count/seconds``), see ``check_rate``.
-RATE_SETTING = "REACTION_RATE_LIMIT"
 
 #: reaction counts: post id → group key (None: members without a group) → counts
 Counts = dict[int, dict[str | None, GroupCounts]]
@@ -122,44 +116,7 @@ def own_stances(membership: Membership | None, item_id: int) -> dict[int, str]:
     return {post_id: stance for post_id, stance in rows}
 
 
-# --- reacting --------------------------------------------------------------------------------
-
-
-def reaction_refusal(user, item: AgendaItem, membership: Membership | None) -> ServiceError | None:
-    """Why ``user`` may not react to posts of ``item`` now, or None if they may.
-
-    Any member may react — delegates, observers and moderators alike — while the
-    deliberation is open and the item is open (a locked item still takes reactions: the lock
-    stops new posts only). Muted members may read but not take part.
-    """
-    deliberation = item.deliberation
-    if deliberation.status == "closed":
-        return Conflict(
-            _l("This deliberation is closed: its record can be read but not added to."),
-            code="deliberation_closed",
-        )
-    if deliberation.status != "open":
-        return Conflict(_l("This deliberation has not opened yet."), code="deliberation_not_open")
-    if item.status == "closed":
-        return Conflict(
-            _l("This agenda item is closed: it takes no more reactions."), code="item_closed"
-        )
-    if item.status != "open":
-        return Conflict(
-            _l("This agenda item is not open for discussion yet."), code="item_not_open"
-        )
-    if user is None or not user.is_authenticated:
-        return Unauthorized(_l("Sign in to react to posts."))
-    if membership is None:
-        return Forbidden(
-            _l("Only members of this deliberation may react to its posts."), code="not_a_member"
-        )
-    if membership.muted:
-        return Forbidden(
-            _l("A moderator has muted you in this deliberation: you may read but not react."),
-            code="muted",
-        )
-    return None
+# --- a member's own reaction -----------------------------------------------------------------
 
 
 @dataclass
@@ -186,45 +143,6 @@ def get_post(post_id) -> Post:
     if post is None:
         raise NotFound(_l("There is no post with this number."))
     return post
-
-
-def react(user, post: Post, stance) -> OwnReaction:
-    """Mark ``post`` agree / disagree / pass for the user's membership (latest wins).
-
-    Reacting again with the same stance changes nothing. Queues the post's ``reactions``
-    event (aggregates only) for the item's room, sent at commit.
-    """
-    item = db.session.get(AgendaItem, post.item_id)
-    deliberation = item.deliberation
-    require_reader(user, deliberation)
-    membership = membership_of(user, deliberation)
-    if (refusal := reaction_refusal(user, item, membership)) is not None:
-        raise refusal
-    if post.hidden:
-        raise Conflict(_l("A post hidden by a moderator takes no reactions."), code="hidden")
-    stance = fields.choice(stance, "stance", STANCES)
-    check_rate(f"react:{membership.id}", RATE_SETTING)
-
-    # Reactions to one post take turns (PostgreSQL; SQLite serialises every writer), so the
-    # aggregates each one sends include every reaction committed before it.
-    db.session.execute(sa.select(Post.id).where(Post.id == post.id).with_for_update())
-    reaction = db.session.scalar(
-        sa.select(Reaction).where(
-            Reaction.post_id == post.id, Reaction.membership_id == membership.id
-        )
-    )
-    if reaction is not None and reaction.stance == stance:
-        return OwnReaction(post.id, stance, reaction.updated_at, post_reactions(item, post.id))
-    if reaction is None:
-        reaction = Reaction(post_id=post.id, membership_id=membership.id)
-        db.session.add(reaction)
-    reaction.stance = stance
-    reaction.updated_at = utcnow()
-    db.session.flush()
-    logger.info("reaction on post %s by member %s", post.id, membership.id)
-    aggregates = post_reactions(item, post.id)
-    emit_after_commit("reactions", aggregates, to=item_room(item.id))
-    return OwnReaction(post.id, stance, reaction.updated_at, aggregates)
 
 
 def own_reaction(user, post: Post) -> OwnReaction:

@@ -34,6 +34,8 @@ __all__ = [
     "score_post",
 ]
 
+#: The sections of a consensus summary, in order.
+SECTIONS = ("agreements", "divergences", "recommendations")
 NO_COUNTS = GroupCounts(0, 0, 0)
 
 

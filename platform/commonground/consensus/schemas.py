@@ -13,14 +13,13 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ..accounts.models import User
-from ..db import iso
+from ..db import db, iso
 from ..deliberations.models import AgendaItem, Membership
 from ..discussion.rules import render_markdown
-from ..extensions import db
 from .models import ConsensusSummary
+from .queries import CommonGround, CommonGroundEntry, citation_targets
 from .reactions import score_json
-from .rules import citations, link_citations
-from .services import SECTIONS, CommonGround, CommonGroundEntry, citation_targets
+from .rules import SECTIONS, citations, link_citations
 
 
 def entry_json(entry: CommonGroundEntry) -> dict:

@@ -16,245 +16,82 @@ versions. Saving, publishing and superseding write audit events.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from .. import fields
-from ..db import utcnow
-from ..deliberations.access import can_moderate, membership_of, require_moderator, require_reader
-from ..deliberations.models import AgendaItem, Deliberation, StakeholderGroup
-from ..discussion.models import Post
-from ..discussion.schemas import PostView
-from ..discussion.services import Reader, load_post_views, reader_for
-from ..errors import Conflict, Invalid, NotFound
-from ..extensions import db
+from ..db import db, utcnow
+from ..deliberations.access import (
+    membership_of,
+    participation_error,
+    require_moderator,
+    require_reader,
+)
+from ..deliberations.models import AgendaItem, Deliberation
+from ..discussion.models import STANCES, Post, Reaction
+from ..errors import Conflict, Invalid
 from ..realtime.emitting import emit_after_commit
+from ..realtime.ratelimit import check_rate
 from ..realtime.rooms import item_room
 from ..records.audit import record_event
-from ..records.chain import canonical_json
-from ..voting.models import Motion
 from .models import ConsensusSummary
-from .reactions import count_reactions, own_stances
-from .rules import PostScore, rank_by_consensus, score_post
+from .queries import content_digest, item_of
+from .reactions import OwnReaction, post_reactions
+from .rules import SECTIONS
+from .schemas import SummaryRefs, summary_json
 
 logger = logging.getLogger(__name__)
 
-SECTIONS = ("agreements", "divergences", "recommendations")
 #: Markdown characters per section.
 SECTION_MAX_LENGTH = 50_000
-#: How many top common-ground posts the summary editor shows as evidence.
-EVIDENCE_POSTS = 10
+#: The rate limit setting of reactions (per member, across pages, API, sockets and processes).
+RATE_SETTING = "REACTION_RATE_LIMIT"
 
 
-# --- common ground ---------------------------------------------------------------------------
+# --- reacting -------------------------------------------------------------------------------
 
 
-@dataclass
-class CommonGroundEntry:
-    """One visible post and its score."""
+def react(user, post: Post, stance) -> OwnReaction:
+    """Mark ``post`` agree / disagree / pass for the user's membership (latest wins).
 
-    post: PostView
-    score: PostScore
-
-
-@dataclass
-class CommonGround:
-    """An item's visible posts ranked by group-informed consensus, as one reader sees them."""
-
-    item: AgendaItem
-    reader: Reader
-    groups: list[StakeholderGroup]
-    entries: list[CommonGroundEntry]
-    #: Languages the item's visible posts are written in or translated into, with counts.
-    languages: dict[str, int] = field(default_factory=dict)
-    language: str | None = None
-    #: The reader's own stance per post id (their own only, for their page).
-    mine: dict[int, str] = field(default_factory=dict)
-
-
-def common_ground(
-    user, item: AgendaItem, *, language: str | None = None, with_own: bool = False
-) -> CommonGround:
-    """The item's visible posts ranked by group-informed consensus (highest first, post
-    order breaking ties), each with its counts per group and its measures.
-
-    ``language``: only posts written in it or translated into it. Hidden posts are left
-    out for every reader, moderators included: they are not statements of the discussion.
-    ``with_own``: also the reader's own stances (one more query), for their page.
+    Reacting again with the same stance changes nothing. Queues the post's ``reactions``
+    event (aggregates only) for the item's room, sent at commit.
     """
-    reader = reader_for(user, item.deliberation)
-    if language is not None:
-        language = fields.language(language)
-    posts = [p for p in load_post_views(item.id, reader) if not p.hidden]
-    languages: dict[str, int] = {}
-    for post in posts:
-        for code in {post.language, *post.translations}:
-            languages[code] = languages.get(code, 0) + 1
-    if language:
-        posts = [p for p in posts if p.language == language or language in p.translations]
-    groups = list(item.deliberation.groups)
-    keys = [group.key for group in groups]
-    counts = count_reactions(item.id)
-    ranked = rank_by_consensus(
-        ((post, score_post(keys, counts.get(post.id, {}))) for post in posts),
-        order=lambda post: post.id,
-    )
-    return CommonGround(
-        item=item,
-        reader=reader,
-        groups=groups,
-        entries=[CommonGroundEntry(post, score) for post, score in ranked],
-        languages=dict(sorted(languages.items(), key=lambda kv: (-kv[1], kv[0]))),
-        language=language,
-        mine=own_stances(reader.membership, item.id) if with_own else {},
-    )
-
-
-# --- summaries: reading ----------------------------------------------------------------------
-
-
-def get_summary(summary_id) -> ConsensusSummary:
-    """The summary version with ``summary_id``, or a 404 error."""
-    summary = db.session.get(ConsensusSummary, summary_id) if isinstance(summary_id, int) else None
-    if summary is None:
-        raise NotFound(_l("There is no summary with this number."))
-    return summary
-
-
-def item_of(summary: ConsensusSummary) -> AgendaItem:
-    return db.session.get(AgendaItem, summary.item_id)
-
-
-def may_see_drafts(user, deliberation: Deliberation) -> bool:
-    """Moderators of the deliberation and admins read drafts; others published versions."""
-    return can_moderate(user, deliberation)
-
-
-def readable_summary(user, summary_id) -> ConsensusSummary:
-    """A summary version ``user`` may read: a draft is "not found" for non-moderators."""
-    summary = get_summary(summary_id)
-    deliberation = item_of(summary).deliberation
+    item = db.session.get(AgendaItem, post.item_id)
+    deliberation = item.deliberation
     require_reader(user, deliberation)
-    if summary.status != "published" and not may_see_drafts(user, deliberation):
-        raise NotFound(_l("There is no summary with this number."))
-    return summary
+    membership = membership_of(user, deliberation)
+    if (
+        refusal := participation_error(user, "react", item.deliberation, item, membership)
+    ) is not None:
+        raise refusal
+    if post.hidden:
+        raise Conflict(_l("A post hidden by a moderator takes no reactions."), code="hidden")
+    stance = fields.choice(stance, "stance", STANCES)
+    check_rate(f"react:{membership.id}", RATE_SETTING)
 
-
-def item_summaries(user, item: AgendaItem) -> list[ConsensusSummary]:
-    """The item's summary versions ``user`` may read, newest first (one query)."""
-    require_reader(user, item.deliberation)
-    query = (
-        sa.select(ConsensusSummary)
-        .where(ConsensusSummary.item_id == item.id)
-        .order_by(ConsensusSummary.version.desc())
-    )
-    if not may_see_drafts(user, item.deliberation):
-        query = query.where(ConsensusSummary.status == "published")
-    return list(db.session.scalars(query))
-
-
-def previous_version(user, summary: ConsensusSummary) -> ConsensusSummary | None:
-    """What a version is best compared with: the version it is based on, else the one
-    before it — as far as ``user`` may read them (None when there is none)."""
-    item = item_of(summary)
-    drafts = may_see_drafts(user, item.deliberation)
-    if summary.based_on_id is not None:
-        based_on = db.session.get(ConsensusSummary, summary.based_on_id)
-        if based_on is not None and (drafts or based_on.status == "published"):
-            return based_on
-    query = (
-        sa.select(ConsensusSummary)
-        .where(
-            ConsensusSummary.item_id == summary.item_id,
-            ConsensusSummary.version < summary.version,
-        )
-        .order_by(ConsensusSummary.version.desc())
-        .limit(1)
-    )
-    if not drafts:
-        query = query.where(ConsensusSummary.status == "published")
-    return db.session.scalar(query)
-
-
-def current_summaries(summaries: list[ConsensusSummary]) -> dict[str, ConsensusSummary]:
-    """The published, not superseded version of each language, from a list of versions."""
-    current: dict[str, ConsensusSummary] = {}
-    for summary in summaries:
-        if summary.status == "published" and summary.superseded_at is None:
-            current.setdefault(summary.language, summary)
-    return current
-
-
-def current_summary(
-    user, item: AgendaItem, language: str
-) -> tuple[ConsensusSummary | None, list[str]]:
-    """The published summary to show a reader of ``language``: in their language if there
-    is one, else in the item's language, else the newest; plus every language with a
-    current published version."""
-    require_reader(user, item.deliberation)
-    published = list(
-        db.session.scalars(
-            sa.select(ConsensusSummary)
-            .where(
-                ConsensusSummary.item_id == item.id,
-                ConsensusSummary.status == "published",
-                ConsensusSummary.superseded_at.is_(None),
-            )
-            .order_by(ConsensusSummary.version.desc())
+    # Reactions to one post take turns (PostgreSQL; SQLite serialises every writer), so the
+    # aggregates each one sends include every reaction committed before it.
+    db.session.execute(sa.select(Post.id).where(Post.id == post.id).with_for_update())
+    reaction = db.session.scalar(
+        sa.select(Reaction).where(
+            Reaction.post_id == post.id, Reaction.membership_id == membership.id
         )
     )
-    by_language = current_summaries(published)
-    chosen = (
-        by_language.get(language)
-        or by_language.get(item.language)
-        or (published[0] if published else None)
-    )
-    return chosen, sorted(by_language)
-
-
-def content_digest(summary: ConsensusSummary) -> str:
-    """SHA-256 of a version's language and sections (canonical JSON): the audit log keeps
-    it at publication, so anyone can check a published text was never altered."""
-    body = {"language": summary.language, **{s: getattr(summary, s) for s in SECTIONS}}
-    return hashlib.sha256(canonical_json(body)).hexdigest()
-
-
-# --- summaries: evidence ---------------------------------------------------------------------
-
-
-@dataclass
-class Evidence:
-    """What the summary editor shows beside the text: the item's closed motions with their
-    frozen results, and its top common-ground posts."""
-
-    motions: list[Motion]
-    posts: list[CommonGroundEntry]
-    groups: list[StakeholderGroup]
-
-
-def summary_evidence(user, item: AgendaItem) -> Evidence:
-    """The evidence for a summary of ``item`` (moderators only: it is the editor's)."""
-    require_moderator(user, item.deliberation)
-    motions = list(
-        db.session.scalars(
-            sa.select(Motion)
-            .where(Motion.item_id == item.id, Motion.status == "closed")
-            .order_by(Motion.closed_at, Motion.id)
-        )
-    )
-    ground = common_ground(user, item)
-    return Evidence(motions=motions, posts=ground.entries[:EVIDENCE_POSTS], groups=ground.groups)
-
-
-def citation_targets(item: AgendaItem) -> tuple[set[int], set[int]]:
-    """Ids of the item's posts and motions: what a summary of it may link to."""
-    posts = set(db.session.scalars(sa.select(Post.id).where(Post.item_id == item.id)))
-    motions = set(db.session.scalars(sa.select(Motion.id).where(Motion.item_id == item.id)))
-    return posts, motions
+    if reaction is not None and reaction.stance == stance:
+        return OwnReaction(post.id, stance, reaction.updated_at, post_reactions(item, post.id))
+    if reaction is None:
+        reaction = Reaction(post_id=post.id, membership_id=membership.id)
+        db.session.add(reaction)
+    reaction.stance = stance
+    reaction.updated_at = utcnow()
+    db.session.flush()
+    logger.info("reaction on post %s by member %s", post.id, membership.id)
+    aggregates = post_reactions(item, post.id)
+    emit_after_commit("reactions", aggregates, to=item_room(item.id))
+    return OwnReaction(post.id, stance, reaction.updated_at, aggregates)
 
 
 # --- summaries: writing ----------------------------------------------------------------------
@@ -462,8 +299,6 @@ def publish_summary(user, summary: ConsensusSummary) -> ConsensusSummary:
             f"summary:{current.id}",
             {"item": item.id, "version": current.version, "by": summary.id},
         )
-    from .schemas import SummaryRefs, summary_json
-
     emit_after_commit(
         "summary:published",
         {

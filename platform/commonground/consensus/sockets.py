@@ -11,10 +11,10 @@ reactor) and ``summary:published`` — both queued by the services and sent afte
 import logging
 
 from .. import fields
-from ..extensions import db
+from ..accounts.socket_auth import require_socket_write, socket_user
+from ..db import db
 from ..realtime.acks import acked, event_data
-from ..realtime.auth import require_socket_write, socket_user
-from . import reactions
+from . import reactions, services
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def on_react(data=None):
     user = socket_user()
     require_socket_write()
     post = reactions.get_post(fields.integer(data.get("post"), "post", minimum=1))
-    result = reactions.react(user, post, data.get("stance"))
+    result = services.react(user, post, data.get("stance"))
     db.session.commit()
     return {"reaction": result.to_json()}
 

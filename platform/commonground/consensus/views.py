@@ -24,16 +24,17 @@ from ..deliberations.access import (
     get_deliberation,
     get_item,
     membership_of,
+    participation_error,
     require_reader,
 )
 from ..deliberations.models import AgendaItem, StakeholderGroup
-from ..deliberations.transactions import committed
 from ..errors import Forbidden, NotFound, ServiceError, Unauthorized
 from ..fields import LANGUAGE_RE
 from ..i18n import current_language, language_name
 from ..labels import outcome_label, stance_labels
-from ..web import safe_next_url
-from . import reactions, services
+from ..pages import safe_next_url
+from ..transactions import committed
+from . import queries, reactions, services
 from .metrics import GroupCounts
 from .models import ConsensusSummary
 from .rules import PostScore, citation, diff_text
@@ -170,8 +171,8 @@ def _item_in(slug: str, item_id: int) -> AgendaItem:
 
 
 def _summary_in(slug: str, summary_id: int) -> tuple[ConsensusSummary, AgendaItem]:
-    summary = services.readable_summary(current_user, summary_id)
-    item = services.item_of(summary)
+    summary = queries.readable_summary(current_user, summary_id)
+    item = queries.item_of(summary)
     if item.deliberation.slug != slug:
         raise NotFound(_("There is no summary with this number."))
     return summary, item
@@ -201,9 +202,11 @@ def common_ground(slug, item_id):
     """The item's visible posts ranked by group-informed consensus."""
     item = _item_in(slug, item_id)
     language = current_language()
-    ground = services.common_ground(current_user, item, language=_language_filter(), with_own=True)
+    ground = queries.common_ground(current_user, item, language=_language_filter(), with_own=True)
     names = _group_names(ground.groups, language)
-    refusal = reactions.reaction_refusal(current_user, item, ground.reader.membership)
+    refusal = participation_error(
+        current_user, "react", item.deliberation, item, ground.reader.membership
+    )
     entries = [
         {
             "post": entry.post,
@@ -249,7 +252,7 @@ def react(slug, post_id):
     target = safe_next_url(request.form.get("next") or fallback)
     try:
         with committed():
-            reactions.react(current_user, post, request.form.get("stance"))
+            services.react(current_user, post, request.form.get("stance"))
     except ServiceError as error:
         if _refusal_is_personal(error):
             raise
@@ -267,7 +270,7 @@ def summaries(slug, item_id):
     """The versions of the item's summary (drafts for moderators), the current one of each
     language first."""
     item = _item_in(slug, item_id)
-    versions = services.item_summaries(current_user, item)
+    versions = queries.item_summaries(current_user, item)
     refs = SummaryRefs.for_item(item, versions)
     language = current_language()
     return render_template(
@@ -277,7 +280,7 @@ def summaries(slug, item_id):
         text=item.text_in(language),
         versions=versions,
         numbers={v.id: v.version for v in versions},
-        current=services.current_summaries(versions),
+        current=queries.current_summaries(versions),
         refs=refs,
         moderator=can_moderate(current_user, item.deliberation),
         writable=item.deliberation.status != "closed",
@@ -293,7 +296,7 @@ def summary(slug, summary_id):
     version, item = _summary_in(slug, summary_id)
     refs = SummaryRefs.for_item(item, [version])
     language = current_language()
-    previous = services.previous_version(current_user, version)
+    previous = queries.previous_version(current_user, version)
     return render_template(
         "consensus/summary.html",
         deliberation=item.deliberation,
@@ -320,8 +323,8 @@ def diff(slug, summary_id):
         if older_item.id != item.id:
             raise NotFound(_("There is no summary with this number."))
     else:
-        older = services.previous_version(current_user, newer)
-    versions = services.item_summaries(current_user, item)
+        older = queries.previous_version(current_user, newer)
+    versions = queries.item_summaries(current_user, item)
     language = current_language()
     return render_template(
         "consensus/diff.html",
@@ -347,7 +350,7 @@ def diff(slug, summary_id):
 def _render_editor(item: AgendaItem, *, draft=None, based_on=None, failed=None, values=None):
     """The editor: the three sections, the language, and the evidence beside them."""
     language = current_language()
-    evidence = services.summary_evidence(current_user, item)
+    evidence = queries.summary_evidence(current_user, item)
     names = _group_names(evidence.groups, language)
     deliberation = item.deliberation
     source = draft or based_on
@@ -431,7 +434,7 @@ def edit_summary(slug, summary_id):
     """Edit a draft: saving makes a new version based on it."""
     draft, item = _summary_in(slug, summary_id)
     if request.method == "GET":
-        services.summary_evidence(current_user, item)
+        queries.summary_evidence(current_user, item)
         if draft.status == "published":
             flash(
                 _("A published summary cannot be changed. Write a new version based on it."),
@@ -496,7 +499,7 @@ class ItemConsensus:
 def item_consensus(item: AgendaItem) -> ItemConsensus:
     """The item page's common-ground links and current summary in the reader's language."""
     require_reader(current_user, item.deliberation)
-    chosen, languages = services.current_summary(current_user, item, current_language())
+    chosen, languages = queries.current_summary(current_user, item, current_language())
     membership = membership_of(current_user, item.deliberation)
     return ItemConsensus(
         item=item,
@@ -504,7 +507,8 @@ def item_consensus(item: AgendaItem) -> ItemConsensus:
         languages=languages,
         refs=SummaryRefs.for_item(item, [chosen]) if chosen else None,
         moderator=can_moderate(current_user, item.deliberation),
-        may_react=reactions.reaction_refusal(current_user, item, membership) is None,
+        may_react=participation_error(current_user, "react", item.deliberation, item, membership)
+        is None,
     )
 
 

@@ -8,9 +8,10 @@ Moderating: the deliberation's moderators and every admin.
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..errors import Forbidden, NotFound, Unauthorized
-from ..extensions import db
+from ..db import db
+from ..errors import Conflict, Forbidden, NotFound, ServiceError, Unauthorized
 from .models import AgendaItem, Deliberation, Membership
+from .rules import participation_refusal
 
 
 def membership_of(user, deliberation: Deliberation) -> Membership | None:
@@ -110,3 +111,72 @@ def is_row_id(value: int) -> bool:
     """Whether ``value`` can be a primary key at all (PostgreSQL refuses numbers past
     64 bits with an error rather than finding nothing)."""
     return 0 < value < 2**63
+
+
+# --- taking part (the rule is rules.participation_refusal) ----------------------------------
+
+_STATE_REFUSALS = frozenset(
+    {"deliberation_closed", "deliberation_not_open", "item_closed", "item_not_open", "item_locked"}
+)
+
+#: What a refused person reads, by refusal; some actions say it in their own words.
+_MESSAGES = {
+    "deliberation_closed": _l(
+        "This deliberation is closed: its record can be read but not added to."
+    ),
+    "deliberation_not_open": _l("This deliberation has not opened yet."),
+    "item_closed": _l("This agenda item is closed: it accepts no more posts."),
+    "item_not_open": _l("This agenda item is not open for discussion yet."),
+    "item_locked": _l("A moderator has locked this discussion: it accepts no new posts for now."),
+    "unauthorized": _l("Sign in to take part in the discussion."),
+    "not_a_member": _l("Only members of this deliberation may take part in its discussion."),
+    "muted": _l("A moderator has muted you in this deliberation: you may read but not post."),
+    "observer": _l("Observers may read this discussion but not post in it."),
+}
+_ACTION_MESSAGES = {
+    "react": {
+        "item_closed": _l("This agenda item is closed: it takes no more reactions."),
+        "unauthorized": _l("Sign in to react to posts."),
+        "not_a_member": _l("Only members of this deliberation may react to its posts."),
+        "muted": _l("A moderator has muted you in this deliberation: you may read but not react."),
+    },
+    "vote": {"item_closed": _l("This agenda item is closed: it accepts no ballots.")},
+}
+
+
+def participation_error(
+    user,
+    action: str,
+    deliberation: Deliberation,
+    item: AgendaItem | None,
+    membership: Membership | None,
+) -> ServiceError | None:
+    """Why ``user`` may not do ``action`` (see ``rules.ACTIONS``) now, as the error to
+    answer with, or None if they may."""
+    code = participation_refusal(
+        action,
+        deliberation_status=deliberation.status,
+        item_status=item.status if item is not None else None,
+        locked=bool(item is not None and item.locked),
+        signed_in=bool(user is not None and user.is_authenticated),
+        role=membership.role if membership is not None else None,
+        muted=bool(membership is not None and membership.muted),
+        observers_may_post=deliberation.observers_may_post,
+    )
+    if code is None:
+        return None
+    message = _ACTION_MESSAGES.get(action, {}).get(code, _MESSAGES[code])
+    if code in _STATE_REFUSALS:
+        return Conflict(message, code=code)
+    if code == "unauthorized":
+        return Unauthorized(message)
+    return Forbidden(message, code=code)
+
+
+def require_participation(user, action: str, item: AgendaItem) -> Membership | None:
+    """The user's membership if they may do ``action`` in ``item`` now; else the refusal."""
+    deliberation = item.deliberation
+    membership = membership_of(user, deliberation)
+    if (error := participation_error(user, action, deliberation, item, membership)) is not None:
+        raise error
+    return membership

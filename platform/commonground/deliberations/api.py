@@ -20,10 +20,18 @@ from ..api.schemas import (
     list_of,
 )
 from ..errors import Invalid
-from . import services
-from .access import can_moderate, get_deliberation, get_item, require_reader, require_signed_in
+from ..live.state import session_state
+from ..transactions import transactional
+from . import queries, services
+from .access import (
+    can_moderate,
+    get_deliberation,
+    get_item,
+    require_moderator,
+    require_reader,
+    require_signed_in,
+)
 from .schemas import OPENAPI_SCHEMAS, deliberation_json, group_json, item_json, member_json
-from .transactions import atomic
 
 bp = Blueprint("deliberations_api", __name__, url_prefix="/api/v1")
 
@@ -76,12 +84,12 @@ DELIBERATION_UPDATE_FIELDS = (
 @bp.get("/deliberations")
 def list_deliberations():
     """The deliberations the caller may read, newest first."""
-    deliberations = services.readable_deliberations(current_user)
+    deliberations = queries.readable_deliberations(current_user)
     return jsonify(items=[deliberation_json(d) for d in deliberations])
 
 
 @bp.post("/deliberations")
-@atomic
+@transactional
 def create_deliberation():
     """Create a draft deliberation with its groups (administrators)."""
     data = _write_body(DELIBERATION_CREATE_FIELDS)
@@ -97,7 +105,7 @@ def show_deliberation(slug):
 
 
 @bp.patch("/deliberations/<slug>")
-@atomic
+@transactional
 def update_deliberation(slug):
     """Change settings or status (moderators)."""
     deliberation = get_deliberation(slug)
@@ -117,7 +125,7 @@ def list_groups(slug):
 
 
 @bp.post("/deliberations/<slug>/groups")
-@atomic
+@transactional
 def add_group(slug):
     deliberation = get_deliberation(slug)
     data = _write_body(("key", "name", "share", "name_translations"))
@@ -126,18 +134,18 @@ def add_group(slug):
 
 
 @bp.patch("/deliberations/<slug>/groups/<key>")
-@atomic
+@transactional
 def update_group(slug, key):
-    group = services.get_group(get_deliberation(slug), key)
+    group = queries.get_group(get_deliberation(slug), key)
     data = _write_body(("name", "share", "name_translations"))
     services.update_group(current_user, group, **data)
     return jsonify(group_json(group))
 
 
 @bp.delete("/deliberations/<slug>/groups/<key>")
-@atomic
+@transactional
 def remove_group(slug, key):
-    group = services.get_group(get_deliberation(slug), key)
+    group = queries.get_group(get_deliberation(slug), key)
     services.remove_group(current_user, group)
     return "", 204
 
@@ -151,12 +159,12 @@ def list_members(slug):
     deliberation = get_deliberation(slug)
     require_reader(current_user, deliberation)
     show_email = can_moderate(current_user, deliberation)
-    members = services.memberships_of(deliberation)
+    members = queries.memberships_of(deliberation)
     return jsonify(items=[member_json(m, show_email=show_email) for m in members])
 
 
 @bp.post("/deliberations/<slug>/members")
-@atomic
+@transactional
 def add_member(slug):
     deliberation = get_deliberation(slug)
     data = _write_body(("email", "role", "group", "weight"))
@@ -165,20 +173,35 @@ def add_member(slug):
 
 
 @bp.patch("/deliberations/<slug>/members/<int:member_id>")
-@atomic
+@transactional
 def update_member(slug, member_id):
-    membership = services.get_membership(get_deliberation(slug), member_id)
+    membership = queries.get_membership(get_deliberation(slug), member_id)
     data = _write_body(("role", "group", "weight", "muted"))
     services.update_member(current_user, membership, **data)
     return jsonify(member_json(membership, show_email=True))
 
 
 @bp.delete("/deliberations/<slug>/members/<int:member_id>")
-@atomic
+@transactional
 def remove_member(slug, member_id):
-    membership = services.get_membership(get_deliberation(slug), member_id)
+    membership = queries.get_membership(get_deliberation(slug), member_id)
     services.remove_member(current_user, membership)
     return "", 204
+
+
+@bp.post("/deliberations/<slug>/session/members/<int:member_id>/mute")
+@transactional
+def mute_member(slug, member_id):
+    """Mute or unmute a member from the live session (moderators); a muted member leaves the
+    speakers' queues (``live`` receives ``member_updated``). Answers with the session state."""
+    data = _write_body(("muted",))
+    if "muted" not in data:
+        raise Invalid(_l("This is required."), field="muted")
+    deliberation = get_deliberation(slug)
+    require_moderator(current_user, deliberation)
+    membership = queries.get_membership(deliberation, member_id)
+    services.update_member(current_user, membership, muted=data["muted"])
+    return jsonify(session_state(deliberation))
 
 
 # --- agenda items --------------------------------------------------------------------------
@@ -188,11 +211,11 @@ def remove_member(slug, member_id):
 def list_items(slug):
     deliberation = get_deliberation(slug)
     require_reader(current_user, deliberation)
-    return jsonify(items=[item_json(i) for i in services.agenda_of(deliberation)])
+    return jsonify(items=[item_json(i) for i in queries.agenda_of(deliberation)])
 
 
 @bp.post("/deliberations/<slug>/items")
-@atomic
+@transactional
 def add_item(slug):
     deliberation = get_deliberation(slug)
     data = _write_body(("title", "body", "numeral", "language"))
@@ -208,7 +231,7 @@ def show_item(item_id):
 
 
 @bp.patch("/items/<int:item_id>")
-@atomic
+@transactional
 def update_item(item_id):
     item = get_item(item_id)
     data = _write_body(("status", "title", "body", "numeral", "language", "locked"))
@@ -217,7 +240,7 @@ def update_item(item_id):
 
 
 @bp.put("/items/<int:item_id>/translations/<language>")
-@atomic
+@transactional
 def set_item_translation(item_id, language):
     """Add (201) or replace (200) the item's title and text in ``language``."""
     item = get_item(item_id)

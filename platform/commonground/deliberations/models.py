@@ -6,8 +6,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import UTCDateTime, utcnow
-from ..extensions import db
+from ..db import UTCDateTime, db, utcnow
 
 DELIBERATION_STATUSES = ("draft", "open", "closed")
 VOTING_SCHEMES = ("members", "groups")

@@ -10,15 +10,15 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
 
-from .. import fields
+from .. import events, fields
 from ..accounts.models import User
+from ..db import db
 from ..errors import Conflict, Invalid, NotFound
-from ..extensions import db
 from ..labels import status_label
 from ..records.audit import record_event
-from .access import is_row_id, readable_clause, require_admin, require_moderator
+from ..voting.models import Motion
+from .access import require_admin, require_moderator
 from .models import (
     DELIBERATION_TRANSITIONS,
     ITEM_TRANSITIONS,
@@ -48,68 +48,6 @@ NAME_MAX = 200
 NUMERAL_MAX = 16
 MAX_WEIGHT = 1_000_000
 MAX_SHARE = 1_000_000
-
-
-# --- reading -------------------------------------------------------------------------------
-
-
-def readable_deliberations(user) -> list[Deliberation]:
-    """Every deliberation the user may read, newest first (groups loaded)."""
-    return list(
-        db.session.scalars(
-            sa.select(Deliberation)
-            .where(readable_clause(user))
-            .options(selectinload(Deliberation.groups))
-            .order_by(Deliberation.created_at.desc(), Deliberation.id.desc())
-        )
-    )
-
-
-def agenda_of(deliberation: Deliberation) -> list[AgendaItem]:
-    """The deliberation's agenda items in order, with their translations loaded."""
-    return list(
-        db.session.scalars(
-            sa.select(AgendaItem)
-            .where(AgendaItem.deliberation_id == deliberation.id)
-            .options(selectinload(AgendaItem.translations))
-            .order_by(AgendaItem.position)
-        )
-    )
-
-
-def get_group(deliberation: Deliberation, key: str) -> StakeholderGroup:
-    """The deliberation's group with ``key``, or a 404 error."""
-    group = next((g for g in deliberation.groups if g.key == key), None)
-    if group is None:
-        raise NotFound(_l("This deliberation has no stakeholder group with this key."))
-    return group
-
-
-def get_membership(deliberation: Deliberation, membership_id: int) -> Membership:
-    """The deliberation's membership with ``membership_id``, or a 404 error."""
-    membership = db.session.get(Membership, membership_id) if is_row_id(membership_id) else None
-    if membership is None or membership.deliberation_id != deliberation.id:
-        raise NotFound(_l("This deliberation has no member with this number."))
-    return membership
-
-
-def memberships_of(deliberation: Deliberation) -> list[Membership]:
-    """The deliberation's members, by group position, then role, then name."""
-    memberships = db.session.scalars(
-        sa.select(Membership)
-        .where(Membership.deliberation_id == deliberation.id)
-        .options(selectinload(Membership.user), selectinload(Membership.group))
-    )
-    role_order = {role: index for index, role in enumerate(ROLES)}
-    return sorted(
-        memberships,
-        key=lambda m: (
-            m.group.position if m.group else -1,
-            role_order.get(m.role, 99),
-            m.user.name.lower(),
-            m.id,
-        ),
-    )
 
 
 # --- deliberations -------------------------------------------------------------------------
@@ -278,8 +216,6 @@ def update_deliberation(
 
 
 def _has_open_motion(deliberation: Deliberation) -> bool:
-    from ..voting.models import Motion
-
     return bool(
         db.session.scalar(
             sa.select(sa.func.count(Motion.id))
@@ -552,6 +488,11 @@ def update_member(
     def plain(name, value):
         return value.key if name == "group" and value is not None else value
 
+    events.member_updated.send(
+        membership,
+        actor=actor,
+        changes={k: (plain(k, previous[k]), plain(k, v)) for k, v in changes.items()},
+    )
     record_event(
         deliberation,
         actor,
@@ -592,26 +533,13 @@ def remove_member(actor, membership: Membership) -> None:
         f"member:{membership_id}",
         {"user": user_id, "role": role},
     )
-    from ..realtime import disconnect_user
-    from ..realtime.emitting import call_after_commit
-
-    # Open sockets of the removed member stop receiving the item's broadcasts at once.
-    call_after_commit(lambda: disconnect_user(user_id))
+    events.member_removed.send(deliberation, user_id=user_id, membership_id=membership_id)
 
 
 def _has_taken_part(membership: Membership) -> bool:
-    from ..discussion.models import Post, Reaction
-    from ..voting.models import Ballot, MotionVoter
-
-    for model, column in (
-        (Post, Post.author_id),
-        (Reaction, Reaction.membership_id),
-        (Ballot, Ballot.membership_id),
-        (MotionVoter, MotionVoter.membership_id),
-    ):
-        if db.session.scalar(sa.select(model.id).where(column == membership.id).limit(1)):
-            return True
-    return False
+    """Whether any capability keeps something of the member's in its records (a post, a
+    reaction, a ballot, a place in a motion's electorate …)."""
+    return any(events.answers(events.member_took_part.send(membership)))
 
 
 def _group_for(deliberation: Deliberation, key) -> StakeholderGroup | None:
@@ -749,17 +677,15 @@ def update_item(
         record_event(
             deliberation, actor, "item.status", target, {"from": old_status, "to": new_status}
         )
-    if new_status != old_status or "locked" in changes:
+    state_changes = {}
+    if new_status != old_status:
+        state_changes["status"] = (old_status, new_status)
+    if "locked" in changes:
+        state_changes["locked"] = (previous["locked"], changes["locked"])
+    if state_changes:
         # Open item pages switch their forms on or off as soon as this commits, and so does
         # the live session panel when this is the session's current item.
-        from ..discussion.services import announce_item_status
-        from ..live.services import publish_state
-        from ..live.state import session_row
-
-        announce_item_status(item)
-        row = session_row(deliberation)
-        if row is not None and row.current_item_id == item.id:
-            publish_state(deliberation)
+        events.item_state_changed.send(item, changes=state_changes)
     return item
 
 

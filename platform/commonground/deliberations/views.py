@@ -19,7 +19,9 @@ from ..config import LANGUAGES
 from ..errors import Forbidden, NotFound, ServiceError, Unauthorized
 from ..i18n import current_language
 from ..labels import role_label, scheme_label
-from . import services
+from ..pages import form_action
+from ..transactions import committed
+from . import queries, services
 from .access import (
     can_moderate,
     get_deliberation,
@@ -29,7 +31,6 @@ from .access import (
     require_reader,
 )
 from .models import ROLES, VOTING_SCHEMES, Deliberation
-from .transactions import committed
 
 bp = Blueprint("deliberations", __name__, template_folder="templates")
 
@@ -92,7 +93,7 @@ def show(slug):
     """The deliberation: its agenda, its stakeholder groups and its members."""
     deliberation = _readable(slug)
     language = current_language()
-    members = services.memberships_of(deliberation)
+    members = queries.memberships_of(deliberation)
     by_group: dict = {group.id: [] for group in deliberation.groups}
     ungrouped = []
     for membership in members:
@@ -100,7 +101,7 @@ def show(slug):
     return render_template(
         "deliberations/show.html",
         deliberation=deliberation,
-        agenda=[(item, item.text_in(language)) for item in services.agenda_of(deliberation)],
+        agenda=[(item, item.text_in(language)) for item in queries.agenda_of(deliberation)],
         by_group=by_group,
         ungrouped=ungrouped,
         member_count=len(members),
@@ -301,7 +302,7 @@ def change_status(slug):
 
 def _render_groups(deliberation: Deliberation, failed=None):
     counts: dict = {}
-    for membership in services.memberships_of(deliberation):
+    for membership in queries.memberships_of(deliberation):
         counts[membership.group_id] = counts.get(membership.group_id, 0) + 1
     other_languages = [
         code for code in deliberation.languages if code != deliberation.source_language
@@ -344,7 +345,7 @@ def groups(slug):
 def update_group(slug, key):
     """Rename a group or change its share (moderators)."""
     deliberation = _moderated(slug)
-    group = services.get_group(deliberation, key)
+    group = queries.get_group(deliberation, key)
     form = request.form
     try:
         with committed():
@@ -370,7 +371,7 @@ def update_group(slug, key):
 def remove_group(slug, key):
     """Remove a group no member belongs to (moderators)."""
     deliberation = _moderated(slug)
-    group = services.get_group(deliberation, key)
+    group = queries.get_group(deliberation, key)
     try:
         with committed():
             services.remove_group(current_user, group)
@@ -388,7 +389,7 @@ def _render_members(deliberation: Deliberation, failed=None):
     return render_template(
         "deliberations/members.html",
         deliberation=deliberation,
-        members=services.memberships_of(deliberation),
+        members=queries.memberships_of(deliberation),
         role_options=[(role, role_label(role)) for role in ROLES],
         failed=failed,
         values=request.form if failed else {},
@@ -424,7 +425,7 @@ def members(slug):
 def update_member(slug, member_id):
     """Change a member's role, group, weight or muting (moderators)."""
     deliberation = _moderated(slug)
-    membership = services.get_membership(deliberation, member_id)
+    membership = queries.get_membership(deliberation, member_id)
     form = request.form
     try:
         with committed():
@@ -449,7 +450,7 @@ def update_member(slug, member_id):
 def remove_member(slug, member_id):
     """Remove a member who has not taken part yet (moderators)."""
     deliberation = _moderated(slug)
-    membership = services.get_membership(deliberation, member_id)
+    membership = queries.get_membership(deliberation, member_id)
     try:
         with committed():
             services.remove_member(current_user, membership)
@@ -460,6 +461,50 @@ def remove_member(slug, member_id):
             lambda failed: _render_members(_moderated(slug), failed),
         )
     return _done(_("The member was removed."), ".members", slug=slug)
+
+
+# --- from the live session's console ----------------------------------------------------------
+# The console (live/) shows these forms; the actions are the deliberation's own, so their
+# routes are here, under the console's address, and lead back to it.
+
+
+def _back_to_console(slug: str, anchor: str) -> str:
+    return url_for("live.console", slug=slug) + anchor
+
+
+@bp.post("/d/<slug>/console/members/<int:member_id>/mute")
+def mute_member(slug, member_id):
+    """Mute or unmute a member from the console (moderators)."""
+    deliberation = _moderated(slug)
+    muted = request.form.get("muted", "")
+
+    def mute():
+        membership = queries.get_membership(deliberation, member_id)
+        services.update_member(current_user, membership, muted=muted)
+
+    return form_action(
+        mute,
+        done=_("The member was muted.")
+        if muted in ("1", "true", "on")
+        else _("The member may speak again."),
+        back=_back_to_console(slug, "#members"),
+    )
+
+
+@bp.post("/d/<slug>/console/items/<int:item_id>/status")
+def console_item_status(slug, item_id):
+    """Change an agenda item's status from the console (moderators)."""
+    deliberation = _moderated(slug)
+
+    def change():
+        item = _item_of(deliberation, item_id)
+        services.update_item(current_user, item, status=request.form.get("status", ""))
+
+    return form_action(
+        change,
+        done=_("The agenda item's status was changed."),
+        back=_back_to_console(slug, "#agenda"),
+    )
 
 
 # --- agenda items --------------------------------------------------------------------------

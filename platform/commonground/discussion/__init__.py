@@ -1,2 +1,21 @@
 """Threaded discussion of agenda items: posts, replies, edits, moderation, human
 translations, and their live events (DESIGN §2, §5, §6)."""
+
+from flask import Flask
+
+from .. import events
+from ..api import register_api_blueprint
+from ..extensions import socketio
+
+
+def init_app(app: Flask) -> None:
+    """Register the discussion's pages, API, socket events and signal receivers."""
+    # Imported here, not at the top of the package: importing a capability for its models
+    # (as every other capability does) must not load its pages, API and socket handlers.
+    from . import api, queries, services, sockets, views
+
+    app.register_blueprint(views.bp)
+    register_api_blueprint(app, api.bp)
+    sockets.register_discussion_events(socketio)
+    events.item_state_changed.connect(services.announce_item_status)
+    events.member_took_part.connect(queries.has_taken_part)

@@ -16,9 +16,9 @@ from ..api.schemas import (
 )
 from ..db import iso
 from ..deliberations.access import get_item
-from ..deliberations.transactions import committed
 from ..errors import Invalid
-from . import services
+from ..transactions import committed
+from . import queries, services
 from .rules import render_markdown
 from .schemas import OPENAPI_SCHEMAS
 
@@ -37,7 +37,7 @@ def list_posts(item_id: int):
     language = request.args.get("language") or None
     if language is not None:
         language = fields.language(language)
-    thread = services.read_thread(current_user, item, after=after, language=language)
+    thread = queries.read_thread(current_user, item, after=after, language=language)
     return jsonify(items=[post.to_json() for post in thread.posts])
 
 
@@ -54,53 +54,53 @@ def create_post(item_id: int):
             parent=data.get("parent"),
             language=data.get("language"),
         )
-    return jsonify(services.read_post(current_user, post).to_json()), 201
+    return jsonify(queries.read_post(current_user, post).to_json()), 201
 
 
 @bp.get("/posts/<int:post_id>")
 def show_post(post_id: int):
     """One post."""
-    post = services.get_post(post_id)
-    return jsonify(services.read_post(current_user, post).to_json())
+    post = queries.get_post(post_id)
+    return jsonify(queries.read_post(current_user, post).to_json())
 
 
 @bp.patch("/posts/<int:post_id>")
 def edit_post(post_id: int):
     """The author edits a post; the previous body is kept (see ``revisions``)."""
     data = json_body()
-    post = services.get_post(post_id)
+    post = queries.get_post(post_id)
     with committed():
         services.edit_post(current_user, post, body=data.get("body"), language=data.get("language"))
-    return jsonify(services.read_post(current_user, post).to_json())
+    return jsonify(queries.read_post(current_user, post).to_json())
 
 
 @bp.post("/posts/<int:post_id>/hide")
 def hide_post(post_id: int):
     """A moderator hides a post, giving a reason."""
     data = json_body()
-    post = services.get_post(post_id)
+    post = queries.get_post(post_id)
     with committed():
         services.hide_post(current_user, post, reason=data.get("reason"))
-    return jsonify(services.read_post(current_user, post).to_json())
+    return jsonify(queries.read_post(current_user, post).to_json())
 
 
 @bp.post("/posts/<int:post_id>/translations")
 def translate_post(post_id: int):
     """Add (or replace one's own) human translation of a post."""
     data = json_body()
-    post = services.get_post(post_id)
+    post = queries.get_post(post_id)
     with committed():
         services.translate_post(
             current_user, post, language=data.get("language"), body=data.get("body")
         )
-    return jsonify(services.read_post(current_user, post).to_json()), 201
+    return jsonify(queries.read_post(current_user, post).to_json()), 201
 
 
 @bp.get("/posts/<int:post_id>/revisions")
 def post_revisions(post_id: int):
     """The previous bodies of an edited post, newest first."""
-    post = services.get_post(post_id)
-    revisions = services.post_revisions(current_user, post)
+    post = queries.get_post(post_id)
+    revisions = queries.post_revisions(current_user, post)
     return jsonify(
         items=[
             {"body": r.body, "html": render_markdown(r.body), "replaced_at": iso(r.replaced_at)}

@@ -10,30 +10,22 @@ which would claim the whole namespace.
 """
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import request
 from flask_socketio import emit, join_room, leave_room
 
 from .. import fields
-from ..db import iso, utcnow
-from ..deliberations.access import get_item
+from ..accounts.socket_auth import require_socket_write, socket_user
+from ..db import db, iso, utcnow
+from ..deliberations.access import get_item, participation_error
 from ..errors import Invalid
-from ..extensions import db
 from ..realtime import broadcast_presence, presence_of, state
 from ..realtime.acks import acked, event_data
-from ..realtime.auth import require_socket_write, socket_user
 from ..realtime.ratelimit import check_rate
 from ..realtime.rooms import item_room
-from .services import (
-    PUBLIC,
-    create_post,
-    load_post_views,
-    post_view,
-    posting_refusal,
-    reader_for,
-    translation_refusal,
-)
+from .queries import PUBLIC, load_post_views, post_view, reader_for
+from .services import create_post
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +74,7 @@ def on_join(data=None):
         },
     )
     broadcast_presence(item.id)
-    refusal = posting_refusal(user, item, membership)
+    refusal = participation_error(user, "post", item.deliberation, item, membership)
     return {
         "item": {"id": item.id, "status": item.status, "locked": item.locked},
         "posts": [post.to_json() for post in posts],
@@ -92,7 +84,10 @@ def on_join(data=None):
             "member": membership.id if membership else None,
             "moderator": reader.moderator,
             "may_post": refusal is None,
-            "may_translate": translation_refusal(user, item.deliberation, membership) is None,
+            "may_translate": participation_error(
+                user, "translate", item.deliberation, None, membership
+            )
+            is None,
         },
         "server_time": iso(server_time),
     }
@@ -137,7 +132,9 @@ def on_typing(data=None):
     check_rate(f"typing:{user.id}", "TYPING_RATE_LIMIT")
     item = get_item(fields.integer(data.get("item"), "item", minimum=1))
     membership = reader_for(user, item.deliberation).membership
-    if (refusal := posting_refusal(user, item, membership)) is not None:
+    if (
+        refusal := participation_error(user, "post", item.deliberation, item, membership)
+    ) is not None:
         raise refusal
     emit(
         "typing",
@@ -162,8 +159,6 @@ def _optional_int(value, field: str) -> int | None:
 def _optional_time(value, field: str):
     if value in (None, ""):
         return None
-    from datetime import UTC, datetime
-
     if isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -28,16 +28,15 @@ from flask_login import current_user
 from ..config import LANGUAGES
 from ..consensus import reactions
 from ..consensus.views import client_strings as reaction_strings
-from ..db import iso, utcnow
-from ..deliberations.access import get_deliberation, get_item, require_reader
+from ..db import db, iso, utcnow
+from ..deliberations.access import get_deliberation, get_item, participation_error, require_reader
 from ..deliberations.models import AgendaItem, Deliberation
-from ..deliberations.transactions import committed
 from ..errors import NotFound, ServiceError, Unauthorized
-from ..extensions import db
 from ..fields import LANGUAGE_RE
 from ..i18n import current_language, language_name
 from ..labels import stance_labels
-from . import services
+from ..transactions import committed
+from . import queries, services
 from .rules import (
     COLLAPSE_DEPTH,
     MAX_BODY_LENGTH,
@@ -61,7 +60,7 @@ class DiscussionPage:
 
     item: AgendaItem
     deliberation: Deliberation
-    reader: services.Reader
+    reader: queries.Reader
     posts: list[PostView]
     tree: list[ThreadNode]
     refusal: ServiceError | None
@@ -294,7 +293,7 @@ def item_discussion(item: AgendaItem) -> DiscussionPage:
     language_filter = request.args.get("post_language") or None
     if language_filter and not LANGUAGE_RE.match(language_filter):
         language_filter = None
-    thread = services.read_thread(current_user, item)
+    thread = queries.read_thread(current_user, item)
     posts = thread.posts
     counts: Counter[str] = Counter()
     for post in posts:
@@ -327,9 +326,11 @@ def item_discussion(item: AgendaItem) -> DiscussionPage:
         reader=thread.reader,
         posts=posts,
         tree=tree,
-        refusal=services.posting_refusal(current_user, item, thread.reader.membership),
-        translation_refusal=services.translation_refusal(
-            current_user, item.deliberation, thread.reader.membership
+        refusal=participation_error(
+            current_user, "post", item.deliberation, item, thread.reader.membership
+        ),
+        translation_refusal=participation_error(
+            current_user, "translate", item.deliberation, None, thread.reader.membership
         ),
         language=language,
         language_filter=language_filter,
@@ -348,7 +349,9 @@ def item_discussion(item: AgendaItem) -> DiscussionPage:
         failed=failed,
         server_time=iso(utcnow()),
         groups={g.key: g.name_in(language) for g in deliberation.groups},
-        reaction_refusal=reactions.reaction_refusal(current_user, item, membership),
+        reaction_refusal=participation_error(
+            current_user, "react", item.deliberation, item, membership
+        ),
         mine=reactions.own_stances(membership, item.id) if posts else {},
         reaction_totals=reaction_totals(item) if posts else {},
     )
@@ -376,8 +379,8 @@ def _item_in(slug: str, item_id: int) -> AgendaItem:
 
 
 def _post_in(slug: str, post_id: int):
-    post = services.get_post(post_id)
-    item = services.item_of(post)
+    post = queries.get_post(post_id)
+    item = queries.item_of(post)
     if item.deliberation.slug != slug:
         raise NotFound(_("There is no post with this number."))
     return post, item
@@ -500,8 +503,8 @@ def history(slug, post_id):
         abort(404)
     post, item = _post_in(slug, post_id)
     require_reader(current_user, item.deliberation)
-    view = services.read_post(current_user, post)
-    revisions = services.post_revisions(current_user, post)
+    view = queries.read_post(current_user, post)
+    revisions = queries.post_revisions(current_user, post)
     return render_template(
         "discussion/history.html",
         deliberation=item.deliberation,

@@ -1,6 +1,10 @@
 """Locale selection, language names, text direction and formatting helpers (DESIGN §8)."""
 
+from pathlib import Path
+
 from babel import Locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
@@ -74,11 +78,6 @@ def ui_languages() -> list[tuple[str, str]]:
 def compile_catalogs(directory: str) -> None:
     """Compile every ``messages.po`` whose ``.mo`` is missing or older, so a fresh clone
     serves every language without a separate build step."""
-    from pathlib import Path
-
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
     for po_path in Path(directory).glob("*/LC_MESSAGES/messages.po"):
         mo_path = po_path.with_suffix(".mo")
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:

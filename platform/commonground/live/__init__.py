@@ -11,3 +11,24 @@
 - ``api`` / ``sockets`` / ``views``: REST mirrors, Socket.IO events, the console and the
   participants' panel.
 """
+
+from flask import Flask
+
+from .. import events
+from ..api import register_api_blueprint
+from ..extensions import socketio
+
+
+def init_app(app: Flask) -> None:
+    """Register the console, the session API and socket events, and the signal receivers."""
+    # Imported here, not at the top of the package: importing a capability for its models
+    # (as every other capability does) must not load its pages, API and socket handlers.
+    from . import api, services, sockets, views
+
+    app.register_blueprint(views.bp)
+    register_api_blueprint(app, api.bp)
+    sockets.register_live_events(socketio)
+    events.post_created.connect(services.mark_floor_intervention)
+    events.item_state_changed.connect(services.publish_if_current)
+    events.member_updated.connect(services.release_muted_member)
+    events.socket_disconnected.connect(sockets.leave_sessions)

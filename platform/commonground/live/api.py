@@ -22,8 +22,8 @@ from ..api.schemas import (
     list_of,
 )
 from ..deliberations.access import get_deliberation, get_item, require_signed_in
-from ..deliberations.transactions import committed
 from ..errors import Invalid
+from ..transactions import committed
 from . import services
 from .schemas import OPENAPI_SCHEMAS, announcement_json
 
@@ -144,16 +144,6 @@ def announce(slug):
         )
         shape = announcement_json(announcement, current_user.name)
     return jsonify(shape), 201
-
-
-@bp.post("/deliberations/<slug>/session/members/<int:member_id>/mute")
-def mute_member(slug, member_id):
-    data = _body(("muted",))
-    if "muted" not in data:
-        raise Invalid(_l("This is required."), field="muted")
-    return _state_after(
-        slug, lambda d: services.mute_member(current_user, d, member_id, data["muted"])
-    )
 
 
 @bp.get("/deliberations/<slug>/participation")

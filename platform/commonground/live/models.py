@@ -9,8 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import UTCDateTime, utcnow
-from ..extensions import db
+from ..db import UTCDateTime, db, utcnow
 
 FLOOR_STATUSES = ("waiting", "speaking", "done", "skipped", "withdrawn")
 

@@ -18,9 +18,9 @@ from fractions import Fraction
 
 import sqlalchemy as sa
 
+from ..db import db
 from ..deliberations.models import AgendaItem, Deliberation, Membership, StakeholderGroup
 from ..discussion.models import Post, Reaction
-from ..extensions import db
 from ..voting.models import Ballot, Motion
 from .rules import expected_fractions, fraction_text, imbalance, observed_fractions
 

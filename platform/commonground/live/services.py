@@ -18,17 +18,18 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from .. import fields
-from ..db import iso, utcnow
+from ..db import db, iso, utcnow
 from ..deliberations.access import (
     get_item,
     membership_of,
+    participation_error,
     require_moderator,
+    require_participation,
     require_reader,
 )
 from ..deliberations.models import AgendaItem, Deliberation, Membership
-from ..deliberations.services import get_membership, update_member
+from ..deliberations.queries import get_membership
 from ..errors import Conflict, Invalid
-from ..extensions import db
 from ..i18n import current_language
 from ..realtime.emitting import emit_after_commit
 from ..realtime.rooms import deliberation_room
@@ -48,7 +49,6 @@ __all__ = [
     "consume_floor",
     "extend_round",
     "grant_floor",
-    "mute_member",
     "participation",
     "participation_for",
     "read_session",
@@ -202,7 +202,7 @@ def request_floor(user, item: AgendaItem) -> FloorRequest:
     """
     deliberation = item.deliberation
     require_reader(user, deliberation)
-    membership = _may_speak(user, item)
+    membership = require_participation(user, "speak", item)
     row = _session_for_change(deliberation)
     _require_current(row, item)
     existing = _open_request(item.id, membership.id)
@@ -352,9 +352,14 @@ def clear_queue(actor, deliberation: Deliberation) -> int:
     return len(waiting)
 
 
+def mark_floor_intervention(post, *, membership: Membership, item: AgendaItem, **kwargs) -> None:
+    """Receiver of ``events.post_created``: a post by the member holding the floor on the
+    current item is their floor intervention (marked so), and their turn ends."""
+    post.floor_intervention = consume_floor(membership, item, post)
+
+
 def consume_floor(membership: Membership, item: AgendaItem, post) -> bool:
-    """Called by the discussion for every new post: whether its author was holding the
-    floor on this item (the post is then a floor intervention, and the turn ends).
+    """Whether the post's author was holding the floor on this item (the turn then ends).
 
     A post in the current item also changes the balanced order of its queue, so the room
     gets the new state when someone is waiting.
@@ -424,16 +429,16 @@ def announce(actor, deliberation: Deliberation, *, text=None, language=None) -> 
     return announcement
 
 
-def mute_member(actor, deliberation: Deliberation, member, muted) -> Membership:
-    """Mute (or unmute) a member through ``update_member`` (which audits it); a muted
-    member leaves the speakers' queues and loses the floor."""
-    require_moderator(actor, deliberation)
-    membership = _member(deliberation, member)
-    muted = fields.boolean(muted, "muted")
+def release_muted_member(membership: Membership, *, changes: dict, actor, **kwargs) -> None:
+    """Receiver of ``events.member_updated``: a muted member leaves the speakers' queues and
+    loses the floor; the room hears of any change of muting."""
+    if "muted" not in changes:
+        return
+    deliberation = membership.deliberation
+    if deliberation.is_closed or session_row(deliberation) is None:
+        return  # no live session, so no queue to leave
     row = _session_for_change(deliberation)
-    was_muted = membership.muted
-    update_member(actor, membership, muted=muted)
-    if muted and not was_muted:
+    if membership.muted:
         open_requests = list(
             db.session.scalars(
                 sa.select(FloorRequest).where(
@@ -456,7 +461,14 @@ def mute_member(actor, deliberation: Deliberation, member, muted) -> Membership:
                 {"reason": "muted", "requests": [r.id for r in open_requests]},
             )
     publish_state(deliberation)
-    return membership
+
+
+def publish_if_current(item: AgendaItem, **kwargs) -> None:
+    """Receiver of ``events.item_state_changed``: the session panel follows the status and
+    lock of the session's current item."""
+    row = session_row(item.deliberation)
+    if row is not None and row.current_item_id == item.id:
+        publish_state(item.deliberation)
 
 
 # --- the room --------------------------------------------------------------------------------
@@ -578,17 +590,5 @@ def _end_turn(row: SessionState) -> None:
     row.speaker_id = None
 
 
-def _may_speak(user, item: AgendaItem) -> Membership:
-    """The user's membership, if they may post in the item (and so speak); else refused."""
-    from ..discussion.services import posting_refusal
-
-    membership = membership_of(user, item.deliberation)
-    if (refusal := posting_refusal(user, item, membership)) is not None:
-        raise refusal
-    return membership
-
-
 def _speaking_refusal(membership: Membership, item: AgendaItem):
-    from ..discussion.services import posting_refusal
-
-    return posting_refusal(membership.user, item, membership)
+    return participation_error(membership.user, "speak", item.deliberation, item, membership)

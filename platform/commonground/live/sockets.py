@@ -26,6 +26,8 @@ from flask_babel import lazy_gettext as _l
 from flask_socketio import join_room, leave_room
 
 from .. import fields
+from ..accounts.socket_auth import require_socket_write, socket_user
+from ..db import db
 from ..deliberations.access import (
     can_moderate,
     get_deliberation,
@@ -35,10 +37,9 @@ from ..deliberations.access import (
 )
 from ..deliberations.models import Deliberation
 from ..errors import Invalid
-from ..extensions import db, socketio
+from ..extensions import socketio
 from ..realtime import state as realtime_state
 from ..realtime.acks import acked, event_data
-from ..realtime.auth import require_socket_write, socket_user
 from ..realtime.presence import summarise
 from ..realtime.rooms import deliberation_room
 from . import services

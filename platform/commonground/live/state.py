@@ -10,10 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
 
 from ..accounts.models import User
-from ..db import iso, utcnow
+from ..db import db, iso, utcnow
 from ..deliberations.models import AgendaItem, Deliberation, Membership, StakeholderGroup
 from ..discussion.models import Post
-from ..extensions import db
 from ..records.models import AuditEvent
 from .models import Announcement, FloorRequest, SessionState
 from .rules import WaitingRequest, balanced_order, plain_order

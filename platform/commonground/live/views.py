@@ -22,15 +22,17 @@ from ..deliberations.access import (
     get_deliberation,
     get_item,
     membership_of,
+    participation_error,
     require_moderator,
     require_reader,
 )
 from ..deliberations.models import AgendaItem, Deliberation, Membership
-from ..deliberations.services import agenda_of, memberships_of, update_item
-from ..deliberations.transactions import committed
+from ..deliberations.queries import agenda_of, memberships_of
 from ..errors import Forbidden, NotFound, ServiceError, Unauthorized
 from ..i18n import current_language
-from ..web import safe_next_url
+from ..pages import safe_next_url
+from ..transactions import committed
+from ..voting.queries import item_motions
 from . import services
 
 bp = Blueprint("live", __name__, template_folder="templates")
@@ -50,8 +52,6 @@ def console(slug):
     language = current_language()
     state = services.session_state(deliberation)
     current = _current_item(state)
-    from ..voting.services import item_motions
-
     return render_template(
         "live/console.html",
         deliberation=deliberation,
@@ -129,9 +129,10 @@ def live_session(deliberation: Deliberation, item: AgendaItem | None = None) -> 
     current = _current_item(state)
     membership = membership_of(current_user, deliberation)
     member_id = membership.id if membership else None
-    from ..discussion.services import posting_refusal, translation_refusal
-
-    may_speak = current is not None and posting_refusal(current_user, current, membership) is None
+    may_speak = (
+        current is not None
+        and participation_error(current_user, "speak", deliberation, current, membership) is None
+    )
     return SessionPanel(
         deliberation=deliberation,
         state=state,
@@ -141,7 +142,8 @@ def live_session(deliberation: Deliberation, item: AgendaItem | None = None) -> 
         membership=membership,
         moderator=can_moderate(current_user, deliberation),
         may_speak=may_speak,
-        may_take_part=translation_refusal(current_user, deliberation, membership) is None,
+        may_take_part=participation_error(current_user, "translate", deliberation, None, membership)
+        is None,
         waiting=any(entry["member"] == member_id for entry in state["queue"]),
         speaking=member_id is not None and state["speaker"] == member_id,
         groups=_group_names(deliberation, language),
@@ -183,17 +185,6 @@ def set_current(slug):
         _("The session moved to this item.") if item else _("The session has no current item."),
         "#now",
     )
-
-
-@bp.post("/d/<slug>/console/items/<int:item_id>/status")
-def item_status(slug, item_id):
-    def change(deliberation):
-        item = get_item(item_id)
-        if item.deliberation_id != deliberation.id:
-            raise NotFound()
-        update_item(current_user, item, status=request.form.get("status", ""))
-
-    return _console_action(slug, change, _("The agenda item's status was changed."), "#agenda")
 
 
 @bp.post("/d/<slug>/console/round/start")
@@ -268,19 +259,6 @@ def announce(slug):
         ),
         _("The announcement was sent."),
         "#announce",
-    )
-
-
-@bp.post("/d/<slug>/console/members/<int:member_id>/mute")
-def mute_member(slug, member_id):
-    muted = request.form.get("muted", "")
-    return _console_action(
-        slug,
-        lambda d: services.mute_member(current_user, d, member_id, muted),
-        _("The member was muted.")
-        if muted in ("1", "true", "on")
-        else _("The member may speak again."),
-        "#members",
     )
 
 

@@ -1,12 +1,14 @@
 """Socket.IO plumbing shared by every capability (DESIGN §5).
 
-- ``auth``: who a socket is, decided at connect and re-read at every event;
 - ``origins``: which web origins may open a socket (same origin + an allow-list);
 - ``acks``: the ``acked`` decorator giving every event its ``{"ok": ...}`` answer;
 - ``ratelimit``: per-member limits for HTTP and sockets, in Redis when configured;
 - ``presence``: who is online in an item, by group, in Redis when configured;
 - ``emitting``: ``emit_after_commit``, so events follow the database, never precede it;
 - ``rooms``: the room names.
+
+Who a socket is (authentication at connect, re-read at every event) is the accounts
+capability's ``socket_auth``; each capability registers its own events in its ``init_app``.
 
 Payload size: Engine.IO refuses (closes the connection on) any message larger than
 ``SOCKETIO_MAX_PAYLOAD`` before a handler runs; ``create_app`` passes it on.
@@ -16,17 +18,20 @@ import hashlib
 import logging
 from dataclasses import dataclass
 
-from flask import Flask, current_app, g, request
+import redis
+from flask import Flask, g, request
 
+from .. import events
 from ..extensions import socketio
-from .auth import authenticate_connection
+from .emitting import call_after_commit
 from .presence import MemoryPresence, RedisPresence, summarise
 from .ratelimit import MemoryWindows, RedisWindows
-from .rooms import item_room, user_room
+from .rooms import item_room
+from .stores import EXTENSION_KEY, state
+
+__all__ = ["broadcast_presence", "disconnect_user", "init_realtime", "presence_of", "state"]
 
 logger = logging.getLogger(__name__)
-
-EXTENSION_KEY = "commonground.realtime"
 
 
 @dataclass
@@ -39,11 +44,6 @@ class RealtimeState:
     session_presence: MemoryPresence | RedisPresence
 
 
-def state() -> RealtimeState:
-    """The current application's realtime stores."""
-    return current_app.extensions[EXTENSION_KEY]
-
-
 def redis_prefix(app: Flask) -> str:
     """A key prefix per database, so deployments (and test runs) sharing one Redis server
     keep their presence and rate windows apart."""
@@ -52,14 +52,12 @@ def redis_prefix(app: Flask) -> str:
 
 
 def init_realtime(app: Flask) -> None:
-    """Create the stores and register the socket handlers of every capability.
+    """Create the stores, handle disconnects and close the sockets of removed members.
 
     Called by ``create_app`` after ``socketio.init_app``: handlers go onto the Socket.IO
     server that ``init_app`` just created for this application.
     """
     if redis_url := app.config.get("REDIS_URL"):
-        import redis
-
         client = redis.Redis.from_url(redis_url, socket_timeout=5, decode_responses=True)
         prefix = redis_prefix(app)
         app.extensions[EXTENSION_KEY] = RealtimeState(
@@ -72,18 +70,8 @@ def init_realtime(app: Flask) -> None:
             MemoryWindows(), MemoryPresence(), MemoryPresence()
         )
 
-    socketio.on_event("connect", on_connect)
     socketio.on_event("disconnect", on_disconnect)
-
-    from ..consensus.sockets import register_consensus_events
-    from ..discussion.sockets import register_discussion_events
-    from ..live.sockets import register_live_events
-    from ..voting.sockets import register_voting_events
-
-    register_discussion_events(socketio)
-    register_voting_events(socketio)
-    register_consensus_events(socketio)
-    register_live_events(socketio)
+    events.member_removed.connect(close_sockets_of_removed_member)
 
     @app.after_request
     def retry_after(response):
@@ -93,21 +81,11 @@ def init_realtime(app: Flask) -> None:
         return response
 
 
-def on_connect(auth=None):
-    """Accept the socket only with a valid session cookie or ``auth.token``."""
-    user = authenticate_connection(auth)
-    from flask_socketio import join_room
-
-    join_room(user_room(user.id))
-    logger.info("socket %s connected for user %s", request.sid, user.id)
-
-
 def on_disconnect(reason=None):
-    """Forget the socket's presence and tell the items (and live sessions) it was in."""
+    """Forget the socket's presence and tell the items it was in (and every capability
+    that keeps track of sockets: ``events.socket_disconnected``)."""
     sid = request.sid
-    from ..live.sockets import leave_sessions
-
-    leave_sessions(sid)
+    events.socket_disconnected.send(sid)
     try:
         left = state().presence.drop(sid)
     except Exception:
@@ -139,3 +117,9 @@ def disconnect_user(user_id: int) -> int:
     for sid in sids:
         socketio.server.disconnect(sid, namespace="/")
     return len(sids)
+
+
+def close_sockets_of_removed_member(deliberation, *, user_id: int, **kwargs) -> None:
+    """Receiver of ``member_removed``: the removed member's open sockets stop receiving the
+    deliberation's broadcasts as soon as the removal commits."""
+    call_after_commit(lambda: disconnect_user(user_id))

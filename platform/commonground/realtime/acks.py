@@ -9,8 +9,8 @@ from functools import wraps
 from flask import request
 from flask_babel import lazy_gettext as _l
 
+from ..db import db
 from ..errors import Invalid, ServiceError
-from ..extensions import db
 
 logger = logging.getLogger(__name__)
 

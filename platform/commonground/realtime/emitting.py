@@ -11,7 +11,8 @@ import logging
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ..extensions import db, socketio
+from ..db import db
+from ..extensions import socketio
 
 logger = logging.getLogger(__name__)
 

@@ -15,6 +15,7 @@ from flask import current_app, g
 from flask_babel import lazy_gettext as _l
 
 from ..errors import RateLimited
+from .stores import state
 
 logger = logging.getLogger(__name__)
 
@@ -100,8 +101,6 @@ def check_rate(key: str, setting: str = "POST_RATE_LIMIT") -> None:
     count, seconds = parse_rate(current_app.config[setting])
     if count <= 0:
         return
-    from . import state
-
     windows = state().rate_windows
     try:
         wait = windows.hit(key, count, seconds)

@@ -6,8 +6,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..db import iso, utcnow
-from ..extensions import db
+from ..db import db, iso, utcnow
+from ..deliberations.models import Deliberation
 from .chain import GENESIS_HASH, event_body, first_broken_link, link_hash
 from .models import AuditEvent
 
@@ -26,8 +26,6 @@ def record_event(
     ``actor`` is the acting user (or None for the system); ``target`` names what was acted
     on as ``"kind:id"``; ``payload`` must be JSON-serialisable.
     """
-    from ..deliberations.models import Deliberation
-
     # Writers of one deliberation take turns: on PostgreSQL the row lock serialises them
     # until commit (SQLite's BEGIN IMMEDIATE already does), so no two events share a seq.
     db.session.execute(

@@ -34,7 +34,7 @@ from ..consensus.metrics import GroupCounts
 from ..consensus.models import ConsensusSummary
 from ..consensus.reactions import score_json
 from ..consensus.rules import score_post
-from ..db import iso
+from ..db import db, iso
 from ..deliberations.access import can_moderate, get_deliberation, get_item, require_reader
 from ..deliberations.models import (
     AgendaItem,
@@ -46,9 +46,10 @@ from ..deliberations.models import (
 from ..discussion.models import Post, PostRevision, PostTranslation, Reaction
 from ..discussion.rules import path_depth
 from ..errors import NotFound
-from ..extensions import db
 from ..live.models import Announcement
+from ..live.participation import participation
 from ..voting.models import Ballot, Motion, MotionVoter
+from ..voting.queries import live_tally
 from .audit import chain_link
 from .chain import GENESIS_HASH
 from .models import AuditEvent
@@ -196,8 +197,6 @@ class RecordSource:
     def motions(self) -> list[dict]:
         """The motions of the items in scope: rule, secrecy, status, times, the frozen result
         once closed and the live aggregate tally while open. Drafts for moderators only."""
-        from ..voting.services import live_tally
-
         query = (
             sa.select(Motion)
             .join(AgendaItem, AgendaItem.id == Motion.item_id)
@@ -286,8 +285,6 @@ class RecordSource:
     def participation(self) -> dict:
         """Participation by stakeholder group (the live console's figures): for the whole
         deliberation (null in an item's record) and for each item in scope."""
-        from ..live.participation import participation
-
         deliberation = db.session.get(Deliberation, self.deliberation_id)
         items = [db.session.get(AgendaItem, item_id) for item_id in self.item_ids]
         return {

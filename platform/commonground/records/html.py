@@ -34,11 +34,10 @@ from markupsafe import Markup, escape
 from ..consensus.metrics import GroupCounts
 from ..consensus.reactions import score_json
 from ..consensus.rules import score_post
-from ..db import iso
+from ..db import db, iso
 from ..deliberations.models import Membership, StakeholderGroup
 from ..discussion.models import Post, Reaction
 from ..discussion.rules import render_markdown
-from ..extensions import db
 from ..i18n import language_name, text_direction
 from ..labels import CHOICE_LABELS, OUTCOME_LABELS, RULE_LABELS, STATUS_LABELS
 from .collect import Progress, RecordSource

@@ -5,8 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import UTCDateTime, utcnow
-from ..extensions import db
+from ..db import UTCDateTime, db, utcnow
 
 
 class AuditEvent(db.Model):

@@ -50,11 +50,11 @@ from flask_babel import gettext as _
 from .. import fields
 from ..accounts.auth import new_session_nonce
 from ..accounts.models import User
+from ..db import db
 from ..deliberations.models import AgendaItem, Deliberation, Membership, StakeholderGroup
 from ..discussion.models import Post, Reaction
 from ..discussion.rules import MAX_BODY_LENGTH, child_path
 from ..errors import Conflict, Invalid, ServiceError
-from ..extensions import db
 from .audit import record_event
 
 logger = logging.getLogger(__name__)

@@ -13,7 +13,8 @@ from ..api import json_body
 from ..api.schemas import COMMON_ERRORS, WRITE_ERRORS, error_response, json_request, json_response
 from ..deliberations.access import get_item, require_signed_in
 from ..errors import Invalid
-from . import services, sockets
+from ..transactions import in_transaction
+from . import queries, services
 from .schemas import (
     OPENAPI_SCHEMAS,
     motion_json,
@@ -39,17 +40,17 @@ def _body(allowed) -> dict:
 
 
 def _motion(motion_id: int):
-    return services.readable_motion(current_user, motion_id)
+    return queries.readable_motion(current_user, motion_id)
 
 
 def _motion_body(motion) -> dict:
-    return motion_json(motion, voters=services.voter_count(motion) if motion.opened_at else None)
+    return motion_json(motion, voters=queries.voter_count(motion) if motion.opened_at else None)
 
 
 @bp.get("/items/<int:item_id>/motions")
 def list_motions(item_id):
     """The item's motions, oldest first (drafts only for moderators)."""
-    motions = services.item_motions(current_user, get_item(item_id))
+    motions = queries.item_motions(current_user, get_item(item_id))
     return jsonify(items=[_motion_body(m) for m in motions])
 
 
@@ -57,7 +58,7 @@ def list_motions(item_id):
 def create_motion(item_id):
     """Put a motion on the item, as a draft (moderators)."""
     data = _body(MOTION_FIELDS)
-    motion = services.commit_with_retry(
+    motion = in_transaction(
         lambda: services.create_motion_on_item(
             current_user,
             item_id,
@@ -80,7 +81,7 @@ def open_motion(motion_id):
     """Open a draft for voting: snapshot the electorate (moderators)."""
     require_signed_in(current_user)
     motion = _motion(motion_id)
-    motion = services.commit_with_retry(lambda: services.open_motion(current_user, motion))
+    motion = in_transaction(lambda: services.open_motion(current_user, motion))
     return jsonify(_motion_body(motion))
 
 
@@ -89,21 +90,21 @@ def close_motion(motion_id):
     """Close the vote and freeze the result (moderators)."""
     require_signed_in(current_user)
     motion = _motion(motion_id)
-    motion = services.commit_with_retry(lambda: services.close_motion(current_user, motion))
+    motion = in_transaction(lambda: services.close_motion(current_user, motion))
     return jsonify(_motion_body(motion))
 
 
 @bp.get("/motions/<int:motion_id>/tally")
 def tally(motion_id):
     """The live tally of an open motion, or the frozen result of a closed one."""
-    return jsonify(services.current_tally(current_user, _motion(motion_id)))
+    return jsonify(queries.current_tally(current_user, _motion(motion_id)))
 
 
 @bp.get("/motions/<int:motion_id>/ballot")
 def show_own_ballot(motion_id):
     """The caller's own ballot and receipt (``choice`` null before the first cast)."""
     motion = _motion(motion_id)
-    voter, ballot = services.own_ballot(current_user, motion)
+    voter, ballot = queries.own_ballot(current_user, motion)
     return jsonify(own_ballot_json(motion, voter, ballot))
 
 
@@ -116,10 +117,9 @@ def cast_ballot(motion_id):
     def cast():
         ballot = services.cast_ballot(current_user, motion, data.get("choice"))
         # Read inside the transaction: the answer describes this cast, not a later one.
-        return own_ballot_json(motion, services.voter_of(current_user, motion), ballot)
+        return own_ballot_json(motion, queries.voter_of(current_user, motion), ballot)
 
-    answer = services.commit_with_retry(cast)
-    sockets.announce_tally(motion)
+    answer = in_transaction(cast)
     return jsonify(answer)
 
 
@@ -127,7 +127,7 @@ def cast_ballot(motion_id):
 def list_open_ballots(motion_id):
     """Who voted what — open-ballot motions only; a secret motion answers 403."""
     motion = _motion(motion_id)
-    rows = services.open_ballots(current_user, motion)
+    rows = queries.open_ballots(current_user, motion)
     return jsonify(items=[open_ballot_json(*row) for row in rows])
 
 

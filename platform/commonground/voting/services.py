@@ -1,8 +1,8 @@
 """Motions and ballots: one function per action, shared by pages, the API and sockets.
 
 Each action authorises the actor, validates its input before changing anything, makes the
-change, writes an audit event where DESIGN §2 asks for one, and flushes; the caller commits,
-through :func:`commit_with_retry` when the action writes ballots or changes a motion's status.
+change, writes an audit event where DESIGN §2 asks for one, and flushes; the caller commits
+through ``transactions.in_transaction``. Reading is in ``queries.py``.
 
 Concurrency (issue 4): every write to a motion or its ballots first locks rows in one order —
 the deliberation (moderator actions, which also write the audit chain), then the motion, then
@@ -16,252 +16,52 @@ the voter's snapshot row — so, on PostgreSQL:
 
 On SQLite every transaction begins IMMEDIATE (see ``database.py``), which serialises writers
 outright; the row locks are no-ops there. The UNIQUE constraint on ballots stays the last line
-of defence, and :func:`commit_with_retry` retries deadlocks, serialisation failures, a busy
-SQLite file and that constraint's violation.
+of defence, and ``in_transaction`` retries deadlocks, serialisation failures, a busy SQLite
+file and that constraint's violation.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import random
-import time
-from collections.abc import Callable
-from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from .. import fields
-from ..db import utcnow
+from .. import events, fields
+from ..db import db, utcnow
 from ..deliberations.access import (
-    can_moderate,
     get_item,
     membership_of,
+    participation_error,
     require_moderator,
     require_reader,
     require_signed_in,
 )
 from ..deliberations.models import AgendaItem, Deliberation, Membership, StakeholderGroup
 from ..errors import Conflict, Forbidden, Invalid, NotFound
-from ..extensions import db
-from ..realtime.emitting import emit_after_commit
+from ..realtime.emitting import call_after_commit, emit_after_commit
 from ..realtime.rooms import item_room
 from ..records.audit import record_event
 from ..records.chain import canonical_json
+from .broadcast import announce_tally
 from .models import Ballot, Motion, MotionGroup, MotionVoter
+from .queries import (
+    compute_tally,
+    deliberation_of,
+    live_tally,
+    motion_rule,
+    voter_count,
+)
 from .receipts import ballot_receipt, receipt_key, receipts_digest
-from .rules import ChoiceSum, GroupInfo, Rule, RuleError, Tally, legal_choices, tally_from_sums
+from .rules import Rule, RuleError, legal_choices
 from .schemas import motion_json, tally_json
 
 logger = logging.getLogger(__name__)
 
-T = TypeVar("T")
 
 TEXT_MAX = 10_000
-
-#: SQLSTATEs worth a retry on PostgreSQL: serialisation failure, deadlock, lock timeout,
-#: and a unique violation (a concurrent insert of the same ballot, should one ever race).
-RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03", "23505"})
-
-
-# --- reading -------------------------------------------------------------------------------
-
-
-def get_motion(motion_id: int) -> Motion:
-    """The motion with ``motion_id``, or a 404 error."""
-    motion = db.session.get(Motion, motion_id)
-    if motion is None:
-        raise NotFound(_l("There is no motion with this number."))
-    return motion
-
-
-def deliberation_of(motion: Motion) -> Deliberation:
-    """The deliberation the motion's agenda item belongs to."""
-    return motion.item.deliberation
-
-
-def readable_motion(user, motion_id: int) -> Motion:
-    """The motion, if the user may read it: a reader of its deliberation, and a moderator
-    for drafts (which others cannot tell from a motion that does not exist)."""
-    motion = get_motion(motion_id)
-    deliberation = deliberation_of(motion)
-    require_reader(user, deliberation)
-    if motion.status == "draft" and not can_moderate(user, deliberation):
-        raise NotFound(_l("There is no motion with this number."))
-    return motion
-
-
-def item_motions(user, item: AgendaItem) -> list[Motion]:
-    """The item's motions the user may see, oldest first; drafts only for moderators."""
-    require_reader(user, item.deliberation)
-    query = sa.select(Motion).where(Motion.item_id == item.id).order_by(Motion.id)
-    if not can_moderate(user, item.deliberation):
-        query = query.where(Motion.status != "draft")
-    return list(db.session.scalars(query))
-
-
-def motion_rule(motion: Motion) -> Rule:
-    """The motion's rule (stored as validated JSON)."""
-    return Rule.from_json(motion.rule)
-
-
-def voter_count(motion: Motion) -> int:
-    """How many delegates may vote on the motion (0 before it opens)."""
-    return db.session.scalar(
-        sa.select(sa.func.count(MotionVoter.id)).where(MotionVoter.motion_id == motion.id)
-    )
-
-
-def voter_of(user, motion: Motion) -> MotionVoter | None:
-    """The user's place in the motion's electorate snapshot, or None."""
-    if user is None or not user.is_authenticated:
-        return None
-    return db.session.scalar(
-        sa.select(MotionVoter)
-        .join(Membership, Membership.id == MotionVoter.membership_id)
-        .where(MotionVoter.motion_id == motion.id, Membership.user_id == user.id)
-    )
-
-
-def own_ballot(user, motion: Motion) -> tuple[MotionVoter | None, Ballot | None]:
-    """The user's voter snapshot row and current ballot on the motion (either may be None)."""
-    require_signed_in(user)
-    require_reader(user, deliberation_of(motion))
-    voter = voter_of(user, motion)
-    if voter is None:
-        return None, None
-    ballot = db.session.scalar(
-        sa.select(Ballot).where(
-            Ballot.motion_id == motion.id, Ballot.membership_id == voter.membership_id
-        )
-    )
-    return voter, ballot
-
-
-def open_ballots(user, motion: Motion) -> list[tuple[Ballot, MotionVoter, Membership]]:
-    """Who voted what on an open-ballot motion, by group and name; refused when secret.
-
-    For a secret motion nobody, moderators and admins included, may see individual ballots.
-    """
-    require_reader(user, deliberation_of(motion))
-    if motion.secret:
-        raise Forbidden(
-            _l("This is a secret ballot: only the totals are ever shown."), code="secret_ballot"
-        )
-    from ..accounts.models import User
-
-    rows = db.session.execute(
-        sa.select(Ballot, MotionVoter, Membership)
-        .join(
-            MotionVoter,
-            sa.and_(
-                MotionVoter.motion_id == Ballot.motion_id,
-                MotionVoter.membership_id == Ballot.membership_id,
-            ),
-        )
-        .join(Membership, Membership.id == Ballot.membership_id)
-        .join(User, User.id == Membership.user_id)
-        .join(
-            MotionGroup,
-            sa.and_(
-                MotionGroup.motion_id == Ballot.motion_id,
-                MotionGroup.key == MotionVoter.group_key,
-            ),
-        )
-        .where(Ballot.motion_id == motion.id)
-        .order_by(MotionGroup.position, User.name, Membership.id)
-    )
-    return [tuple(row) for row in rows]
-
-
-# --- the tally -----------------------------------------------------------------------------
-
-
-def snapshot_groups(motion: Motion) -> list[GroupInfo]:
-    """The motion's groups as they stood when it opened, with their eligible weights.
-
-    One query: the snapshot's groups in display order, each with the summed weight of its
-    eligible voters (0 for a group without delegates).
-    """
-    eligible = (
-        sa.select(
-            MotionVoter.group_key.label("group_key"),
-            sa.func.sum(MotionVoter.weight).label("weight"),
-        )
-        .where(MotionVoter.motion_id == motion.id)
-        .group_by(MotionVoter.group_key)
-        .subquery()
-    )
-    rows = db.session.execute(
-        sa.select(MotionGroup.key, MotionGroup.share, sa.func.coalesce(eligible.c.weight, 0))
-        .outerjoin(eligible, eligible.c.group_key == MotionGroup.key)
-        .where(MotionGroup.motion_id == motion.id)
-        .order_by(MotionGroup.position, MotionGroup.id)
-    )
-    return [GroupInfo(key, share, weight) for key, share, weight in rows]
-
-
-def ballot_sums(motion: Motion) -> tuple[list[ChoiceSum], int]:
-    """Ballot counts and summed snapshot weights per (group, choice) — one GROUP BY query —
-    and the number of casts so far (every ballot's ``sequence`` added up).
-
-    Weights come from the snapshot, not from the memberships, so a weight changed after
-    the motion opened never alters its tally. ``casts`` only grows, so a client receiving
-    live tallies out of order keeps the one with the most casts.
-    """
-    rows = db.session.execute(
-        sa.select(
-            MotionVoter.group_key,
-            Ballot.choice,
-            sa.func.count(),
-            sa.func.sum(MotionVoter.weight),
-            sa.func.sum(Ballot.sequence),
-        )
-        .select_from(Ballot)
-        .join(
-            MotionVoter,
-            sa.and_(
-                MotionVoter.motion_id == Ballot.motion_id,
-                MotionVoter.membership_id == Ballot.membership_id,
-            ),
-        )
-        .where(Ballot.motion_id == motion.id)
-        .group_by(MotionVoter.group_key, Ballot.choice)
-    ).all()
-    sums = [ChoiceSum(key, choice, count, weight) for key, choice, count, weight, _ in rows]
-    return sums, sum(int(row[4]) for row in rows)
-
-
-def compute_tally(motion: Motion) -> tuple[Tally, int]:
-    """Tally an open (or closing) motion from the database, exactly (DESIGN §3); returns
-    the tally and the number of casts so far. Two queries, whatever the number of ballots."""
-    if motion.scheme is None:
-        raise Conflict(_l("This motion has not been opened yet."), code="motion_not_open")
-    sums, casts = ballot_sums(motion)
-    return tally_from_sums(motion.scheme, motion_rule(motion), snapshot_groups(motion), sums), casts
-
-
-def live_tally(motion: Motion) -> dict:
-    """The TALLY shape of an open motion, computed now (aggregates only)."""
-
-    tally, casts = compute_tally(motion)
-    return tally_json(motion, tally, casts=casts)
-
-
-def current_tally(user, motion: Motion) -> dict:
-    """The tally in the TALLY shape: live while open, the frozen result once closed.
-
-    Aggregates only, whatever the motion's secrecy: never a voter's ballot.
-    """
-    require_reader(user, deliberation_of(motion))
-    if motion.status == "closed":
-        return motion.result
-    if motion.status != "open":
-        raise Conflict(_l("This motion has not been opened yet."), code="motion_not_open")
-    return live_tally(motion)
-
 
 # --- motions -------------------------------------------------------------------------------
 
@@ -501,9 +301,11 @@ def cast_ballot(user, motion: Motion, choice) -> Ballot:
     motion = _locked_motion(motion.id, shared=True)
     if motion.status != "open":
         raise Conflict(_l("This motion is not open for voting."), code="motion_not_open")
-    if deliberation.status != "open" or motion.item.status != "open":
-        raise Conflict(_l("This agenda item is closed: it accepts no ballots."), code="item_closed")
     membership = membership_of(user, deliberation)
+    if (
+        refusal := participation_error(user, "vote", deliberation, motion.item, membership)
+    ) is not None:
+        raise refusal
     voter = None
     if membership is not None:
         # The exclusive lock on the voter's snapshot row makes one voter's casts take turns.
@@ -543,6 +345,9 @@ def cast_ballot(user, motion: Motion, choice) -> Ballot:
         current_receipt_key(), motion.id, voter.membership_id, ballot.sequence, choice
     )
     db.session.flush()
+    events.ballot_cast.send(motion, ballot=ballot)
+    motion_id, item_id = motion.id, motion.item_id
+    call_after_commit(lambda: announce_tally(motion_id, item_id))
     return ballot
 
 
@@ -602,41 +407,3 @@ def receipt_list(user, motion: Motion) -> dict:
         "matches_result": digest == (motion.result or {}).get("receipts_digest"),
         "altered_ballots": altered,
     }
-
-
-# --- transactions --------------------------------------------------------------------------
-
-
-def _retryable(error: sa.exc.DBAPIError) -> bool:
-    sqlstate = getattr(error.orig, "sqlstate", None)
-    if sqlstate is not None:
-        return sqlstate in RETRYABLE_SQLSTATES
-    message = str(error.orig).lower()
-    return (
-        "database is locked" in message
-        or "database is busy" in message
-        or ("unique constraint failed: ballots" in message)
-    )
-
-
-def commit_with_retry(action: Callable[[], T], *, attempts: int = 5) -> T:
-    """Run ``action`` and commit; on a deadlock, serialisation failure, busy database or a
-    raced insert, roll back and run it again (a few times, with a short random backoff).
-
-    ``action`` must read what it needs afresh (the services do: they re-read under locks).
-    """
-    for attempt in range(1, attempts + 1):
-        try:
-            result = action()
-            db.session.commit()
-            return result
-        except (sa.exc.OperationalError, sa.exc.IntegrityError) as error:
-            db.session.rollback()
-            if attempt == attempts or not _retryable(error):
-                raise
-            logger.warning("retrying after %s (attempt %s)", error.orig, attempt)
-            time.sleep(random.uniform(0.005, 0.05) * attempt)
-        except Exception:
-            db.session.rollback()
-            raise
-    raise AssertionError("unreachable")

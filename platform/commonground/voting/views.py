@@ -18,18 +18,18 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ..db import db
 from ..deliberations.access import can_moderate, get_item, require_moderator, require_reader
 from ..deliberations.models import AgendaItem, StakeholderGroup
 from ..errors import Forbidden, NotFound, ServiceError, Unauthorized
-from ..extensions import db
 from ..i18n import current_language, text_direction
 from ..labels import CHOICE_LABELS, RULE_LABELS, choice_label, outcome_label
-from ..web import safe_next_url
-from . import services
+from ..pages import safe_next_url
+from ..transactions import in_transaction
+from . import queries, services
 from .models import Ballot, Motion, MotionVoter
 from .rules import RULE_KINDS, Rule, legal_choices
 from .schemas import open_ballot_json
-from .sockets import announce_tally
 
 bp = Blueprint("voting", __name__, template_folder="templates")
 
@@ -244,7 +244,7 @@ def _results(motion: Motion, rule: Rule, names: dict[str, str]) -> Results | Non
     if motion.status == "draft":
         return None
     final = motion.status == "closed"
-    tally = motion.result if final else services.live_tally(motion)
+    tally = motion.result if final else queries.live_tally(motion)
     groups = []
     for entry in tally["groups"]:
         eligible = entry.get("eligible_weight", 0)
@@ -283,11 +283,11 @@ def _results(motion: Motion, rule: Rule, names: dict[str, str]) -> Results | Non
 def motion_card(user, motion: Motion) -> MotionCard:
     """Everything a page shows about ``motion`` to ``user``."""
     language = current_language()
-    rule = services.motion_rule(motion)
+    rule = queries.motion_rule(motion)
     names = _group_names(motion, language)
     voter = ballot = None
     if user.is_authenticated and motion.status != "draft":
-        voter, ballot = services.own_ballot(user, motion)
+        voter, ballot = queries.own_ballot(user, motion)
     return MotionCard(
         motion=motion,
         item=motion.item,
@@ -313,7 +313,7 @@ class ItemMotions:
 @bp.app_template_global("voting_item_motions")
 def item_motions_section(item: AgendaItem) -> ItemMotions:
     """The motions of an item as the current reader sees them (for the item page)."""
-    motions = services.item_motions(current_user, item)
+    motions = queries.item_motions(current_user, item)
     return ItemMotions(
         item=item,
         cards=[motion_card(current_user, motion) for motion in motions],
@@ -346,11 +346,11 @@ def _motion_url(motion: Motion) -> str:
 @bp.get("/motions/<int:motion_id>")
 def show(motion_id):
     """The motion, the reader's ballot, and its results (live while open)."""
-    motion = services.readable_motion(current_user, motion_id)
+    motion = queries.readable_motion(current_user, motion_id)
     card = motion_card(current_user, motion)
     ballots = None
     if not motion.secret and motion.status != "draft":
-        ballots = [open_ballot_json(*row) for row in services.open_ballots(current_user, motion)]
+        ballots = [open_ballot_json(*row) for row in queries.open_ballots(current_user, motion)]
     return render_template(
         "voting/motion.html",
         card=card,
@@ -363,7 +363,7 @@ def show(motion_id):
 @bp.get("/motions/<int:motion_id>/results")
 def results_fragment(motion_id):
     """Only the results block of the motion page (for the live page to swap in)."""
-    motion = services.readable_motion(current_user, motion_id)
+    motion = queries.readable_motion(current_user, motion_id)
     return render_template("voting/_results_fragment.html", card=motion_card(current_user, motion))
 
 
@@ -423,7 +423,7 @@ def propose(item_id):
         return render()
     form = request.form
     try:
-        motion = services.commit_with_retry(
+        motion = in_transaction(
             lambda: services.create_motion(
                 current_user,
                 item,
@@ -453,7 +453,7 @@ def _act(motion: Motion, action, success: str) -> bool:
     """Run a moderator's or voter's form action and flash how it went; refusals of the
     input or state come back as a message on the page the form was on."""
     try:
-        services.commit_with_retry(lambda: action(motion))
+        in_transaction(lambda: action(motion))
     except ServiceError as error:
         if isinstance(error, Unauthorized):
             raise
@@ -466,7 +466,7 @@ def _act(motion: Motion, action, success: str) -> bool:
 @bp.post("/motions/<int:motion_id>/open")
 def open_motion(motion_id):
     """The moderators' button: open the vote."""
-    motion = services.readable_motion(current_user, motion_id)
+    motion = queries.readable_motion(current_user, motion_id)
     _act(motion, lambda m: services.open_motion(current_user, m), _("The vote is open."))
     return redirect(_back(motion), code=303)
 
@@ -474,7 +474,7 @@ def open_motion(motion_id):
 @bp.post("/motions/<int:motion_id>/close")
 def close_motion(motion_id):
     """The moderators' button: close the vote and freeze its result."""
-    motion = services.readable_motion(current_user, motion_id)
+    motion = queries.readable_motion(current_user, motion_id)
     _act(
         motion,
         lambda m: services.close_motion(current_user, m),
@@ -486,16 +486,14 @@ def close_motion(motion_id):
 @bp.post("/motions/<int:motion_id>/ballot")
 def cast_ballot(motion_id):
     """The voter's buttons: cast or change the ballot, then back to the page."""
-    motion = services.readable_motion(current_user, motion_id)
+    motion = queries.readable_motion(current_user, motion_id)
     choice = request.form.get("choice")
     if choice is None:
         abort(400)
     label = choice_label(choice) if choice in CHOICE_LABELS else choice
-    recorded = _act(
+    _act(
         motion,
         lambda m: services.cast_ballot(current_user, m, choice),
         _("Your ballot was recorded: %(choice)s.", choice=label),
     )
-    if recorded:
-        announce_tally(motion)
     return redirect(_back(motion), code=303)

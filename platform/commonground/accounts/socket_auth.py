@@ -8,19 +8,28 @@ every event, so a logout, a revoked token, a removal or a demotion takes effect 
 
 import logging
 
-from flask import g, session
+from flask import g, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_socketio import join_room
 
-from ..accounts.auth import user_for_token
-from ..accounts.models import ApiToken, User
+from ..db import db
 from ..errors import Forbidden, Unauthorized
-from ..extensions import db
+from ..realtime.rooms import user_room
+from .auth import user_for_token
+from .models import ApiToken, User
 
 logger = logging.getLogger(__name__)
 
 #: Key of the socket's own session (Flask-SocketIO keeps one per connection).
 TOKEN_SESSION_KEY = "_socket_token_id"
+
+
+def on_connect(auth=None):
+    """Accept the socket only with a valid session cookie or ``auth.token``."""
+    user = authenticate_connection(auth)
+    join_room(user_room(user.id))
+    logger.info("socket %s connected for user %s", request.sid, user.id)
 
 
 def authenticate_connection(auth) -> User:

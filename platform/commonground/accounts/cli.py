@@ -1,32 +1,17 @@
-"""The ``flask`` command groups: users, tokens, demo."""
+"""The ``flask`` commands of accounts: ``users`` and ``tokens``."""
 
 import sys
 
 import click
-from flask import Flask
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
-from .errors import ServiceError
-from .extensions import db
+from ..db import db
+from ..errors import ServiceError
+from .services import create_api_token, create_user, find_user, revoke_api_token, user_api_tokens
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 tokens_cli = AppGroup("tokens", help="Manage API tokens.")
-
-
-def register_commands(app: Flask) -> None:
-    """Attach every command group to the app."""
-    from .demo import demo_command
-
-    app.cli.add_command(demo_command)
-    app.cli.add_command(users_cli)
-    app.cli.add_command(tokens_cli)
-    from .records.polis import polis_cli
-
-    app.cli.add_command(polis_cli)
-    from .records.cli import records_cli
-
-    app.cli.add_command(records_cli)
 
 
 def _fail(error: ServiceError):
@@ -39,8 +24,6 @@ def _fail(error: ServiceError):
 
 
 def _user_or_fail(email: str):
-    from .accounts.services import find_user
-
     user = find_user(email)
     if user is None:
         raise click.ClickException(
@@ -60,8 +43,6 @@ def _user_or_fail(email: str):
 )
 def create_user_command(email: str, name: str, admin: bool, password_stdin: bool) -> None:
     """Create an account that signs in with EMAIL and a password."""
-    from .accounts.services import create_user
-
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -89,8 +70,6 @@ def create_user_command(email: str, name: str, admin: bool, password_stdin: bool
 )
 def create_token_command(email: str, name: str, scope: str) -> None:
     """Create an API token for EMAIL; the token is the last line printed (shown once)."""
-    from .accounts.services import create_api_token
-
     user = _user_or_fail(email)
     try:
         api_token, plaintext = create_api_token(user, name, scope)
@@ -112,8 +91,6 @@ def create_token_command(email: str, name: str, scope: str) -> None:
 @click.argument("email")
 def list_tokens_command(email: str) -> None:
     """List the API tokens of EMAIL (prefix, scope, name, state)."""
-    from .accounts.services import user_api_tokens
-
     user = _user_or_fail(email)
     for api_token in user_api_tokens(user):
         # i18n: state of an API token in the CLI listing
@@ -126,8 +103,6 @@ def list_tokens_command(email: str) -> None:
 @click.argument("prefix")
 def revoke_token_command(email: str, prefix: str) -> None:
     """Revoke the active token of EMAIL whose first characters are PREFIX."""
-    from .accounts.services import revoke_api_token, user_api_tokens
-
     user = _user_or_fail(email)
     # The stored prefix or more of the token (even all of it) names the token.
     matches = [

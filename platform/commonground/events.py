@@ -1,0 +1,55 @@
+"""The facts capabilities tell each other: blinker signals (Flask's own dependency).
+
+A capability never calls another capability's services. When something happens that others
+care about, the service that did it sends one of these signals, inside its transaction and
+after its flush; the other capabilities connect their receivers in their own ``init_app``
+(Indico's ``signals`` are the model). Receivers run synchronously, in the same transaction:
+whatever they change commits or rolls back with the change that caused it, and whatever
+they emit leaves after the commit (``realtime.emitting``).
+
+Each signal's sender is the object the fact is about; the keyword arguments are listed
+beside it. Who listens is written in the README's *Contributing* section; ``grep -rn
+"events\\.<name>.connect"`` finds them.
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: An agenda item's status or lock changed (deliberations). Sender: the ``AgendaItem``;
+#: ``changes``: ``{"status": (old, new)?, "locked": (old, new)?}``.
+item_state_changed = _signals.signal("item-state-changed")
+
+#: A membership's role, group, weight or muting changed (deliberations). Sender: the
+#: ``Membership``; ``actor``; ``changes``: ``{name: (old, new)}`` (``group`` as group keys).
+member_updated = _signals.signal("member-updated")
+
+#: A member was removed (deliberations). Sender: the ``Deliberation``; ``user_id``,
+#: ``membership_id``.
+member_removed = _signals.signal("member-removed")
+
+#: Asked before a member is removed: has this member taken part? Sender: the
+#: ``Membership``. Each receiver returns True if the member left something in its records.
+member_took_part = _signals.signal("member-took-part")
+
+#: A post was created, flushed and given its id (discussion). Sender: the ``Post``;
+#: ``membership``, ``item``. Receivers may mark the post before it is announced.
+post_created = _signals.signal("post-created")
+
+#: A ballot was cast or changed, and flushed (voting). Sender: the ``Motion``; ``ballot``.
+ballot_cast = _signals.signal("ballot-cast")
+
+#: A motion opened or closed (voting). Sender: the ``Motion``; ``status``: its new status.
+motion_status_changed = _signals.signal("motion-status-changed")
+
+#: A consensus summary version was published (consensus). Sender: the ``ConsensusSummary``.
+summary_published = _signals.signal("summary-published")
+
+#: A socket disconnected (realtime). Sender: the socket id.
+socket_disconnected = _signals.signal("socket-disconnected")
+
+
+def answers(results: list[tuple]) -> list:
+    """The non-None values the receivers of a ``send`` returned (Indico's
+    ``values_from_signal``)."""
+    return [value for _receiver, value in results if value is not None]

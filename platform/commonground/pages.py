@@ -1,0 +1,104 @@
+"""Page plumbing shared by every capability's views: the page context and filters, security
+headers, error pages, safe redirects and the one way a POST form runs its action."""
+
+from collections.abc import Callable
+
+from flask import Flask, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime, format_decimal, format_percent
+
+from .errors import Forbidden, NotFound, ServiceError, Unauthorized
+from .i18n import current_language, language_name, text_direction, ui_languages
+from .labels import role_label, scheme_label, status_label
+from .transactions import in_transaction
+
+
+def init_pages(app: Flask) -> None:
+    """What every page gets: the context, the filters and the security headers."""
+
+    @app.context_processor
+    def page_context():
+        return {
+            "current_language": current_language(),
+            "text_direction": text_direction(),
+            "ui_languages": ui_languages(),
+            "language_name": language_name,
+            "status_label": status_label,
+            "role_label": role_label,
+            "scheme_label": scheme_label,
+        }
+
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
+        format_datetime(value, fmt) if value else ""
+    )
+    app.jinja_env.filters["number"] = format_decimal
+    app.jinja_env.filters["percent"] = format_percent
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+            "script-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'",
+        )
+        return response
+
+
+def render_service_error(error: ServiceError):
+    """An error on a page: sign-in for 401, else an error page with the message."""
+    if isinstance(error, Unauthorized):
+        return redirect(url_for("accounts.login", next=request.full_path))
+    return render_template("error.html", error=error), error.status
+
+
+def safe_next_url(target: str | None) -> str:
+    """Only same-site relative paths are followed after a form."""
+    # Browsers read a backslash as "/" and drop tabs and newlines from URLs, so paths with
+    # either could still lead off the site.
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()
+    ):
+        return target
+    return url_for("web.home")
+
+
+def is_refusal_of_the_person(error: ServiceError) -> bool:
+    """Whether ``error`` refuses the person (sign in, no right, nothing there) rather than
+    what they typed: those go to the error pages, not beside the form."""
+    return isinstance(error, Unauthorized | Forbidden) or (
+        isinstance(error, NotFound) and not error.field
+    )
+
+
+def form_action(
+    action: Callable[[], object],
+    *,
+    done: str | None,
+    back: str,
+    refused: Callable[[ServiceError], object] | None = None,
+):
+    """Run a POST form's action in one transaction, then go ``back`` (303) with ``done``
+    flashed.
+
+    A refusal of the person goes to the error pages; a refusal of the input or of the
+    state is answered by ``refused(error)`` (the form again, its message beside the field)
+    or, without one, flashed on the page the form goes back to.
+    """
+    try:
+        in_transaction(action)
+    except ServiceError as error:
+        if is_refusal_of_the_person(error):
+            raise
+        if refused is not None:
+            return refused(error)
+        flash(str(error.message), "error")
+    else:
+        if done:
+            flash(done, "success")
+    return redirect(back, code=303)

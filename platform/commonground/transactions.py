@@ -1,0 +1,99 @@
+"""One transaction policy for every way in: pages, the API, socket events and the CLI.
+
+An action runs, then commits. If it raises, everything it did is rolled back, so a refused
+action never leaves flushed rows for the next commit to pick up (the session may outlive the
+request: tests, the CLI). When the database says "try again" — a deadlock, a serialisation
+failure, a lock not granted, a busy SQLite file, or a UNIQUE constraint another transaction
+won a moment ago — the action is run again from the start, a few times with a short random
+backoff; the services read what they need afresh under their locks, so the second run sees
+what the first collided with and answers accordingly (an update instead of an insert, or a
+clear refusal). A constraint still violated after that is a 409 ``conflict``.
+"""
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import TypeVar
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from .db import db
+from .errors import Conflict
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: serialization_failure, deadlock_detected, lock_not_available, unique_violation.
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03", "23505"})
+ATTEMPTS = 5
+
+
+def in_transaction(action: Callable[[], T], *, attempts: int = ATTEMPTS) -> T:
+    """Run ``action()`` and commit; roll back on any error; retry what the database asks
+    to retry; turn a constraint that still fails into a ``Conflict``."""
+    for attempt in range(1, attempts + 1):
+        try:
+            result = action()
+            db.session.commit()
+            return result
+        except (sa.exc.OperationalError, sa.exc.IntegrityError) as error:
+            db.session.rollback()
+            if attempt < attempts and _retryable(error):
+                logger.warning("retrying after %s (attempt %s)", error.orig, attempt)
+                time.sleep(random.uniform(0.005, 0.05) * attempt)
+                continue
+            if isinstance(error, sa.exc.IntegrityError):
+                raise Conflict(
+                    _l("Someone else changed this at the same moment. Please retry.")
+                ) from error
+            raise
+        except BaseException:
+            db.session.rollback()
+            raise
+    raise AssertionError("unreachable")
+
+
+def transactional(view: Callable) -> Callable:
+    """Run a view (or a socket handler) in :func:`in_transaction`."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        return in_transaction(lambda: view(*args, **kwargs))
+
+    return wrapper
+
+
+def _retryable(error: sa.exc.DBAPIError) -> bool:
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate in RETRYABLE_SQLSTATES
+    message = str(error.orig).lower()
+    return (
+        "database is locked" in message
+        or "database is busy" in message
+        or "unique constraint failed" in message
+    )
+
+
+@contextmanager
+def committed() -> Iterator[None]:
+    """Commit what the block did, or roll all of it back if it raises (one attempt).
+
+    A constraint the database catches after the services' own checks becomes a conflict.
+    """
+    try:
+        yield
+        db.session.commit()
+    except sa.exc.IntegrityError as error:
+        db.session.rollback()
+        raise Conflict(_l("Someone else changed this at the same moment. Please retry.")) from (
+            error
+        )
+    except BaseException:
+        db.session.rollback()
+        raise
