@@ -4,6 +4,7 @@ from flask import Blueprint, jsonify, url_for
 from flask_login import current_user
 
 from ..api import json_body
+from ..api.openapi import describe_blueprint
 from ..deliberations.access import get_deliberation, require_moderator, require_signed_in
 from ..deliberations.transactions import committed
 from . import services
@@ -11,8 +12,7 @@ from .openapi import OPENAPI_PATHS
 from .schemas import invitation_json, me_json
 
 bp = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
-
-__all__ = ["OPENAPI_PATHS", "bp"]
+describe_blueprint(bp, OPENAPI_PATHS)
 
 
 @bp.get("/me")

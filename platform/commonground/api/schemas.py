@@ -130,9 +130,8 @@ def operation(
     return result
 
 
-#: Shared components. A capability contributes its own schemas either by adding them here at
-#: import time or, preferably, as ``OPENAPI_SCHEMAS`` beside its ``OPENAPI_PATHS`` (merged by
-#: ``openapi.openapi_document``).
+#: Shared components; each capability's schemas join them when it registers its description
+#: (``openapi.describe_blueprint``).
 COMPONENTS: dict = {
     "securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer"},

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from .. import fields
 from ..api import json_body
+from ..api.openapi import describe_blueprint
 from ..deliberations.access import get_item
 from ..deliberations.transactions import committed
 from ..errors import Invalid
@@ -19,8 +20,7 @@ from .schemas import OPENAPI_SCHEMAS, SummaryRefs, common_ground_json, summary_j
 from .services import SECTIONS
 
 bp = Blueprint("consensus_api", __name__, url_prefix="/api/v1")
-
-__all__ = ["OPENAPI_PATHS", "OPENAPI_SCHEMAS", "bp"]
+describe_blueprint(bp, OPENAPI_PATHS, OPENAPI_SCHEMAS)
 
 
 @bp.get("/items/<int:item_id>/common-ground")

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..api import json_body
+from ..api.openapi import describe_blueprint
 from ..errors import Invalid
 from . import services
 from .access import can_moderate, get_deliberation, get_item, require_reader, require_signed_in
@@ -19,8 +20,7 @@ from .schemas import OPENAPI_SCHEMAS, deliberation_json, group_json, item_json, 
 from .transactions import atomic
 
 bp = Blueprint("deliberations_api", __name__, url_prefix="/api/v1")
-
-__all__ = ["OPENAPI_PATHS", "OPENAPI_SCHEMAS", "bp"]
+describe_blueprint(bp, OPENAPI_PATHS, OPENAPI_SCHEMAS)
 
 
 def _write_body(allowed: Iterable[str]) -> dict:

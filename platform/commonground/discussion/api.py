@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from .. import fields
 from ..api import json_body
+from ..api.openapi import describe_blueprint
 from ..db import iso
 from ..deliberations.access import get_item
 from ..deliberations.transactions import committed
@@ -15,9 +16,8 @@ from .openapi import OPENAPI_PATHS
 from .rules import render_markdown
 from .schemas import OPENAPI_SCHEMAS
 
-__all__ = ["OPENAPI_PATHS", "OPENAPI_SCHEMAS", "bp"]
-
 bp = Blueprint("discussion_api", __name__, url_prefix="/api/v1")
+describe_blueprint(bp, OPENAPI_PATHS, OPENAPI_SCHEMAS)
 
 
 @bp.get("/items/<int:item_id>/posts")

@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from .. import fields
 from ..api import json_body
+from ..api.openapi import describe_blueprint
 from ..deliberations.access import get_deliberation, get_item, require_signed_in
 from ..deliberations.transactions import committed
 from ..errors import Invalid
@@ -21,8 +22,7 @@ from .openapi import OPENAPI_PATHS
 from .schemas import OPENAPI_SCHEMAS, announcement_json
 
 bp = Blueprint("live_api", __name__, url_prefix="/api/v1")
-
-__all__ = ["OPENAPI_PATHS", "OPENAPI_SCHEMAS", "bp"]
+describe_blueprint(bp, OPENAPI_PATHS, OPENAPI_SCHEMAS)
 
 
 def _body(allowed: Iterable[str], *, optional: bool = False) -> dict:

@@ -17,6 +17,7 @@ from flask import Blueprint, Response, current_app, request, stream_with_context
 from flask_login import current_user
 
 from .. import fields
+from ..api.openapi import describe_blueprint
 from ..i18n import current_language
 from .collect import record_source
 from .datapackage import stream_datapackage
@@ -25,8 +26,7 @@ from .html import content_security_policy, stream_record_html
 from .openapi import OPENAPI_PATHS, OPENAPI_SCHEMAS
 
 bp = Blueprint("records_api", __name__, url_prefix="/api/v1", template_folder="templates")
-
-__all__ = ["OPENAPI_PATHS", "OPENAPI_SCHEMAS", "bp"]
+describe_blueprint(bp, OPENAPI_PATHS, OPENAPI_SCHEMAS)
 
 SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schemas" / "record.schema.json"
 

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..api import json_body
+from ..api.openapi import describe_blueprint
 from ..deliberations.access import get_item, require_signed_in
 from ..errors import Invalid
 from . import services, sockets
@@ -22,8 +23,7 @@ from .schemas import (
 )
 
 bp = Blueprint("voting_api", __name__, url_prefix="/api/v1")
-
-__all__ = ["OPENAPI_PATHS", "OPENAPI_SCHEMAS", "bp"]
+describe_blueprint(bp, OPENAPI_PATHS, OPENAPI_SCHEMAS)
 
 MOTION_FIELDS = ("text", "rule", "secret")
 
