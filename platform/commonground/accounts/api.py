@@ -4,20 +4,15 @@ from flask import Blueprint, jsonify, url_for
 from flask_login import current_user
 
 from ..api import json_body
-from ..api.schemas import COMMON_ERRORS, WRITE_ERRORS, json_request, json_response
+from ..api.openapi import describe_blueprint
 from ..deliberations.access import get_deliberation, require_moderator, require_signed_in
 from ..transactions import committed
 from . import services
-from .schemas import (
-    CREATED_INVITATION_SCHEMA,
-    INVITATION_SCHEMA,
-    ME_SCHEMA,
-    NEW_INVITATION_SCHEMA,
-    invitation_json,
-    me_json,
-)
+from .openapi import OPENAPI_PATHS
+from .schemas import invitation_json, me_json
 
 bp = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
+describe_blueprint(bp, OPENAPI_PATHS)
 
 
 @bp.get("/me")
@@ -55,59 +50,3 @@ def create_invitation(slug):
     response = jsonify(invitation_json(invitation, url=url))
     response.headers["Cache-Control"] = "no-store"
     return response, 201
-
-
-_SLUG_PARAMETER = {
-    "name": "slug",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string"},
-    "description": "The deliberation's slug",
-}
-
-OPENAPI_PATHS: dict = {
-    "/api/v1/me": {
-        "get": {
-            "summary": "The signed-in user and their memberships",
-            "tags": ["accounts"],
-            "responses": {
-                "200": json_response("The user", schema=ME_SCHEMA),
-                "401": COMMON_ERRORS["401"],
-            },
-        }
-    },
-    "/api/v1/deliberations/{slug}/invitations": {
-        "parameters": [_SLUG_PARAMETER],
-        "get": {
-            "summary": "Pending invitations of a deliberation (moderator)",
-            "description": "Invitations neither accepted nor expired, newest first.",
-            "tags": ["accounts"],
-            "responses": {
-                "200": json_response(
-                    "The pending invitations",
-                    schema={
-                        "type": "object",
-                        "required": ["items"],
-                        "properties": {"items": {"type": "array", "items": INVITATION_SCHEMA}},
-                    },
-                ),
-                **COMMON_ERRORS,
-            },
-        },
-        "post": {
-            "summary": "Invite an email address into the deliberation (moderator)",
-            "description": (
-                "Creates an invitation valid for 14 days. Opening `url` lets the person set a "
-                "name and password (or sign in, when the email already has an account) and "
-                "join with the role, group and weight given. The token inside `url` is not "
-                "stored in clear and is returned only here."
-            ),
-            "tags": ["accounts"],
-            "requestBody": json_request(schema=NEW_INVITATION_SCHEMA),
-            "responses": {
-                "201": json_response("The invitation", schema=CREATED_INVITATION_SCHEMA),
-                **WRITE_ERRORS,
-            },
-        },
-    },
-}

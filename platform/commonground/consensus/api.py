@@ -9,24 +9,17 @@ from flask_login import current_user
 
 from .. import fields
 from ..api import json_body
-from ..api.schemas import (
-    COMMON_ERRORS,
-    WRITE_ERRORS,
-    error_response,
-    json_request,
-    json_response,
-    list_of,
-)
+from ..api.openapi import describe_blueprint
 from ..deliberations.access import get_item
 from ..errors import Invalid
 from ..transactions import committed
 from . import queries, reactions, services
+from .openapi import OPENAPI_PATHS
 from .rules import SECTIONS, diff_text
 from .schemas import OPENAPI_SCHEMAS, SummaryRefs, common_ground_json, summary_json
 
 bp = Blueprint("consensus_api", __name__, url_prefix="/api/v1")
-
-__all__ = ["OPENAPI_PATHS", "OPENAPI_SCHEMAS", "bp"]
+describe_blueprint(bp, OPENAPI_PATHS, OPENAPI_SCHEMAS)
 
 
 @bp.get("/items/<int:item_id>/common-ground")
@@ -136,167 +129,3 @@ def diff_summary(summary_id: int):
             },
         }
     )
-
-
-# --- OpenAPI ---------------------------------------------------------------------------------
-
-_ITEM_ID = {"name": "item_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-_POST_ID = {"name": "post_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-_SUMMARY_ID = {
-    "name": "summary_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "integer"},
-}
-_SUMMARY = json_response("The summary version", "ConsensusSummary")
-
-OPENAPI_PATHS: dict = {
-    "/api/v1/items/{item_id}/common-ground": {
-        "parameters": [_ITEM_ID],
-        "get": {
-            "operationId": "getCommonGround",
-            "summary": "The item's posts ranked by group-informed consensus",
-            "description": "Visible posts only (hidden ones are left out for everyone), "
-            "highest group-informed consensus first, ties in post order. Reactions appear "
-            "only as counts per stakeholder group, never per member. A constant number of "
-            "queries whatever the number of posts and reactions.",
-            "parameters": [
-                {
-                    "name": "language",
-                    "in": "query",
-                    "schema": {"type": "string"},
-                    "description": "Only posts written in or translated into this language",
-                }
-            ],
-            "responses": {
-                "200": json_response("The ranked posts", schema=list_of("CommonGroundEntry")),
-                **COMMON_ERRORS,
-                "422": error_response("`language` is not a language code"),
-            },
-        },
-    },
-    "/api/v1/posts/{post_id}/reaction": {
-        "parameters": [_POST_ID],
-        "get": {
-            "operationId": "getOwnReaction",
-            "summary": "Your own reaction to a post, and its aggregates",
-            "responses": {
-                "200": json_response("Your stance (or null) and the counts", "OwnReaction"),
-                **COMMON_ERRORS,
-                "409": error_response("The post is hidden"),
-            },
-        },
-        "put": {
-            "operationId": "reactToPost",
-            "summary": "Agree, disagree or pass on a post (any member; the latest wins)",
-            "description": "The deliberation and the item must be open; muted members and "
-            "non-members (admins included) are refused. The item's room receives the "
-            "`reactions` event with the post's new aggregates.",
-            "requestBody": json_request("ReactionInput"),
-            "responses": {
-                "200": json_response("Your stance and the post's new counts", "OwnReaction"),
-                **WRITE_ERRORS,
-                "429": error_response("Reacting too often (`rate_limited`)"),
-            },
-        },
-    },
-    "/api/v1/items/{item_id}/summaries": {
-        "parameters": [_ITEM_ID],
-        "get": {
-            "operationId": "listConsensusSummaries",
-            "summary": "The item's consensus summary versions, newest first",
-            "description": "Moderators and admins see drafts too; everyone else who may read "
-            "the deliberation sees published versions only.",
-            "responses": {
-                "200": json_response("The versions", schema=list_of("ConsensusSummary")),
-                **COMMON_ERRORS,
-            },
-        },
-        "post": {
-            "operationId": "createConsensusSummary",
-            "summary": "Save a new draft version (moderators)",
-            "description": "Versions are numbered 1, 2, … per item across languages. A "
-            "translation is a version in another language `based_on` the one it translates.",
-            "requestBody": json_request("ConsensusSummaryInput"),
-            "responses": {"201": _SUMMARY, **WRITE_ERRORS},
-        },
-    },
-    "/api/v1/summaries/{summary_id}": {
-        "parameters": [_SUMMARY_ID],
-        "get": {
-            "operationId": "getConsensusSummary",
-            "summary": "One summary version (a draft is not found for non-moderators)",
-            "responses": {"200": _SUMMARY, **COMMON_ERRORS},
-        },
-        "patch": {
-            "operationId": "reviseConsensusSummary",
-            "summary": "Save changes to a draft as a new version (moderators)",
-            "description": "Every save is a new version: the answer is the new version, "
-            "`based_on` the draft (unchanged text: the draft itself). A published version "
-            "never changes (409 `published`); a draft already revised is outdated (409 "
-            "`outdated`).",
-            "requestBody": json_request("ConsensusSummaryPatch"),
-            "responses": {"200": _SUMMARY, **WRITE_ERRORS},
-        },
-    },
-    "/api/v1/summaries/{summary_id}/publish": {
-        "parameters": [_SUMMARY_ID],
-        "post": {
-            "operationId": "publishConsensusSummary",
-            "summary": "Publish a draft (moderators); it becomes immutable",
-            "description": "Supersedes the version published before in the same language "
-            "(which must be an earlier one: 409 `outdated` otherwise). Writes "
-            "`summary.publish` and `summary.supersede` audit events; the item's room "
-            "receives `summary:published`.",
-            "responses": {"200": _SUMMARY, **WRITE_ERRORS},
-        },
-    },
-    "/api/v1/summaries/{summary_id}/diff": {
-        "parameters": [_SUMMARY_ID],
-        "get": {
-            "operationId": "diffConsensusSummary",
-            "summary": "Word-level differences between two versions, per section",
-            "parameters": [
-                {
-                    "name": "from",
-                    "in": "query",
-                    "schema": {"type": "integer"},
-                    "description": "The older version (default: the one this is based on, "
-                    "else the previous version)",
-                }
-            ],
-            "responses": {
-                "200": json_response(
-                    "Segments per section; `equal`+`delete` give the old text, "
-                    "`equal`+`insert` the new",
-                    schema={
-                        "type": "object",
-                        "required": ["from", "to", "sections"],
-                        "properties": {
-                            "from": {"type": "integer"},
-                            "to": {"type": "integer"},
-                            "sections": {
-                                "type": "object",
-                                "additionalProperties": {
-                                    "type": "array",
-                                    "items": {
-                                        "type": "object",
-                                        "properties": {
-                                            "op": {
-                                                "type": "string",
-                                                "enum": ["equal", "delete", "insert"],
-                                            },
-                                            "text": {"type": "string"},
-                                        },
-                                    },
-                                },
-                            },
-                        },
-                    },
-                ),
-                **COMMON_ERRORS,
-                "422": error_response("No earlier version to compare with, or `from` is bad"),
-            },
-        },
-    },
-}

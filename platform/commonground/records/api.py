@@ -17,16 +17,16 @@ from flask import Blueprint, Response, current_app, request, stream_with_context
 from flask_login import current_user
 
 from .. import fields
-from ..api.schemas import COMMON_ERRORS, error_response
+from ..api.openapi import describe_blueprint
 from ..i18n import current_language
 from .collect import record_source
 from .datapackage import stream_datapackage
 from .export import stream_record_json
 from .html import content_security_policy, stream_record_html
+from .openapi import OPENAPI_PATHS, OPENAPI_SCHEMAS
 
 bp = Blueprint("records_api", __name__, url_prefix="/api/v1", template_folder="templates")
-
-__all__ = ["OPENAPI_PATHS", "bp"]
+describe_blueprint(bp, OPENAPI_PATHS, OPENAPI_SCHEMAS)
 
 SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schemas" / "record.schema.json"
 
@@ -92,112 +92,3 @@ def schema():
     )
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
-
-
-# --- OpenAPI ----------------------------------------------------------------------------------
-
-SLUG = {
-    "name": "slug",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string"},
-    "description": "The deliberation's slug",
-}
-ITEM = {
-    "name": "item",
-    "in": "query",
-    "required": False,
-    "schema": {"type": "integer", "minimum": 1},
-    "description": "Only this agenda item (its posts, motions and summaries; the whole audit "
-    "chain, which can only be verified whole)",
-}
-ANYONE = [{}, {"bearer": []}, {"session": []}]
-TAGS = ["Records"]
-ACCESS = (
-    "Observers, delegates and moderators of the deliberation and admins may export it; for a "
-    "public deliberation anyone may, without an account. Read-only tokens suffice. Moderators "
-    "and admins get the moderators' record (text of hidden posts, flagged; every summary "
-    "version; draft motions); everyone else the readers' record (hidden posts show only the "
-    "moderator's reason; published summaries only). Members appear as pseudonymous ids; "
-    "secret ballots never appear individually. Nothing depends on the moment of export: two "
-    "exports of a closed deliberation are identical byte for byte."
-)
-RECORD_ERRORS = {
-    **COMMON_ERRORS,
-    "422": error_response("`item` is not a positive whole number"),
-}
-
-
-def _record_operation(operation_id: str, summary: str, description: str, content: dict) -> dict:
-    return {
-        "operationId": operation_id,
-        "summary": summary,
-        "description": f"{description}\n\n{ACCESS}",
-        "tags": TAGS,
-        "security": ANYONE,
-        "parameters": [SLUG, ITEM],
-        "responses": {"200": {"description": summary, "content": content}, **RECORD_ERRORS},
-    }
-
-
-OPENAPI_PATHS: dict = {
-    "/api/v1/deliberations/{slug}/record.json": {
-        "get": _record_operation(
-            "getRecordJson",
-            "The consensus record as JSON",
-            "Canonical JSON (sorted keys, no whitespace, UTF-8) valid against "
-            "`/api/v1/schemas/record.json`, ending with an `integrity` member: the SHA-256 of "
-            "the body (everything else) and of each member, and the head of the audit hash "
-            "chain. Check it with `flask --app app records verify FILE`.",
-            {"application/json": {"schema": {"$ref": "#/components/schemas/ConsensusRecord"}}},
-        )
-    },
-    "/api/v1/deliberations/{slug}/record.zip": {
-        "get": _record_operation(
-            "getRecordDataPackage",
-            "The consensus record as a Frictionless Data Package",
-            "A zip of `datapackage.json` (Data Package v1: a Table Schema per resource with "
-            "types, primary and foreign keys, and each file's SHA-256) and one UTF-8 CSV per "
-            "table: deliberation, groups, members, items, item_translations, posts, "
-            "post_translations, post_revisions, reactions, reactions_by_group, motions, "
-            "tallies, ballots (open-ballot motions only), receipts, summaries, participation, "
-            "participation_totals, announcements, audit_events.",
-            {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
-        )
-    },
-    "/api/v1/deliberations/{slug}/record.html": {
-        "get": _record_operation(
-            "getRecordHtml",
-            "The printable consensus record",
-            "A self-contained HTML document in the reader's language (`?lang=`, the account's "
-            "language or Accept-Language): agenda, summaries, motion results with per-group "
-            "charts, participation by group, notable common-ground statements and every post "
-            "in an appendix; print CSS for a clean PDF. It cites the SHA-256 of the JSON "
-            "record of the same scope.",
-            {"text/html": {"schema": {"type": "string"}}},
-        )
-    },
-    "/api/v1/schemas/record.json": {
-        "get": {
-            "operationId": "getRecordSchema",
-            "summary": "The JSON Schema (2020-12) of record.json",
-            "tags": TAGS,
-            "security": ANYONE,
-            "responses": {
-                "200": {
-                    "description": "The schema",
-                    "content": {"application/schema+json": {"schema": {"type": "object"}}},
-                }
-            },
-        }
-    },
-}
-
-#: The record's schema, for the OpenAPI document (``$defs`` references resolve inside it).
-OPENAPI_SCHEMAS = {
-    "ConsensusRecord": {
-        "type": "object",
-        "description": "See /api/v1/schemas/record.json for the full JSON Schema.",
-        "required": ["format", "scope", "deliberation", "posts", "audit", "integrity"],
-    }
-}

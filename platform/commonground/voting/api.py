@@ -10,11 +10,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..api import json_body
-from ..api.schemas import COMMON_ERRORS, WRITE_ERRORS, error_response, json_request, json_response
+from ..api.openapi import describe_blueprint
 from ..deliberations.access import get_item, require_signed_in
 from ..errors import Invalid
 from ..transactions import in_transaction
 from . import queries, services
+from .openapi import OPENAPI_PATHS
 from .schemas import (
     OPENAPI_SCHEMAS,
     motion_json,
@@ -23,8 +24,7 @@ from .schemas import (
 )
 
 bp = Blueprint("voting_api", __name__, url_prefix="/api/v1")
-
-__all__ = ["OPENAPI_PATHS", "OPENAPI_SCHEMAS", "bp"]
+describe_blueprint(bp, OPENAPI_PATHS, OPENAPI_SCHEMAS)
 
 MOTION_FIELDS = ("text", "rule", "secret")
 
@@ -149,185 +149,3 @@ def check_receipt(motion_id, receipt):
         sequence=ballot.sequence,
         motion_status=motion.status,
     )
-
-
-# --- OpenAPI -------------------------------------------------------------------------------
-
-
-def _path_parameter(name: str, schema: dict, description: str) -> dict:
-    return {
-        "name": name,
-        "in": "path",
-        "required": True,
-        "schema": schema,
-        "description": description,
-    }
-
-
-ITEM_ID = _path_parameter("item_id", {"type": "integer"}, "The agenda item's id")
-MOTION_ID = _path_parameter("motion_id", {"type": "integer"}, "The motion's id")
-RECEIPT = _path_parameter("receipt", {"type": "string"}, "A ballot receipt (64 hex digits)")
-ANYONE = [{}, {"bearer": []}, {"session": []}]
-TAGS = ["Voting"]
-NOT_OPEN = error_response("The motion is not open (or not closed, where that is needed)")
-
-
-def _read(operation_id, summary, ok, parameters, description=None, also=None) -> dict:
-    operation = {
-        "operationId": operation_id,
-        "summary": summary,
-        "tags": TAGS,
-        "security": ANYONE,
-        "parameters": parameters,
-        "responses": {"200": ok, **COMMON_ERRORS, **(also or {})},
-    }
-    if description:
-        operation["description"] = description
-    return operation
-
-
-def _write(operation_id, summary, ok_status, ok, parameters, description, body_ref=None):
-    operation = {
-        "operationId": operation_id,
-        "summary": summary,
-        "description": description,
-        "tags": TAGS,
-        "parameters": parameters,
-        "responses": {ok_status: ok, **WRITE_ERRORS},
-    }
-    if body_ref:
-        operation["requestBody"] = json_request(body_ref)
-    return operation
-
-
-def _list_of(ref: str) -> dict:
-    return {
-        "type": "object",
-        "required": ["items"],
-        "properties": {
-            "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{ref}"}}
-        },
-    }
-
-
-OPENAPI_PATHS: dict = {
-    "/api/v1/items/{item_id}/motions": {
-        "get": _read(
-            "listMotions",
-            "The item's motions, oldest first",
-            json_response("Drafts are listed for moderators only", schema=_list_of("Motion")),
-            [ITEM_ID],
-        ),
-        "post": _write(
-            "createMotion",
-            "Put a motion on the item, as a draft (moderators)",
-            "201",
-            json_response("The new draft motion", "Motion"),
-            [ITEM_ID],
-            "The rule is validated against DESIGN §3 and the deliberation's groups; a refusal "
-            "names the field inside the rule, e.g. `error.field` = `rule.threshold`. A closed "
-            "item answers 409.",
-            "MotionCreate",
-        ),
-    },
-    "/api/v1/motions/{motion_id}": {
-        "get": _read(
-            "getMotion",
-            "One motion (with its frozen result once closed)",
-            json_response("The motion", "Motion"),
-            [MOTION_ID],
-            "Draft motions are visible to moderators only (404 for everyone else).",
-        )
-    },
-    "/api/v1/motions/{motion_id}/open": {
-        "post": _write(
-            "openMotion",
-            "Open a draft motion for voting (moderators)",
-            "200",
-            json_response("The open motion", "Motion"),
-            [MOTION_ID],
-            "Snapshots the electorate — every delegate (and every moderator who belongs to a "
-            "group) with group and weight, and every group's share — and copies the "
-            "deliberation's scheme. 409 unless the motion is a draft and its item and "
-            "deliberation are open. Emits `motion:open` to the room `item:<id>`.",
-        )
-    },
-    "/api/v1/motions/{motion_id}/close": {
-        "post": _write(
-            "closeMotion",
-            "Close the vote and freeze its result (moderators)",
-            "200",
-            json_response("The closed motion with `result` (TALLY)", "Motion"),
-            [MOTION_ID],
-            "409 unless the motion is open. The result is stored and never recomputed; an "
-            "audit event records its outcome and SHA-256. Emits `motion:closed`.",
-        )
-    },
-    "/api/v1/motions/{motion_id}/tally": {
-        "get": _read(
-            "getTally",
-            "The live tally (open) or the frozen result (closed)",
-            json_response("Aggregates only, never an individual ballot", "Tally"),
-            [MOTION_ID],
-            also={"409": error_response("The motion has not been opened")},
-        )
-    },
-    "/api/v1/motions/{motion_id}/ballot": {
-        "get": {
-            **_read(
-                "getOwnBallot",
-                "The caller's own ballot and receipt",
-                json_response("`eligible` false for callers who may not vote", "OwnBallot"),
-                [MOTION_ID],
-            ),
-            "security": [{"bearer": []}, {"session": []}],
-        },
-        "put": {
-            **_write(
-                "castBallot",
-                "Cast or change the caller's ballot",
-                "200",
-                json_response("The caller's current ballot and its new receipt", "OwnBallot"),
-                [MOTION_ID],
-                "Only delegates in the motion's electorate snapshot may vote (403 "
-                "`not_a_voter`). 409 `motion_not_open` when the motion is not open (or "
-                "`item_closed`); 422 for a choice the rule does not allow (`block` only under "
-                "a consensus rule). Every cast increments `sequence` and issues a new receipt. "
-                "Emits `tally` (aggregates) to the room `item:<id>`.",
-                "BallotInput",
-            ),
-        },
-    },
-    "/api/v1/motions/{motion_id}/ballots": {
-        "get": _read(
-            "listOpenBallots",
-            "Who voted what (open-ballot motions only)",
-            json_response("Ballots by group and name", schema=_list_of("OpenBallot")),
-            [MOTION_ID],
-            "A secret motion answers 403 `secret_ballot` to everyone, moderators included.",
-        )
-    },
-    "/api/v1/motions/{motion_id}/receipts": {
-        "get": _read(
-            "listReceipts",
-            "The receipts of the counted ballots of a closed motion",
-            json_response("Sorted, so they reveal neither voter nor order", "ReceiptList"),
-            [MOTION_ID],
-            "Receipts are keyed hashes (see the `OwnBallot` schema): nobody can tell whose "
-            "they are or what they stand for, so the list is published for secret motions "
-            "too. A voter checks that their receipt is listed and that `digest` equals the "
-            "frozen result's `receipts_digest`, which the audit chain records at close.",
-            {"409": error_response("The motion is not closed yet")},
-        )
-    },
-    "/api/v1/motions/{motion_id}/receipts/{receipt}": {
-        "get": _read(
-            "checkReceipt",
-            "Whether a receipt belongs to a ballot counted in the motion",
-            json_response("The receipt is counted", "ReceiptCheck"),
-            [MOTION_ID, RECEIPT],
-            "404 `unknown_receipt` for a receipt that is not the current receipt of any "
-            "ballot (a superseded receipt of a changed ballot included).",
-        )
-    },
-}
