@@ -714,16 +714,6 @@ def write_conversation(
     return report
 
 
-def import_conversation(
-    directory: Path, slug: str, *, language: str = "en", progress: Progress | None = None
-) -> ImportReport:
-    """Check an export completely, then write it (the caller commits)."""
-    fields.slug(slug, "deliberation")
-    fields.language(language)
-    conversation = check_export(Path(directory))
-    return write_conversation(conversation, slug, language=language, progress=progress)
-
-
 # --- the command -------------------------------------------------------------------------------
 
 polis_cli = AppGroup("polis", help="Import Pol.is conversations.")
