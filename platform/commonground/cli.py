@@ -21,7 +21,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
-    from .records.polis import polis_cli
+    from .records.polis_cli import polis_cli
 
     app.cli.add_command(polis_cli)
     from .records.cli import records_cli
