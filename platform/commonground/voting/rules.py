@@ -36,7 +36,7 @@ from fractions import Fraction
 from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
 
-from commonground.consensus.metrics import GroupCounts, group_informed_consensus, min_agreement
+from ..consensus.metrics import GroupCounts, group_informed_consensus, min_agreement
 
 __all__ = [
     "ABSTAIN_OPTIONS",
