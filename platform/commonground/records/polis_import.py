@@ -191,6 +191,32 @@ def _item(deliberation: Deliberation, conversation: Conversation, language: str,
     return item
 
 
+def _accounts(
+    conversation: Conversation, participants: list[str], report: ImportReport
+) -> dict[str, User]:
+    """participant id → the account standing for them, found by its email or created (with
+    no password: it cannot sign in), flushed."""
+    emails = {p: f"polis-{conversation.key}-{p}@import.invalid" for p in participants}
+    users: dict[str, User] = {}
+    for start in range(0, len(participants), 500):
+        chunk = [emails[p] for p in participants[start : start + 500]]
+        for user in db.session.scalars(sa.select(User).where(User.email.in_(chunk))):
+            users[user.email] = user
+    for participant in participants:
+        if emails[participant] not in users:
+            user = User(
+                email=emails[participant],
+                name=f"Pol.is participant {participant}",
+                password_hash=None,
+                session_nonce=new_session_nonce(),
+            )
+            db.session.add(user)
+            users[emails[participant]] = user
+            report.users_created += 1
+    db.session.flush()
+    return {p: users[emails[p]] for p in participants}
+
+
 def _members(
     deliberation: Deliberation, conversation: Conversation, groups: dict, report: ImportReport
 ) -> dict[str, int]:
@@ -206,36 +232,19 @@ def _members(
         )
     }
     missing = [p for p in conversation.participants if prefix + p not in memberships]
-    emails = {p: f"polis-{conversation.key}-{p}@import.invalid" for p in missing}
-    users: dict[str, User] = {}
-    for start in range(0, len(missing), 500):
-        chunk = [emails[p] for p in missing[start : start + 500]]
-        for user in db.session.scalars(sa.select(User).where(User.email.in_(chunk))):
-            users[user.email] = user
-    for participant in missing:
-        if emails[participant] not in users:
-            user = User(
-                email=emails[participant],
-                name=f"Pol.is participant {participant}",
-                password_hash=None,
-                session_nonce=new_session_nonce(),
-            )
-            db.session.add(user)
-            users[emails[participant]] = user
-            report.users_created += 1
-    db.session.flush()
+    accounts = _accounts(conversation, missing, report)
     # An account may already be a member (imported before without an external id).
     by_user = {
         m.user_id: m
         for m in db.session.scalars(
             sa.select(Membership).where(
                 Membership.deliberation_id == deliberation.id,
-                Membership.user_id.in_([users[emails[p]].id for p in missing] or [0]),
+                Membership.user_id.in_([accounts[p].id for p in missing] or [0]),
             )
         )
     }
     for participant in missing:
-        user = users[emails[participant]]
+        user = accounts[participant]
         membership = by_user.get(user.id)
         if membership is None:
             membership = Membership(
