@@ -43,13 +43,13 @@ def seed(database: Path, listeners: int) -> dict:
     from commonground import create_app
     from commonground.accounts.auth import new_secret_token, new_session_nonce
     from commonground.accounts.models import ApiToken, User
+    from commonground.db import db
     from commonground.deliberations.models import (
         AgendaItem,
         Deliberation,
         Membership,
         StakeholderGroup,
     )
-    from commonground.db import db
 
     app = create_app(
         {
@@ -232,11 +232,10 @@ def measure_thread_reads(database: Path, world: dict) -> list[dict]:
 
     from commonground import create_app
     from commonground.accounts.models import User
-    from commonground.db import utcnow
+    from commonground.db import db, utcnow
     from commonground.deliberations.models import AgendaItem, Membership
     from commonground.discussion.models import Post
     from commonground.discussion.rules import child_path
-    from commonground.db import db
 
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "SECRET_KEY": "benchmark"}

@@ -45,7 +45,8 @@ def child(folder: str, mode: str) -> dict:
 
     from commonground import create_app
     from commonground.db import db
-    from commonground.records.polis import check_export, write_conversation
+    from commonground.records.polis_import import write_conversation
+    from commonground.records.polis_read import check_export
 
     workdir = Path(tempfile.mkdtemp(prefix="polis-bench-"))
     try:

@@ -73,11 +73,11 @@ def build(database: Path, posts: int, seed: int = 2026) -> None:
     import sqlalchemy as sa
 
     from commonground.accounts.models import User
+    from commonground.db import db
     from commonground.deliberations.models import AgendaItem, Membership
     from commonground.deliberations.services import create_deliberation, update_deliberation
     from commonground.discussion.models import Post, PostTranslation, Reaction
     from commonground.discussion.rules import child_path
-    from commonground.db import db
 
     rng = random.Random(seed)
     app = _app(database)

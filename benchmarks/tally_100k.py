@@ -43,7 +43,7 @@ import sqlalchemy as sa  # noqa: E402
 
 from benchmarks.report import write_section  # noqa: E402
 from commonground import create_app  # noqa: E402
-from commonground.extensions import db  # noqa: E402
+from commonground.db import db  # noqa: E402
 
 GROUPS = [
     ("governments", 2),

@@ -106,11 +106,6 @@ def user_for_token(token: str) -> ApiToken | None:
     return api_token
 
 
-def request_api_token() -> ApiToken | None:
-    """The API token this request authenticated with, if any."""
-    return g.get("api_token")
-
-
 def init_app(app: Flask) -> None:
     """Configure Flask-Login for pages (API requests get a JSON 401 instead)."""
     login_manager.login_view = "accounts.login"

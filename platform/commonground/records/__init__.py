@@ -10,8 +10,8 @@ def init_app(app: Flask) -> None:
     """Register the records API and the ``records`` and ``polis`` commands."""
     # Imported here, not at the top of the package: importing a capability for its models
     # (as every other capability does) must not load its pages, API and socket handlers.
-    from . import api, cli, polis
+    from . import api, cli, polis_cli
 
     register_api_blueprint(app, api.bp)
     app.cli.add_command(cli.records_cli)
-    app.cli.add_command(polis.polis_cli)
+    app.cli.add_command(polis_cli.polis_cli)

@@ -526,62 +526,15 @@ def write_tables(source: RecordSource, tables: TableFiles, progress: Progress | 
     scope = source.scope()
     tables.add_all("groups", source.groups())
     tables.add_all("members", source.members())
-    for item in source.items():
-        tables.add("items", item)
-        for translation in item["translations"]:
-            tables.add("item_translations", {"item": item["id"], **translation})
-    for post in source.posts(progress):
-        tables.add("posts", post)
-        for translation in post["translations"]:
-            tables.add("post_translations", {"post": post["id"], **translation})
-        for number, revision in enumerate(post["revisions"], start=1):
-            tables.add("post_revisions", {"post": post["id"], "number": number, **revision})
-        if post["reactions"] is not None:
-            tables.add("reactions", _reaction_row(post["id"], post["reactions"]))
-            for group in post["reactions"]["groups"]:
-                tables.add(
-                    "reactions_by_group", {**group, "post": post["id"], "group": group["key"]}
-                )
-    for motion in source.motions():
-        figures = motion["result"] or motion["tally"]
-        tables.add("motions", _motion_row(motion, figures))
-        for position, group in enumerate((figures or {}).get("groups", [])):
-            tables.add(
-                "tallies",
-                {
-                    **group,
-                    "motion": motion["id"],
-                    "group": group["key"],
-                    "position": position,
-                    "final": motion["result"] is not None,
-                },
-            )
+    _write_items(tables, source.items())
+    _write_posts(tables, source.posts(progress))
+    _write_motions(tables, source.motions())
     tables.add_all("ballots", source.ballots())
     tables.add_all("receipts", source.receipts())
     tables.add_all("summaries", source.summaries())
-    participation = source.participation()
-    scopes = [("deliberation", None, participation["overall"])] if participation["overall"] else []
-    scopes += [(f"item:{p['item']}", p["item"], p) for p in participation["items"]]
-    for name, item_id, figures in scopes:
-        for group in figures["groups"]:
-            tables.add(
-                "participation", {**group, "scope": name, "item": item_id, "group": group["key"]}
-            )
-        ungrouped = figures.get("ungrouped", {})
-        tables.add(
-            "participation_totals",
-            {
-                **figures["totals"],
-                "scope": name,
-                "item": item_id,
-                **{f"ungrouped_{key}": value for key, value in ungrouped.items()},
-            },
-        )
+    _write_participation(tables, source.participation())
     tables.add_all("announcements", source.announcements())
-    head, length = GENESIS_HASH, 0
-    for event in source.audit_events():
-        tables.add("audit_events", event)
-        head, length = event["hash"], length + 1
+    head, length = _write_audit_events(tables, source.audit_events())
     tables.add(
         "deliberation",
         {
@@ -599,6 +552,81 @@ def write_tables(source: RecordSource, tables: TableFiles, progress: Progress | 
         "audit_head": head,
         "audit_events": length,
     }
+
+
+def _write_items(tables: TableFiles, items: Iterable[dict]) -> None:
+    """The agenda items and, in their own table, their translations."""
+    for item in items:
+        tables.add("items", item)
+        for translation in item["translations"]:
+            tables.add("item_translations", {"item": item["id"], **translation})
+
+
+def _write_posts(tables: TableFiles, posts: Iterable[dict]) -> None:
+    """The posts with their translations, numbered revisions and reactions (overall and by
+    group), each in its own table."""
+    for post in posts:
+        tables.add("posts", post)
+        for translation in post["translations"]:
+            tables.add("post_translations", {"post": post["id"], **translation})
+        for number, revision in enumerate(post["revisions"], start=1):
+            tables.add("post_revisions", {"post": post["id"], "number": number, **revision})
+        if post["reactions"] is not None:
+            tables.add("reactions", _reaction_row(post["id"], post["reactions"]))
+            for group in post["reactions"]["groups"]:
+                tables.add(
+                    "reactions_by_group", {**group, "post": post["id"], "group": group["key"]}
+                )
+
+
+def _write_motions(tables: TableFiles, motions: Iterable[dict]) -> None:
+    """The motions and their per-group tallies: the frozen result once closed, else the
+    live tally."""
+    for motion in motions:
+        figures = motion["result"] or motion["tally"]
+        tables.add("motions", _motion_row(motion, figures))
+        for position, group in enumerate((figures or {}).get("groups", [])):
+            tables.add(
+                "tallies",
+                {
+                    **group,
+                    "motion": motion["id"],
+                    "group": group["key"],
+                    "position": position,
+                    "final": motion["result"] is not None,
+                },
+            )
+
+
+def _write_participation(tables: TableFiles, participation: dict) -> None:
+    """Participation by group and in total, for the deliberation (when it has figures) and
+    for each item."""
+    scopes = [("deliberation", None, participation["overall"])] if participation["overall"] else []
+    scopes += [(f"item:{p['item']}", p["item"], p) for p in participation["items"]]
+    for name, item_id, figures in scopes:
+        for group in figures["groups"]:
+            tables.add(
+                "participation", {**group, "scope": name, "item": item_id, "group": group["key"]}
+            )
+        ungrouped = figures.get("ungrouped", {})
+        tables.add(
+            "participation_totals",
+            {
+                **figures["totals"],
+                "scope": name,
+                "item": item_id,
+                **{f"ungrouped_{key}": value for key, value in ungrouped.items()},
+            },
+        )
+
+
+def _write_audit_events(tables: TableFiles, events: Iterable[dict]) -> tuple[str, int]:
+    """The audit chain, event by event; returns its head and length."""
+    head, length = GENESIS_HASH, 0
+    for event in events:
+        tables.add("audit_events", event)
+        head, length = event["hash"], length + 1
+    return head, length
 
 
 def _reaction_row(post_id: int, reactions: dict) -> dict:

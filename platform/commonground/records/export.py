@@ -21,7 +21,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from .chain import GENESIS_HASH, canonical_json
+from .chain import GENESIS_HASH
 from .collect import Progress, RecordSource
 
 #: What the integrity block says about how the digest was made.
@@ -200,8 +200,3 @@ def record_digest(source: RecordSource, progress: Progress | None = None) -> dic
     for _ in stream_record_json(source, progress, on_integrity=found.update):
         pass
     return found
-
-
-def canonical_bytes(value: Any) -> bytes:
-    """The canonical form of a plain value (re-exported for the verifier and tests)."""
-    return canonical_json(value)

@@ -304,7 +304,22 @@ def _verify_json_view(view, report: Report) -> None:
         if value is not None:
             content.member(key, value)
 
-    # 1. digests: the body is the file up to the comma before "integrity", plus "}".
+    # Steps 2 (digests), 3 (the chain) and 4 (cross-checks) of the module docstring.
+    _check_json_digests(view, members, integrity, report)
+    events = content.audit.get("events") if isinstance(content.audit, dict) else None
+    if not isinstance(events, list):
+        report.fail("the record holds no audit chain")
+        return
+    _check_chain(events, report, integrity, content.audit)
+    content.cross_check(report)
+
+
+def _check_json_digests(
+    view, members: list[tuple[str, int, int, Any]], integrity: dict, report: Report
+) -> None:
+    """Compare the body's and each member's SHA-256 with those ``integrity`` records, and the
+    rest of the block with what the exporter writes; sets ``report.body_sha256``."""
+    # The body is the file up to the comma before "integrity", plus "}".
     body_end = members[-2][2] if len(members) > 1 else 1
     body = hashlib.sha256(view[:body_end])
     body.update(b"}")
@@ -320,7 +335,7 @@ def _verify_json_view(view, report: Report) -> None:
     if not isinstance(recorded_sections, dict):
         report.fail("integrity.sections is missing")
         recorded_sections = {}
-    body_keys = keys[:-1]
+    body_keys = [key for key, _, _, _ in members[:-1]]
     sections = {}
     for key, start, end, _ in members[:-1]:
         sections[key] = hashlib.sha256(view[start:end]).hexdigest()
@@ -335,14 +350,6 @@ def _verify_json_view(view, report: Report) -> None:
     for key in sorted(set(expected) | set(integrity)):
         if key not in ("body_sha256", "sections") and integrity.get(key) != expected.get(key):
             report.fail(f"integrity.{key} is not what the exporter writes")
-
-    # 3. the chain, and 4. the cross-checks.
-    events = content.audit.get("events") if isinstance(content.audit, dict) else None
-    if not isinstance(events, list):
-        report.fail("the record holds no audit chain")
-        return
-    _check_chain(events, report, integrity, content.audit)
-    content.cross_check(report)
 
 
 class _RecordContent:
@@ -523,66 +530,88 @@ def verify_datapackage(path: Path, report: Report) -> None:
         report.fail(f"not a readable zip file ({error})")
         return
     with archive:
-        names = archive.namelist()
-        if len(names) != len(set(names)):
-            report.fail("the zip holds two files of the same name")
-        if DESCRIPTOR not in names:
-            report.fail(f"the zip holds no {DESCRIPTOR}")
+        descriptor = _read_descriptor(archive, report)
+        if descriptor is None:
             return
-        try:
-            raw = archive.read(DESCRIPTOR)
-            package = _strict_loads(raw)
-        except (ValueError, zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
-            report.fail(f"{DESCRIPTOR} cannot be read ({error})")
-            return
-        if not isinstance(package, dict) or not isinstance(package.get("resources"), list):
-            report.fail(f"{DESCRIPTOR} is not a data package descriptor")
-            return
-        if descriptor_bytes(package) != raw:
-            report.fail(f"{DESCRIPTOR} is not written as exported (altered or reformatted)")
-        integrity = package.get("integrity") or {}
-        if sorted(integrity) != ["algorithm", "audit_events", "audit_head", "descriptor_sha256"]:
-            report.fail(f"{DESCRIPTOR}'s integrity member is not what the exporter writes")
-        if integrity.get("algorithm") != "sha256":
-            report.fail(f"unknown digest algorithm {integrity.get('algorithm')!r}")
-        report.body_sha256 = descriptor_digest(package)
-        if integrity.get("descriptor_sha256") != report.body_sha256:
-            report.fail(
-                f"{DESCRIPTOR} differs from its recorded digest: recorded "
-                f"{integrity.get('descriptor_sha256')}, computed {report.body_sha256}"
-            )
-        resources = {}
-        for resource in package["resources"]:
-            if not isinstance(resource, dict) or "path" not in resource:
-                report.fail(f"{DESCRIPTOR} lists a resource without a path")
-                continue
-            resources[resource["path"]] = resource
-        extra = sorted(set(names) - set(resources) - {DESCRIPTOR})
-        if extra:
-            report.fail(f"files not described by {DESCRIPTOR}: {', '.join(extra)}")
-        for name, resource in sorted(resources.items()):
-            if name not in names:
-                report.fail(f"{name} is missing from the zip")
-                continue
-            digest, size = hashlib.sha256(), 0
-            try:
-                with archive.open(name) as entry:
-                    while chunk := entry.read(1024 * 1024):
-                        digest.update(chunk)
-                        size += len(chunk)
-            except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
-                report.fail(f"{name} cannot be read ({error})")
-                continue
-            if resource.get("hash") != "sha256:" + digest.hexdigest():
-                report.fail(f"{name} differs from its recorded SHA-256")
-            if resource.get("bytes") != size:
-                report.fail(
-                    f"{name} has {size} bytes, {DESCRIPTOR} records {resource.get('bytes')}"
-                )
+        package, raw = descriptor
+        integrity = _check_descriptor(package, raw, report)
+        _check_resources(archive, package, report)
         if report.problems:
             return
         _check_tables(archive, report, integrity)
         _check_archive_layout(archive, package, report)
+
+
+def _read_descriptor(archive: zipfile.ZipFile, report: Report) -> tuple[dict, bytes] | None:
+    """The archive's descriptor, parsed and as written; None (the problem reported) when the
+    zip has none, or one that cannot be read or describes no resources."""
+    names = archive.namelist()
+    if len(names) != len(set(names)):
+        report.fail("the zip holds two files of the same name")
+    if DESCRIPTOR not in names:
+        report.fail(f"the zip holds no {DESCRIPTOR}")
+        return None
+    try:
+        raw = archive.read(DESCRIPTOR)
+        package = _strict_loads(raw)
+    except (ValueError, zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
+        report.fail(f"{DESCRIPTOR} cannot be read ({error})")
+        return None
+    if not isinstance(package, dict) or not isinstance(package.get("resources"), list):
+        report.fail(f"{DESCRIPTOR} is not a data package descriptor")
+        return None
+    return package, raw
+
+
+def _check_descriptor(package: dict, raw: bytes, report: Report) -> dict:
+    """Check that the descriptor is written as exported and that its own digest holds; sets
+    ``report.body_sha256`` and returns the descriptor's integrity member."""
+    if descriptor_bytes(package) != raw:
+        report.fail(f"{DESCRIPTOR} is not written as exported (altered or reformatted)")
+    integrity = package.get("integrity") or {}
+    if sorted(integrity) != ["algorithm", "audit_events", "audit_head", "descriptor_sha256"]:
+        report.fail(f"{DESCRIPTOR}'s integrity member is not what the exporter writes")
+    if integrity.get("algorithm") != "sha256":
+        report.fail(f"unknown digest algorithm {integrity.get('algorithm')!r}")
+    report.body_sha256 = descriptor_digest(package)
+    if integrity.get("descriptor_sha256") != report.body_sha256:
+        report.fail(
+            f"{DESCRIPTOR} differs from its recorded digest: recorded "
+            f"{integrity.get('descriptor_sha256')}, computed {report.body_sha256}"
+        )
+    return integrity
+
+
+def _check_resources(archive: zipfile.ZipFile, package: dict, report: Report) -> None:
+    """Check that the zip holds exactly the files the descriptor lists, each with the size
+    and SHA-256 it records."""
+    names = archive.namelist()
+    resources = {}
+    for resource in package["resources"]:
+        if not isinstance(resource, dict) or "path" not in resource:
+            report.fail(f"{DESCRIPTOR} lists a resource without a path")
+            continue
+        resources[resource["path"]] = resource
+    extra = sorted(set(names) - set(resources) - {DESCRIPTOR})
+    if extra:
+        report.fail(f"files not described by {DESCRIPTOR}: {', '.join(extra)}")
+    for name, resource in sorted(resources.items()):
+        if name not in names:
+            report.fail(f"{name} is missing from the zip")
+            continue
+        digest, size = hashlib.sha256(), 0
+        try:
+            with archive.open(name) as entry:
+                while chunk := entry.read(1024 * 1024):
+                    digest.update(chunk)
+                    size += len(chunk)
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
+            report.fail(f"{name} cannot be read ({error})")
+            continue
+        if resource.get("hash") != "sha256:" + digest.hexdigest():
+            report.fail(f"{name} differs from its recorded SHA-256")
+        if resource.get("bytes") != size:
+            report.fail(f"{name} has {size} bytes, {DESCRIPTOR} records {resource.get('bytes')}")
 
 
 def _check_archive_layout(archive: zipfile.ZipFile, package: dict, report: Report) -> None:

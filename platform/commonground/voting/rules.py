@@ -36,7 +36,7 @@ from fractions import Fraction
 from types import MappingProxyType
 from typing import Any, Literal, NamedTuple
 
-from commonground.consensus.metrics import GroupCounts, group_informed_consensus, min_agreement
+from ..consensus.metrics import GroupCounts, group_informed_consensus, min_agreement
 
 __all__ = [
     "ABSTAIN_OPTIONS",
@@ -438,22 +438,15 @@ def _ratio(numerator: int, denominator: int) -> Fraction | None:
     return Fraction(numerator, denominator) if denominator else None
 
 
-def tally_from_sums(
-    scheme: str, rule: Rule, groups: Sequence[GroupInfo], sums: Iterable[ChoiceSum]
-) -> Tally:
-    """Decide a motion from per-(group, choice) ballot counts and summed weights.
+def _sums_by_group(
+    rule: Rule, groups: Sequence[GroupInfo], sums: Iterable[ChoiceSum]
+) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:
+    """Add up ``sums`` into ballot counts and weights by group key and choice.
 
-    ``groups`` is every stakeholder group of the deliberation, in display order — groups that
-    cast nothing have no row in a GROUP BY, yet still carry a share, an eligible weight and a
-    factor in the group-informed consensus. ``sums`` rows may come in any order; rows for the
-    same (group, choice) are added up, so partial aggregates can be fed as they are.
-
-    Raises ValueError on inconsistent input: an unknown scheme or group, a choice the rule does
-    not allow (block outside consensus), counts and weights that cannot come from positive
-    integer weights, or more ballot weight in a group than it has eligible.
+    Every group of ``groups`` has an entry, with 0 for each choice it did not cast. Raises
+    ValueError on a group listed twice, a row from an unknown group, a choice ``rule`` does
+    not allow, or a count and weight that cannot come from positive whole weights.
     """
-    if scheme not in SCHEMES:
-        raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
     allowed = legal_choices(rule)
     ballot_counts: dict[str, dict[str, int]] = {}
     weights: dict[str, dict[str, int]] = {}
@@ -477,91 +470,154 @@ def tally_from_sums(
             )
         ballot_counts[group_key][choice] += ballots
         weights[group_key][choice] += weight
+    return ballot_counts, weights
 
-    abstain_is_no = rule.abstain == "no"
-    group_tallies: list[GroupTally] = []
-    for group in groups:
-        count, weight = ballot_counts[group.key], weights[group.key]
-        cast = sum(weight.values())
-        if cast > group.eligible_weight:
-            raise ValueError(
-                f"group {group.key!r} cast weight {cast} but only {group.eligible_weight} "
-                "is eligible"
-            )
-        against = weight["no"] + weight["block"] + (weight["abstain"] if abstain_is_no else 0)
-        group_tallies.append(
-            GroupTally(
-                key=group.key,
-                share=group.share,
-                eligible_weight=group.eligible_weight,
-                yes_ballots=count["yes"],
-                no_ballots=count["no"],
-                abstain_ballots=count["abstain"],
-                block_ballots=count["block"],
-                yes=weight["yes"],
-                no=weight["no"],
-                abstain=weight["abstain"],
-                block=weight["block"],
-                agreement=_ratio(weight["yes"], weight["yes"] + against),
-                participation=_ratio(cast, group.eligible_weight) or Fraction(0),
-            )
+
+def _weight_against(weights: Mapping[str, int], rule: Rule) -> int:
+    """The weight that counts against a motion: no and block, and abstain under abstain="no"."""
+    abstentions = weights["abstain"] if rule.abstain == "no" else 0
+    return weights["no"] + weights["block"] + abstentions
+
+
+def _group_tally(
+    group: GroupInfo, count: Mapping[str, int], weight: Mapping[str, int], rule: Rule
+) -> GroupTally:
+    """One group's part of the tally: its sums by choice, its agreement r_g, its turnout.
+
+    Raises ValueError when the group cast more weight than it has eligible.
+    """
+    cast = sum(weight.values())
+    if cast > group.eligible_weight:
+        raise ValueError(
+            f"group {group.key!r} cast weight {cast} but only {group.eligible_weight} is eligible"
         )
+    return GroupTally(
+        key=group.key,
+        share=group.share,
+        eligible_weight=group.eligible_weight,
+        yes_ballots=count["yes"],
+        no_ballots=count["no"],
+        abstain_ballots=count["abstain"],
+        block_ballots=count["block"],
+        yes=weight["yes"],
+        no=weight["no"],
+        abstain=weight["abstain"],
+        block=weight["block"],
+        agreement=_ratio(weight["yes"], weight["yes"] + _weight_against(weight, rule)),
+        participation=_ratio(cast, group.eligible_weight) or Fraction(0),
+    )
 
-    total = {choice: sum(weights[g.key][choice] for g in groups) for choice in CHOICES}
-    yes = total["yes"]
-    against = total["no"] + total["block"] + (total["abstain"] if abstain_is_no else 0)
-    counted = [group for group in group_tallies if group.agreement is not None]
 
+def _support(scheme: str, yes: int, against: int, counted: Sequence[GroupTally]) -> Fraction:
+    """The motion's support under ``scheme`` (0 when nothing counts).
+
+    ``members``: the yes weight over the yes and against weight. ``groups``: the mean of the
+    counted groups' r_g, each weighed by its share s_g.
+    """
     if scheme == "members":
-        support = _ratio(yes, yes + against) or Fraction(0)
-    else:
-        share_sum = sum(group.share for group in counted)
-        weighted = sum((group.share * group.agreement for group in counted), Fraction(0))
-        support = weighted / share_sum if share_sum else Fraction(0)
+        return _ratio(yes, yes + against) or Fraction(0)
+    share_sum = sum(group.share for group in counted)
+    weighted = sum((group.share * group.agreement for group in counted), Fraction(0))
+    return weighted / share_sum if share_sum else Fraction(0)
 
-    eligible = sum(group.eligible_weight for group in groups)
-    participation = _ratio(sum(total.values()), eligible) or Fraction(0)
+
+def _groups_in_favour(counted: Sequence[GroupTally]) -> Fraction:
+    """The fraction of counted groups whose r_g is above 1/2 (0 when none is counted)."""
     in_favour = sum(1 for group in counted if group.agreement > _HALF)
-    groups_in_favour = _ratio(in_favour, len(counted)) or Fraction(0)
+    return _ratio(in_favour, len(counted)) or Fraction(0)
 
-    # Requirements in the order they are reported; quorum ones decide "no_quorum" first.
+
+def _unmet_quorum(
+    rule: Rule, participation: Fraction, group_tallies: Sequence[GroupTally]
+) -> list[str]:
+    """The quorum requirements not met: ``quorum`` (the weight that voted), then
+    ``min_groups`` (the groups that cast a ballot, whatever its choice)."""
     unmet: list[str] = []
     if rule.quorum is not None and participation < rule.quorum:
         unmet.append("quorum")
     groups_voting = sum(1 for group in group_tallies if group.ballots > 0)
     if rule.min_groups is not None and groups_voting < rule.min_groups:
         unmet.append("min_groups")
+    return unmet
+
+
+def _support_met(rule: Rule, support: Fraction, decided: bool) -> bool:
+    """Whether ``support`` carries the motion: above 1/2 for a majority, at least the
+    threshold otherwise; never when no yes/no ballot ``decided`` anything."""
+    if rule.kind == "majority":
+        return decided and support > _HALF
+    return decided and support >= rule.threshold
+
+
+def _unmet_chambers(rule: Rule, group_tallies: Sequence[GroupTally]) -> list[str]:
+    """``chamber:<key>`` for every chamber threshold its group does not reach; a group that is
+    missing or has no r_g does not reach it."""
+    by_key = {group.key: group for group in group_tallies}
+    unmet: list[str] = []
+    for key, chamber_threshold in rule.chamber_thresholds.items():
+        chamber = by_key.get(key)
+        if chamber is None or chamber.agreement is None or chamber.agreement < chamber_threshold:
+            unmet.append(f"chamber:{key}")
+    return unmet
+
+
+def _outcome(lacks_quorum: bool, blocked: bool, unmet: Sequence[str]) -> Outcome:
+    """The outcome the unmet requirements lead to: a missing quorum decides first, then a
+    block; any other unmet requirement rejects."""
+    if lacks_quorum:
+        return "no_quorum"
+    if blocked:
+        return "blocked"
+    if unmet:
+        return "rejected"
+    return "adopted"
+
+
+def tally_from_sums(
+    scheme: str, rule: Rule, groups: Sequence[GroupInfo], sums: Iterable[ChoiceSum]
+) -> Tally:
+    """Decide a motion from per-(group, choice) ballot counts and summed weights.
+
+    ``groups`` is every stakeholder group of the deliberation, in display order — groups that
+    cast nothing have no row in a GROUP BY, yet still carry a share, an eligible weight and a
+    factor in the group-informed consensus. ``sums`` rows may come in any order; rows for the
+    same (group, choice) are added up, so partial aggregates can be fed as they are.
+
+    Raises ValueError on inconsistent input: an unknown scheme or group, a choice the rule does
+    not allow (block outside consensus), counts and weights that cannot come from positive
+    integer weights, or more ballot weight in a group than it has eligible.
+    """
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
+    ballot_counts, weights = _sums_by_group(rule, groups, sums)
+    group_tallies = [
+        _group_tally(group, ballot_counts[group.key], weights[group.key], rule) for group in groups
+    ]
+
+    total = {choice: sum(weights[g.key][choice] for g in groups) for choice in CHOICES}
+    yes = total["yes"]
+    against = _weight_against(total, rule)
+    counted = [group for group in group_tallies if group.agreement is not None]
+    support = _support(scheme, yes, against, counted)
+    eligible = sum(group.eligible_weight for group in groups)
+    participation = _ratio(sum(total.values()), eligible) or Fraction(0)
+    groups_in_favour = _groups_in_favour(counted)
+
+    # Requirements in the order they are reported; quorum ones decide "no_quorum" first.
+    unmet = _unmet_quorum(rule, participation, group_tallies)
     lacks_quorum = bool(unmet)
     blocked = rule.kind == "consensus" and total["block"] > 0
     if blocked:
         unmet.append("block")
     # No yes/no ballot at all leaves nothing to adopt (support is then 0 by convention).
     decided = yes + against > 0
-    if rule.kind == "majority":
-        support_met = decided and support > _HALF
-    else:
-        support_met = decided and support >= rule.threshold
-    if not support_met:
+    if not _support_met(rule, support, decided):
         unmet.append("support")
     if rule.kind == "double_majority" and not (
         decided and groups_in_favour >= rule.group_threshold
     ):
         unmet.append("group_threshold")
-    by_key = {group.key: group for group in group_tallies}
-    for key, chamber_threshold in rule.chamber_thresholds.items():
-        chamber = by_key.get(key)
-        if chamber is None or chamber.agreement is None or chamber.agreement < chamber_threshold:
-            unmet.append(f"chamber:{key}")
-
-    outcome: Outcome
-    if lacks_quorum:
-        outcome = "no_quorum"
-    elif blocked:
-        outcome = "blocked"
-    elif unmet:
-        outcome = "rejected"
-    else:
-        outcome = "adopted"
+    unmet.extend(_unmet_chambers(rule, group_tallies))
 
     counts = [group.counts for group in group_tallies]
     return Tally(
@@ -575,7 +631,7 @@ def tally_from_sums(
         support=support,
         participation=participation,
         groups_in_favour=groups_in_favour,
-        outcome=outcome,
+        outcome=_outcome(lacks_quorum, blocked, unmet),
         unmet=tuple(unmet),
         groups=tuple(group_tallies),
         min_agreement=min_agreement(counts),

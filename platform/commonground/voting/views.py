@@ -335,10 +335,6 @@ def voting_template_helpers():
 # --- pages -------------------------------------------------------------------------------
 
 
-def _item_url(item: AgendaItem) -> str:
-    return url_for("deliberations.item", slug=item.deliberation.slug, item_id=item.id)
-
-
 def _motion_url(motion: Motion) -> str:
     return url_for("voting.show", motion_id=motion.id)
 
