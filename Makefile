@@ -51,9 +51,12 @@ test: install-test catalogs
 bench: install-test catalogs
 	$(BIN)/python -m benchmarks
 
+# ruff, then the import contract of pyproject.toml (layers; no capability uses another's
+# actions, pages, API or socket handlers).
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 # Safe to re-run at any time: new strings are added (untranslated), existing translations are
 # kept, strings no longer in the code are kept as obsolete (#~) entries; no fuzzy guesses.

@@ -18,6 +18,10 @@ from flask_babel import gettext as _
 from ..config import LANGUAGES
 from ..errors import ServiceError
 from .collect import AUDIENCES, READERS, operator_source
+from .datapackage import write_datapackage
+from .export import stream_record_json
+from .html import stream_record_html
+from .verify import verify_file
 
 records_cli = AppGroup("records", help="Export and verify consensus records.")
 
@@ -61,10 +65,6 @@ FORMATS = ("json", "zip", "html")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def export_command(slug, format_, output, item, audience, lang, quiet):
     """Export the record of deliberation SLUG."""
-    from .datapackage import write_datapackage
-    from .export import stream_record_json
-    from .html import stream_record_html
-
     to_stdout = output == "-"
     if to_stdout and format_ == "zip":
         raise click.UsageError(_("A zip file cannot be written to standard output."))
@@ -119,8 +119,6 @@ def verify_command(file, digest, audit_head):
 
     Exits 0 when the record is intact, 1 (listing what differs) otherwise.
     """
-    from .verify import verify_file
-
     report = verify_file(file, digest=digest, audit_head=audit_head)
     for note in report.notes:
         click.echo(note)

@@ -30,6 +30,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from fractions import Fraction
 from typing import IO, TYPE_CHECKING, Any
 
 from .chain import GENESIS_HASH, canonical_json
@@ -630,8 +631,6 @@ def _write_audit_events(tables: TableFiles, events: Iterable[dict]) -> tuple[str
 
 
 def _reaction_row(post_id: int, reactions: dict) -> dict:
-    from fractions import Fraction
-
     majority = reactions["majority_consensus"]
     return {
         "post": post_id,

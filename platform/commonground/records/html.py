@@ -19,6 +19,7 @@ import base64
 import hashlib
 import heapq
 from collections.abc import Iterator
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from functools import cache
@@ -99,8 +100,6 @@ def when(value: str | None) -> str:
     """An ISO time from the record, localised (UTC)."""
     if not value:
         return ""
-    from datetime import datetime
-
     return format_datetime(datetime.fromisoformat(value.replace("Z", "+00:00")), "medium")
 
 

@@ -44,6 +44,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..voting.receipts import receipts_digest
+from ..voting.rules import GroupInfo, Rule, tally
 from .chain import GENESIS_HASH, canonical_json, first_broken_link
 from .datapackage import DESCRIPTOR, descriptor_bytes, descriptor_digest, zip_time
 from .export import integrity_block
@@ -429,8 +431,6 @@ def _check_chain(events: list, report: Report, integrity: dict, audit: dict | No
 def cross_check(report: Report, events, *, motions, summaries, hidden, receipts, ballots):
     """Compare the record's results, summaries and hidden posts with what the audit chain
     recorded when they happened, and each result with its receipts and ballots."""
-    from ..voting.receipts import receipts_digest
-
     by_target: dict[tuple[str, str], dict] = {}
     for event in events:
         if isinstance(event, dict):
@@ -501,8 +501,6 @@ def _sha256(value: Any) -> str:
 def _recount(motion: dict, result: dict, ballots: list[dict]) -> str | None:
     """Recompute an open-ballot motion's tally from its ballots; a description of the first
     difference from the frozen result, or None."""
-    from ..voting.rules import GroupInfo, Rule, tally
-
     try:
         groups = [GroupInfo(g["key"], g["share"], g["eligible_weight"]) for g in result["groups"]]
         recount = tally(
