@@ -21,7 +21,7 @@ import logging
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from .. import fields
+from .. import events, fields
 from ..db import db, utcnow
 from ..deliberations.access import (
     membership_of,
@@ -308,5 +308,6 @@ def publish_summary(user, summary: ConsensusSummary) -> ConsensusSummary:
         },
         to=item_room(item.id),
     )
+    events.summary_published.send(summary)
     logger.info("summary %s (item %s v%s) published", summary.id, item.id, summary.version)
     return summary

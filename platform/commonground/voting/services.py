@@ -229,6 +229,7 @@ def open_motion(user, motion: Motion) -> Motion:
         {**motion_json(motion, voters=voters), "tally": live_tally(motion)},
         to=item_room(motion.item_id),
     )
+    events.motion_status_changed.send(motion, status="open")
     logger.info("motion %s opened: %s voters, weight %s", motion.id, voters, weight)
     return motion
 
@@ -275,6 +276,7 @@ def close_motion(user, motion: Motion) -> Motion:
         motion_json(motion, voters=voter_count(motion)),
         to=item_room(motion.item_id),
     )
+    events.motion_status_changed.send(motion, status="closed")
     logger.info("motion %s closed: %s", motion.id, tally.outcome)
     return motion
 
