@@ -1,5 +1,10 @@
 """Reading the Common Ground view, summaries and their evidence: no change to any data.
 
+Common ground (DESIGN §4): an item's visible posts, each scored from its reactions per
+stakeholder group, ranked by group-informed consensus. Reading it is a constant number of
+queries whatever the number of posts and reactions: the posts (two, see
+``discussion.queries.load_post_views``), the groups, and the counts (one ``GROUP BY``).
+
 Changes (reacting, writing and publishing summaries) go through ``services.py``.
 """
 

@@ -1,10 +1,5 @@
-"""Common ground and consensus summaries: one function per action, shared by the pages, the
-API and socket events.
-
-Common ground (DESIGN §4): an item's visible posts, each scored from its reactions per
-stakeholder group, ranked by group-informed consensus. Reading it is a constant number of
-queries whatever the number of posts and reactions: the posts (two, see
-``discussion.services.load_post_views``), the groups, and the counts (one ``GROUP BY``).
+"""Reactions and consensus summaries: one function per action, shared by the pages, the
+API and socket events. Reading the Common Ground view and the summaries is in ``queries.py``.
 
 Summaries (DESIGN §2): every save is a new version row (1, 2, … per item, across
 languages); a draft may be published once and never changes again; publishing a version

@@ -14,7 +14,7 @@ the voter's snapshot row — so, on PostgreSQL:
   take turns: the second sees the first's ballot and changes it (never a second row, never a
   lost change, and ``sequence`` counts every cast).
 
-On SQLite every transaction begins IMMEDIATE (see ``database.py``), which serialises writers
+On SQLite every transaction begins IMMEDIATE (see ``db.py``), which serialises writers
 outright; the row locks are no-ops there. The UNIQUE constraint on ballots stays the last line
 of defence, and ``in_transaction`` retries deadlocks, serialisation failures, a busy SQLite
 file and that constraint's violation.
