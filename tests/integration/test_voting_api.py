@@ -7,6 +7,7 @@ The ``world`` fixture: deliberation ``ai-2026`` (scheme ``groups``), groups ``go
 moderates another deliberation only; ``admin`` is an administrator and no member.
 """
 
+import pytest
 import sqlalchemy as sa
 from conftest import ROLES, csrf_token, login, make_item, make_member, make_token, make_user
 from test_voting_world import build_electorate, open_motion
@@ -668,3 +669,42 @@ def test_receipts_are_keyed_so_nobody_can_compute_anothers():
     assert ours not in differing and len(set(differing)) == 4
     # The digest does not depend on the order the receipts come in.
     assert receipts_digest(["b" * 64, "a" * 64]) == receipts_digest(["a" * 64, "b" * 64])
+
+
+# --- a secret motion is sealed while it is open ------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["moderator", "admin", "observer", "delegate"])
+def test_nobody_sees_the_figures_of_an_open_secret_motion_only_the_ballots_cast(
+    client, world, role
+):
+    motion_id = _motion(client, world, secret=True)
+    assert _vote(client, world, motion_id, "delegate", "no").status_code == 200
+    assert _vote(client, world, motion_id, "delegate2", "yes").status_code == 200
+    assert _vote(client, world, motion_id, "delegate2", "no").status_code == 200
+
+    tally = client.get(f"/api/v1/motions/{motion_id}/tally", headers=world.headers(role))
+    assert tally.status_code == 200
+    assert tally.get_json() | {"rule": None, "scheme": None} == {
+        "motion": motion_id,
+        "status": "open",
+        "scheme": None,
+        "rule": None,
+        "sealed": True,
+        "ballots": 2,
+        "casts": 3,
+    }
+    page = client.get(f"/motions/{motion_id}", headers=world.headers(role))
+    text = page.get_data(as_text=True)
+    assert "2 ballots cast so far" in text and "Support" not in text
+
+    closed = client.post(f"/api/v1/motions/{motion_id}/close", headers=world.headers("moderator"))
+    result = closed.get_json()["result"]
+    assert (result["yes"], result["no"]) == (0, 2) and "sealed" not in result
+
+
+def test_an_open_ballot_motion_shows_its_figures_while_open(client, world):
+    motion_id = _motion(client, world)
+    _vote(client, world, motion_id, "delegate", "no")
+    tally = client.get(f"/api/v1/motions/{motion_id}/tally", headers=world.headers("observer"))
+    assert tally.get_json()["no"] == 1 and "sealed" not in tally.get_json()

@@ -63,15 +63,17 @@ def test_a_ballot_and_the_close_reach_every_viewer_live(chromium, live, world):
         == "true"
     )
 
-    # The observer's results follow without a reload.
+    # The observer's results follow without a reload: a secret ballot shows only how many
+    # ballots were cast while it is open.
     observer.evaluate("window.__stillHere = true")
-    observer.locator("[data-results-box] .vote-table tfoot", has_text="1").wait_for()
-    observer.locator("[data-results-box]", has_text="Governments: No 1 of 1").wait_for()
+    observer.locator("[data-results-box] .vote-sealed", has_text="1 ballot cast").wait_for()
+    assert observer.locator("[data-results-box]", has_text="Governments: No").count() == 0
     assert observer.evaluate("window.__stillHere") is True
 
     # The close: the observer sees the frozen result, the delegate's buttons go away.
     requests.post(f"{live.url}/api/v1/motions/{motion_id}/close", headers=moderator, timeout=10)
     observer.locator(".vote-outcome", has_text="Outcome: Rejected").wait_for()
+    observer.locator("[data-results-box]", has_text="Governments: No 1 of 1").wait_for()
     delegate.locator(f"#motion-{motion_id}[data-status=closed]").wait_for()
     assert delegate.locator(f"#motion-{motion_id} button[value=no]").count() == 0
     assert delegate_errors == [] and observer_errors == []

@@ -86,7 +86,18 @@ OPENAPI_PATHS: dict = {
     "/api/v1/motions/{motion_id}/tally": {
         "get": operation(
             "The live tally (open) or the frozen result (closed)",
-            {"200": json_response("Aggregates only, never an individual ballot", "Tally")},
+            {
+                "200": json_response(
+                    "Aggregates only, never an individual ballot; while a secret motion is "
+                    "open, only the number of ballots cast (SealedTally)",
+                    schema={
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/Tally"},
+                            {"$ref": "#/components/schemas/SealedTally"},
+                        ]
+                    },
+                )
+            },
             operation_id="getTally",
             tags=TAGS,
             security=ANYONE,

@@ -20,7 +20,7 @@ from ..deliberations.models import AgendaItem, Deliberation, Membership
 from ..errors import Conflict, Forbidden, NotFound
 from .models import Ballot, Motion, MotionGroup, MotionVoter
 from .rules import ChoiceSum, GroupInfo, Rule, Tally, tally_from_sums
-from .schemas import tally_json
+from .schemas import sealed_tally_json, tally_json
 
 # --- reading -------------------------------------------------------------------------------
 
@@ -198,10 +198,21 @@ def compute_tally(motion: Motion) -> tuple[Tally, int]:
 
 
 def live_tally(motion: Motion) -> dict:
-    """The TALLY shape of an open motion, computed now (aggregates only)."""
-
+    """The TALLY shape of an open motion, computed now (aggregates only); for a secret
+    motion, the sealed shape (the number of ballots cast) until it closes."""
+    if motion.secret:
+        return sealed_tally_json(motion, **_ballot_count(motion))
     tally, casts = compute_tally(motion)
     return tally_json(motion, tally, casts=casts)
+
+
+def _ballot_count(motion: Motion) -> dict:
+    ballots, casts = db.session.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Ballot.sequence), 0)).where(
+            Ballot.motion_id == motion.id
+        )
+    ).one()
+    return {"ballots": ballots, "casts": int(casts)}
 
 
 def current_tally(user, motion: Motion) -> dict:

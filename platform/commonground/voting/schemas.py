@@ -57,6 +57,21 @@ def tally_json(motion: Motion, tally: Tally, *, casts: int) -> dict:
     return body
 
 
+def sealed_tally_json(motion: Motion, *, ballots: int, casts: int) -> dict:
+    """The tally of a secret motion while it is open: how many ballots were cast, nothing
+    per choice or per group — watching per-choice figures change after a cast would tell
+    what the person who just voted chose. The figures appear in the result at close."""
+    return {
+        "motion": motion.id,
+        "status": motion.status,
+        "scheme": motion.scheme,
+        "rule": motion.rule,
+        "sealed": True,
+        "ballots": ballots,
+        "casts": casts,
+    }
+
+
 def motion_json(motion: Motion, *, voters: int | None = None) -> dict:
     """A motion: text, rule, secrecy, status, times, legal choices and, once closed, the
     frozen result. ``voters`` is the size of the electorate snapshot (null before opening)."""
@@ -239,6 +254,26 @@ OPENAPI_SCHEMAS = {
             "participation": _RATIONAL,
             "participation_float": {"type": "number"},
             "eligible_weight": {"type": "integer"},
+        },
+    },
+    "SealedTally": {
+        "type": "object",
+        "description": (
+            "The tally of a secret motion while it is open: only the number of ballots "
+            "cast. Nobody, moderators included, sees figures per choice before the close."
+        ),
+        "required": ["motion", "status", "scheme", "rule", "sealed", "ballots", "casts"],
+        "properties": {
+            "motion": {"type": "integer"},
+            "status": {"enum": list(MOTION_STATUSES)},
+            "scheme": {"enum": list(SCHEMES)},
+            "rule": {"type": "object"},
+            "sealed": {"const": True},
+            "ballots": {"type": "integer"},
+            "casts": {
+                "type": "integer",
+                "description": "Ballots cast or changed so far; a later tally never has fewer.",
+            },
         },
     },
     "Tally": {

@@ -245,6 +245,8 @@ def _results(motion: Motion, rule: Rule, names: dict[str, str]) -> Results | Non
         return None
     final = motion.status == "closed"
     tally = motion.result if final else queries.live_tally(motion)
+    if tally.get("sealed"):
+        return Results(tally, final, rule, [], [])
     groups = []
     for entry in tally["groups"]:
         eligible = entry.get("eligible_weight", 0)
