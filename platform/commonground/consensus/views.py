@@ -19,6 +19,7 @@ from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import fields
 from ..deliberations.access import (
     can_moderate,
     get_deliberation,
@@ -131,6 +132,20 @@ def client_strings() -> dict[str, str]:
     }
 
 
+@bp.app_template_global("reaction_words")
+def reaction_words() -> dict[str, str]:
+    """The words of a line of reaction totals ("Reactions 3 agree · 1 disagree · 0 pass")."""
+    return {
+        "reactions": _("Reactions"),
+        # i18n: after a count of reactions to a post, e.g. "3 agree"
+        "agree": _("agree"),
+        # i18n: after a count of reactions to a post, e.g. "3 disagree"
+        "disagree": _("disagree"),
+        # i18n: after a count of reactions to a post, e.g. "3 pass"
+        "pass": _("pass"),
+    }
+
+
 def _percent(value) -> str:
     """A tally's exact ratio ("3/4") or float as a percentage; a dash when undefined."""
     if value in (None, ""):
@@ -235,6 +250,30 @@ def common_ground(slug, item_id):
             "strings": client_strings(),
             "locale": language,
         },
+    )
+
+
+@bp.get("/d/<slug>/items/<int:item_id>/reactions")
+def reaction_fragments(slug, item_id):
+    """The reactions of some posts (``ids=1,2,3``) as the pages render them, for a live page
+    to swap in when they change: ``view=totals`` the thread's line of totals, else Common
+    Ground's chart and measures. Hidden posts have none, as on the pages."""
+    item = _item_in(slug, item_id)
+    scores = services.post_scores(current_user, item, fields.ids(request.args.get("ids")))
+    names = _group_names(item.deliberation.groups, current_language())
+    return render_template(
+        "consensus/_reaction_fragments.html",
+        view="totals" if request.args.get("view") == "totals" else "figures",
+        entries=[
+            {
+                "post_id": post_id,
+                "score": score,
+                "bars": chart(score, names),
+                "measures": measure_texts(score),
+            }
+            for post_id, score in scores.items()
+        ],
+        words=reaction_words(),
     )
 
 

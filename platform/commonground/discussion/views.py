@@ -28,13 +28,14 @@ from flask_login import current_user
 from ..config import LANGUAGES
 from ..consensus import reactions
 from ..consensus.views import client_strings as reaction_strings
+from ..consensus.views import reaction_words
 from ..db import iso, utcnow
 from ..deliberations.access import get_deliberation, get_item, require_reader
 from ..deliberations.models import AgendaItem, Deliberation
 from ..deliberations.transactions import committed
 from ..errors import NotFound, ServiceError, Unauthorized
 from ..extensions import db
-from ..fields import LANGUAGE_RE
+from ..fields import LANGUAGE_RE, ids
 from ..i18n import current_language, language_name
 from ..labels import stance_labels
 from . import services
@@ -45,6 +46,7 @@ from .rules import (
     ThreadNode,
     path_ids,
     render_markdown,
+    shown_level,
     thread_layout,
 )
 from .schemas import PostView
@@ -86,6 +88,8 @@ class DiscussionPage:
     reaction_refusal: ServiceError | None = None
     mine: dict[int, str] = field(default_factory=dict)
     reaction_totals: dict[int, dict[str, int]] = field(default_factory=dict)
+    #: how many posts the thread has, when ``posts`` holds only some of them (a fragment)
+    thread_size: int | None = None
 
     @property
     def may_post(self) -> bool:
@@ -105,7 +109,7 @@ class DiscussionPage:
 
     @property
     def total(self) -> int:
-        return len(self.posts)
+        return len(self.posts) if self.thread_size is None else self.thread_size
 
     def failed_for(self, form: str) -> dict | None:
         """The refusal of ``form`` (e.g. ``reply-12``) after a submission, if any."""
@@ -159,13 +163,7 @@ class DiscussionPage:
             "edited": _("edited"),
             "hidden": _("Hidden by a moderator"),
             "floor": _("Floor intervention"),
-            "reactions": _("Reactions"),
-            # i18n: after a count of reactions to a post, e.g. "3 agree"
-            "agree": _("agree"),
-            # i18n: after a count of reactions to a post, e.g. "3 disagree"
-            "disagree": _("disagree"),
-            # i18n: after a count of reactions to a post, e.g. "3 pass"
-            "pass": _("pass"),
+            **reaction_words(),
         }
 
     @cached_property
@@ -236,15 +234,18 @@ class DiscussionPage:
 _NO_REACTIONS = {"agree": 0, "disagree": 0, "pass": 0}
 
 
-def reaction_totals(item: AgendaItem) -> dict[int, dict[str, int]]:
-    """Each visible post's agree / disagree / pass totals over every group: one query."""
+def reaction_totals(
+    item: AgendaItem, post_ids: list[int] | None = None
+) -> dict[int, dict[str, int]]:
+    """Each visible post's (or ``post_ids``') agree / disagree / pass totals over every
+    group: one query."""
     return {
         post_id: {
             "agree": sum(c.agree for c in by_group.values()),
             "disagree": sum(c.disagree for c in by_group.values()),
             "pass": sum(c.pass_ for c in by_group.values()),
         }
-        for post_id, by_group in reactions.count_reactions(item.id).items()
+        for post_id, by_group in reactions.count_reactions(item.id, post_ids).items()
     }
 
 
@@ -285,16 +286,18 @@ def _int_arg(name: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def item_discussion(item: AgendaItem) -> DiscussionPage:
+def item_discussion(item: AgendaItem, only: list[int] | None = None) -> DiscussionPage:
     """The thread of ``item`` as the current user sees it (the page's template global).
 
-    Reads the whole thread in a constant number of queries whatever its size.
+    Reads the whole thread in a constant number of queries whatever its size. ``only``:
+    just these posts, each at the level the whole thread gives it, with their parents'
+    authors (for "in reply to"): what a live page fetches when they change.
     """
     language = current_language()
     language_filter = request.args.get("post_language") or None
     if language_filter and not LANGUAGE_RE.match(language_filter):
         language_filter = None
-    thread = services.read_thread(current_user, item)
+    thread = services.read_thread(current_user, item) if only is None else _some_posts(item, only)
     posts = thread.posts
     counts: Counter[str] = Counter()
     for post in posts:
@@ -304,7 +307,14 @@ def item_discussion(item: AgendaItem) -> DiscussionPage:
         if language_filter
         else posts
     )
-    tree = thread_layout(shown, lambda p: p.path, flat=bool(language_filter))
+    if only is None:
+        tree = thread_layout(shown, lambda p: p.path, flat=bool(language_filter))
+    else:
+        tree = [
+            ThreadNode(p, p.depth, shown_level(p.depth, flat=bool(language_filter)))
+            for p in shown
+            if p.id in only
+        ]
 
     reply_to, edit_id = _int_arg("reply_to"), _int_arg("edit_post")
     hide_id, translate_id = _int_arg("hide_post"), _int_arg("translate_post")
@@ -350,13 +360,52 @@ def item_discussion(item: AgendaItem) -> DiscussionPage:
         groups={g.key: g.name_in(language) for g in deliberation.groups},
         reaction_refusal=reactions.reaction_refusal(current_user, item, membership),
         mine=reactions.own_stances(membership, item.id) if posts else {},
-        reaction_totals=reaction_totals(item) if posts else {},
+        reaction_totals=reaction_totals(item, only) if posts else {},
+        thread_size=None if only is None else services.count_posts(item),
     )
+
+
+def _some_posts(item: AgendaItem, post_ids: list[int]) -> services.Thread:
+    """The posts ``post_ids`` of ``item`` and their parents, in thread order."""
+    thread = services.read_thread(current_user, item, post_ids=post_ids)
+    parents = {p.parent for p in thread.posts if p.parent} - set(post_ids)
+    if parents:
+        thread.posts = sorted(
+            thread.posts + services.load_post_views(item.id, thread.reader, post_ids=[*parents]),
+            key=lambda p: p.path,
+        )
+    return thread
 
 
 @bp.app_template_global("item_discussion")
 def _item_discussion_global(item: AgendaItem) -> DiscussionPage:
     return item_discussion(item)
+
+
+@bp.get("/d/<slug>/items/<int:item_id>/posts")
+def post_fragments(slug, item_id):
+    """Posts of the item (``ids=1,2,3``) as the page renders them, for a live page to put in
+    place: the same macro, for this reader, with the page's ``post_language`` and
+    ``reply_to``. A reply that sits in its parent's list of replies comes inside that list
+    (for a parent that has none yet), and the count of posts comes last."""
+    item = _item_in(slug, item_id)
+    page = item_discussion(item, only=ids(request.args.get("ids")))
+    by_id = {post.id: post for post in page.posts}
+    return render_template(
+        "discussion/_post_fragments.html",
+        page=page,
+        entries=[
+            (node, _replies_around(node, by_id[node.post.parent]) if node.post.parent else None)
+            for node in page.tree
+        ],
+    )
+
+
+def _replies_around(node: ThreadNode, parent: PostView) -> ThreadNode | None:
+    """The parent's node holding only ``node``, if ``node`` sits in its parent's replies."""
+    if not 0 < node.level == node.depth:
+        return None
+    return ThreadNode(parent, node.depth - 1, node.level - 1, children=[node])
 
 
 @bp.app_template_filter("isotime")
