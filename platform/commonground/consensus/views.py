@@ -112,23 +112,13 @@ def measure_texts(score: PostScore) -> dict[str, str]:
 def client_strings() -> dict[str, str]:
     """The page script's words ({name}-style placeholders)."""
     return {
-        "bar": _(
-            "%(group)s: %(agree)s agree, %(disagree)s disagree, %(pass)s pass",
-            group="{group}",
-            agree="{agree}",
-            disagree="{disagree}",
-            **{"pass": "{pass}"},
-        ),
         "saved": _("Your reaction was recorded."),
         "failed": _("Your reaction was not recorded: %(message)s", message="{message}"),
-        "updated": _("Reactions were updated."),
         "published": _(
             "Version %(version)s of the summary was published in %(language)s.",
             version="{version}",
             language="{language}",
         ),
-        "yes": _("yes"),
-        "no": _("no"),
     }
 
 
@@ -247,8 +237,11 @@ def common_ground(slug, item_id):
         client_config={
             "item": item.id,
             "api": {"reaction": "/api/v1/posts/{post}/reaction"},
+            "urls": {
+                "reactions": url_for("consensus.reaction_fragments", slug=slug, item_id=item.id)
+            },
+            "ids_per_fetch": fields.MAX_IDS,
             "strings": client_strings(),
-            "locale": language,
         },
     )
 
@@ -322,7 +315,7 @@ def summaries(slug, item_id):
         writable=item.deliberation.status != "closed",
         sections=section_labels(),
         language=language,
-        client_config={"item": item.id, "strings": client_strings(), "locale": language},
+        client_config={"item": item.id, "strings": client_strings()},
     )
 
 

@@ -35,14 +35,12 @@ from ..deliberations.models import AgendaItem, Deliberation
 from ..deliberations.transactions import committed
 from ..errors import NotFound, ServiceError, Unauthorized
 from ..extensions import db
-from ..fields import LANGUAGE_RE, ids
+from ..fields import LANGUAGE_RE, MAX_IDS, ids
 from ..i18n import current_language, language_name
 from ..labels import stance_labels
 from . import services
 from .rules import (
-    COLLAPSE_DEPTH,
     MAX_BODY_LENGTH,
-    MAX_NESTING,
     ThreadNode,
     path_ids,
     render_markdown,
@@ -177,8 +175,16 @@ class DiscussionPage:
         return {
             "item": self.item.id,
             "api": {"reaction": "/api/v1/posts/{post}/reaction"},
+            "urls": {
+                "reactions": url_for(
+                    "consensus.reaction_fragments",
+                    slug=self.deliberation.slug,
+                    item_id=self.item.id,
+                    view="totals",
+                )
+            },
+            "ids_per_fetch": MAX_IDS,
             "strings": reaction_strings(),
-            "locale": self.language,
         }
 
     @cached_property
@@ -199,14 +205,8 @@ class DiscussionPage:
 
     def client_config(self) -> dict:
         """The JSON block read by ``static/js/discussion.js``."""
-        names = dict(self.language_choices)
-        for post in self.posts:
-            for code in (post.language, *post.translations):
-                names.setdefault(code, language_name(code, self.language))
-        slug = self.deliberation.slug
         return {
             "item": self.item.id,
-            "deliberation": slug,
             "last_post_id": max((p.id for p in self.posts), default=0),
             "server_time": self.server_time,
             "me": {
@@ -216,18 +216,15 @@ class DiscussionPage:
                 "may_post": self.may_post,
                 "may_translate": self.may_translate,
             },
-            "language": self.language,
             "filter": self.language_filter,
-            "max_nesting": MAX_NESTING,
-            "collapse_depth": COLLAPSE_DEPTH,
             "groups": self.groups,
-            "languages": names,
             "urls": {
-                "item": item_url(self.item),
-                "history": self.history_url,
+                "posts": url_for(
+                    "discussion.post_fragments", slug=self.deliberation.slug, item_id=self.item.id
+                ),
             },
+            "posts_per_fetch": MAX_IDS,
             "strings": client_strings(),
-            "csrf_field": "csrf_token",
         }
 
 
@@ -253,26 +250,15 @@ def client_strings() -> dict[str, str]:
     """The page script's words, translated here ({name}-style placeholders)."""
     return {
         "writing": _("%(name)s is writing…", name="{name}"),
-        "hidden": _("Hidden by moderator: %(reason)s", reason="{reason}"),
-        "hidden_badge": _("Hidden by a moderator"),
-        "floor": _("Floor intervention"),
-        "edited": _("edited"),
-        "in_reply_to": _("in reply to %(name)s", name="{name}"),
-        "translated": _(
-            "Translated from %(language)s by %(name)s", language="{language}", name="{name}"
-        ),
-        "show_original": _("Show the original (%(language)s)", language="{language}"),
         "replies": _("Replies (%(count)s)", count="{count}"),
         "online": _("Online: %(count)s", count="{count}"),
         "no_group": _("No group"),
         "live": _("Live: new posts appear as they are written."),
         "offline": _("Connection lost. Reconnecting…"),
         "new_post": _("New post by %(name)s", name="{name}"),
-        "sending": _("Sending…"),
         "send_failed": _("Your post was not sent: %(message)s", message="{message}"),
         "locked": _("A moderator has locked this discussion: it accepts no new posts for now."),
         "closed": _("This agenda item is closed: it accepts no more posts."),
-        "cancel": _("Cancel"),
     }
 
 
