@@ -7,6 +7,7 @@ copy of it, so tests stay isolated without paying for migrations every time.
 import re
 import shutil
 import socket
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,13 +18,15 @@ from flask import g
 from commonground import create_app
 from commonground.accounts.auth import hash_password, new_secret_token, new_session_nonce
 from commonground.accounts.models import ApiToken, User
-from commonground.db import db
+from commonground.db import db, utcnow
 from commonground.deliberations.models import (
     AgendaItem,
     Deliberation,
     Membership,
     StakeholderGroup,
 )
+from commonground.discussion.models import Post
+from commonground.discussion.rules import child_path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -200,6 +203,41 @@ def make_token(user, scope="write") -> str:
     )
     db.session.flush()
     return token
+
+
+def make_post(item, author, body="A post.", parent=None, language="en", **columns) -> Post:
+    """A post of ``author`` (a membership) in ``item``, written straight into the database;
+    a reply to ``parent`` when given."""
+    post = Post(
+        item_id=item.id,
+        author_id=author.id,
+        parent_id=parent.id if parent else None,
+        body=body,
+        language=language,
+        path="",
+        created_at=utcnow(),
+        **columns,
+    )
+    db.session.add(post)
+    db.session.flush()
+    post.path = child_path(parent.path if parent else None, post.id)
+    db.session.flush()
+    return post
+
+
+@contextmanager
+def counted_statements():
+    """The SQL statements run in the block: ``with counted_statements() as run: …``."""
+    statements = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
 @dataclass

@@ -96,3 +96,19 @@ def language(value, field: str = "language") -> str:
     if not LANGUAGE_RE.match(value):
         raise Invalid(_l("This is not a language code (for example en or fr)."), field=field)
     return value
+
+
+#: Most ids one request may name (``ids``): a live page fetches more in several requests.
+MAX_IDS = 100
+#: The largest id a database integer column holds.
+MAX_ID = 2**31 - 1
+
+
+def ids(value, field: str = "ids", *, maximum: int = MAX_IDS) -> list[int]:
+    """Comma-separated ids (``1,2,3``): at least one, at most ``maximum`` different ones,
+    each a whole number from 1; repeats count once, the order is kept."""
+    parts = text(value, field, max_length=maximum * 12).split(",")
+    found = list(dict.fromkeys(integer(part, field, minimum=1, maximum=MAX_ID) for part in parts))
+    if len(found) > maximum:
+        raise Invalid(_l("This must be at most %(max)s.", max=maximum), field=field)
+    return found

@@ -1,5 +1,6 @@
 """Translatable names of the domain's fixed values (statuses, roles, schemes, stances)."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 STATUS_LABELS = {
@@ -90,3 +91,30 @@ def outcome_label(outcome: str) -> str:
 
 def scheme_label(scheme: str) -> str:
     return str(SCHEME_LABELS.get(scheme, scheme))
+
+
+def reaction_script_strings() -> dict[str, str]:
+    """The words of ``static/js/reactions.js`` ({name}-style placeholders), on every page
+    where posts take reactions (the thread and the Common Ground view)."""
+    return {
+        "saved": _("Your reaction was recorded."),
+        "failed": _("Your reaction was not recorded: %(message)s", message="{message}"),
+        "published": _(
+            "Version %(version)s of the summary was published in %(language)s.",
+            version="{version}",
+            language="{language}",
+        ),
+    }
+
+
+def reaction_words() -> dict[str, str]:
+    """The words of a line of reaction totals ("Reactions 3 agree · 1 disagree · 0 pass")."""
+    return {
+        "reactions": _("Reactions"),
+        # i18n: after a count of reactions to a post, e.g. "3 agree"
+        "agree": _("agree"),
+        # i18n: after a count of reactions to a post, e.g. "3 disagree"
+        "disagree": _("disagree"),
+        # i18n: after a count of reactions to a post, e.g. "3 pass"
+        "pass": _("pass"),
+    }

@@ -5,14 +5,8 @@
 // if any, is shown), and the page follows the room: current item, round countdown, speaker,
 // both orders of the speakers' queue, announcements, who follows the session by group, and
 // the participation balance (reloaded as a server-rendered fragment after each change).
-import {
-  connectSession,
-  format,
-  groupName,
-  itemTitle,
-  ServerClock,
-  startCountdowns,
-} from "./session.js";
+import { batcher, fetchFragment, format, swapBlocks } from "./live.js";
+import { connectSession, groupName, itemTitle, ServerClock, startCountdowns } from "./session.js";
 
 const root = document.querySelector("[data-console]");
 const configElement = document.getElementById("live-console-config");
@@ -142,36 +136,22 @@ function startConsole(root, config) {
     );
   }
 
-  /** Replace sections with their current server rendering (e.g. the current item's motions). */
+  /** Replace sections with their current server rendering (e.g. the current item's motions);
+   * offline for a moment, they stay as they were until the next change. */
   async function refreshSections(selectors) {
-    try {
-      const response = await fetch(window.location.pathname, { credentials: "same-origin" });
-      if (!response.ok) return;
-      const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
-      for (const selector of selectors) {
-        const current = root.querySelector(selector);
-        const replacement = fresh.querySelector(selector);
-        if (current && replacement) current.replaceWith(document.importNode(replacement, true));
-      }
-    } catch {
-      // Offline for a moment: the section stays as it was until the next change.
-    }
+    swapBlocks(await fetchFragment(window.location.pathname), selectors);
   }
 
   // --- participation, reloaded after changes (and now and then for posts elsewhere) -----------
 
-  let refreshTimer = null;
-  function refreshParticipation() {
-    window.clearTimeout(refreshTimer);
-    refreshTimer = window.setTimeout(async () => {
-      try {
-        const response = await fetch(config.participation_url, { credentials: "same-origin" });
-        if (response.ok) $("[data-participation-box]").innerHTML = await response.text();
-      } catch {
-        // Offline for a moment: the next change or the periodic refresh tries again.
-      }
-    }, 500);
-  }
+  const participation = batcher(
+    async () => {
+      const fresh = await fetchFragment(config.participation_url);
+      if (fresh) $("[data-participation-box]").replaceChildren(fresh);
+    },
+    { delay: 500 },
+  );
+  const refreshParticipation = () => participation.add();
   window.setInterval(refreshParticipation, 20000);
 
   // --- forms through the socket ----------------------------------------------------------------

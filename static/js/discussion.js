@@ -2,20 +2,20 @@
 //
 // The page is complete without this script (plain forms, a reload). With it: new posts,
 // edits and hides appear in place for everyone viewing the item, forms send through the
-// socket, presence by stakeholder group and a typing indicator show who is here. After a
-// dropped connection the script re-joins with the last post id and time it has, and the
-// server answers with everything missed; posts are keyed by id, so nothing shows twice.
-import { onConnect, sharedSocket } from "./live-socket.js";
+// socket, presence by stakeholder group and a typing indicator show who is here.
+//
+// Every post on the page is rendered by the server, with the macro of the first paint
+// (discussion/_post.html): the socket events name the posts that changed, and the script
+// fetches them as HTML for this reader (`GET …/items/<id>/posts?ids=…`), a burst of
+// events in one request, then puts each where the server's page has it. After a dropped
+// connection the script re-joins with the last post id and time it has; the server answers
+// with everything missed, fetched the same way. Posts are keyed by id: nothing shows twice.
+import { batcher, fetchFragment, format, onConnect, replaceNode, sharedSocket } from "./live.js";
 
 const root = document.querySelector("[data-discussion]");
 const configElement = document.getElementById("discussion-config");
 if (root && configElement) {
   startDiscussion(root, JSON.parse(configElement.textContent));
-}
-
-/** Fill `{name}` placeholders of a translated string. */
-function format(template, values) {
-  return template.replace(/\{(\w+)\}/g, (match, key) => (key in values ? String(values[key]) : match));
 }
 
 function startDiscussion(root, config) {
@@ -26,22 +26,28 @@ function startDiscussion(root, config) {
   const announcer = root.querySelector("[data-announcer]");
   const typingBox = root.querySelector("[data-typing]");
   const presenceBox = root.querySelector("[data-presence]");
-  const countBox = root.querySelector("[data-post-count]");
   const itemState = root.querySelector("[data-item-state]");
-  const postTemplate = document.getElementById("discussion-post-template");
-  const replyTemplate = document.getElementById("discussion-reply-template");
-  const me = { ...config.me };
   let lastId = config.last_post_id;
   let since = config.server_time;
-  const dateFormat = new Intl.DateTimeFormat(config.language, {
-    dateStyle: "short",
-    timeStyle: "short",
-    timeZone: "UTC",
-  });
 
-  if (!me.signed_in) return; // sockets need an account; the page stays as served
+  if (!config.me.signed_in) return; // sockets need an account; the page stays as served
 
   const socket = sharedSocket();
+  // Posts that changed, fetched together as the server renders them (showPosts below).
+  const newcomers = new Map(); // id → author of a post of someone else, announced once shown
+  const missed = []; // ids whose fetch failed: fetched again after the next (re)join
+  const posts = batcher(
+    async (ids) => {
+      if (!ids.length) return;
+      const fragment = await fetchFragment(config.urls.posts, {
+        ids: ids.join(","),
+        post_language: config.filter,
+      });
+      if (fragment) showPosts(fragment);
+      else missed.push(...ids);
+    },
+    { size: config.posts_per_fetch },
+  );
 
   // --- connection and catch-up ------------------------------------------------------------
 
@@ -52,9 +58,8 @@ function startDiscussion(root, config) {
         setLiveStatus("offline", ack && ack.error ? ack.error.message : "");
         return;
       }
-      Object.assign(me, ack.me);
-      for (const post of ack.posts) upsert(post, { quiet: true });
       since = ack.server_time;
+      changed(ack.posts.map((post) => post.id), missed.splice(0));
       applyItemState(ack.item);
       showPresence(ack.presence);
     });
@@ -62,9 +67,19 @@ function startDiscussion(root, config) {
   socket.on("disconnect", () => setLiveStatus("offline"));
   socket.on("connect_error", () => setLiveStatus("offline"));
 
-  socket.on("post:new", (post) => upsert(post));
-  socket.on("post:edit", (post) => upsert(post, { quiet: true }));
-  socket.on("post:hidden", (post) => upsert(post, { quiet: true }));
+  socket.on("post:new", (post) => {
+    if (post.item !== config.item) return;
+    clearTyping(post.author.id);
+    if (post.author.id !== config.me.member && !document.getElementById(`post-${post.id}`)) {
+      newcomers.set(post.id, post.author.name);
+    }
+    changed([post.id]);
+  });
+  for (const event of ["post:edit", "post:hidden"]) {
+    socket.on(event, (post) => {
+      if (post.item === config.item) changed([post.id]);
+    });
+  }
   socket.on("presence", (presence) => {
     if (presence.item === config.item) showPresence(presence);
   });
@@ -81,259 +96,97 @@ function startDiscussion(root, config) {
     liveStatus.textContent = (state === "live" ? strings.live : strings.offline) + (detail ? ` ${detail}` : "");
   }
 
-  // --- posts ------------------------------------------------------------------------------
+  // --- posts, as the server renders them ----------------------------------------------------
 
-  function upsert(post, { quiet = false } = {}) {
-    if (post.item !== config.item) return;
-    lastId = Math.max(lastId, post.id);
-    const existing = document.getElementById(`post-${post.id}`);
-    if (existing) {
-      updatePost(existing, post);
-      return;
-    }
-    const filter = config.filter;
-    if (filter && post.language !== filter && !(filter in post.translations)) return;
-    const node = buildPost(post);
-    place(node, post);
-    empty.hidden = true;
-    countBox.textContent = countBox.textContent.replace(/\d+/, String(thread.querySelectorAll("li.post-node").length));
-    clearTyping(post.author.id);
-    if (!quiet) {
-      node.classList.add("is-new");
-      announcer.textContent = format(strings.new_post, { name: post.author.name });
-    }
+  function changed(...lists) {
+    const ids = lists.flat();
+    for (const id of ids) lastId = Math.max(lastId, id);
+    if (ids.length) posts.add(...ids);
   }
 
-  /** Whether this copy of a post carries its content (moderators get hidden content). */
-  function contentVisible(post) {
-    return !post.hidden || "hidden_by" in post;
-  }
-
-  function buildPost(post) {
-    const node = postTemplate.content.firstElementChild.cloneNode(true);
-    node.id = `post-${post.id}`;
-    node.dataset.postId = post.id;
-    node.dataset.path = post.path;
-    node.dataset.author = post.author.id;
-    node.dataset.language = post.language;
-    const article = node.querySelector("article");
-    article.setAttribute("aria-labelledby", `post-${post.id}-by`);
-    const author = node.querySelector(".post-author");
-    author.id = `post-${post.id}-by`;
-    author.textContent = post.author.name;
-    const group = node.querySelector(".post-group");
-    if (post.author.group) {
-      group.dataset.group = post.author.group;
-      group.textContent = config.groups[post.author.group] || post.author.group_name || post.author.group;
-    }
-    const link = node.querySelector(".post-link");
-    link.href = `#post-${post.id}`;
-    const time = node.querySelector("time");
-    time.dateTime = post.created_at;
-    time.textContent = dateFormat.format(new Date(post.created_at));
-    reactionsFor(node, post.id);
-    fillPost(node, post);
-    return node;
-  }
-
-  /** The template's reaction block (counts at 0, buttons if the reader may react), made
-   * this post's: reactions.js sends its form and updates its counts by `data-cg-post`. */
-  function reactionsFor(node, id) {
-    const block = node.querySelector(":scope > article > .post-reactions");
-    if (!block) return;
-    block.id = `cg-post-${id}`;
-    block.dataset.cgPost = id;
-    const form = block.querySelector("form[data-reaction-form]");
-    if (form) {
-      form.dataset.post = id;
-      form.action = form.getAttribute("action").replace(/\/posts\/0\/reaction$/, `/posts/${id}/reaction`);
-    }
-  }
-
-  /** Everything of a post that an edit, a translation or a hide can change. */
-  function fillPost(node, post) {
-    const article = node.querySelector(":scope > article");
-    const language = node.querySelector(".post-language");
-    language.textContent = languageName(post.language);
-    node.dataset.language = post.language;
-    const edited = metaSlot(node, ".post-edited");
-    edited.hidden = !post.edited_at;
-    edited.href = config.urls.history.replace(/\/0\/history$/, `/${post.id}/history`);
-    const badge = metaSlot(node, ".post-hidden-badge");
-    badge.hidden = !post.hidden;
-    // Like the server, no reactions on a hidden post.
-    const reactionBlock = node.querySelector(":scope > article > .post-reactions");
-    if (reactionBlock) reactionBlock.hidden = post.hidden;
-    const floor = node.querySelector(":scope > article > .post-meta > .post-floor-badge");
-    if (post.floor_intervention) metaSlot(node, ".post-floor-badge").hidden = false;
-    else if (floor) floor.hidden = true;
-    article.classList.toggle("post-hidden", post.hidden);
-    node.toggleAttribute("data-hidden", post.hidden);
-    fillContent(article.querySelector(".post-content"), post);
-    fillActions(node, post);
-  }
-
-  /** A header element of a post; the server leaves out the ones it has no use for. */
-  function metaSlot(node, selector) {
-    const header = node.querySelector(":scope > article > .post-meta");
-    let element = header.querySelector(selector);
-    if (!element) {
-      element = postTemplate.content.querySelector(selector).cloneNode(true);
-      header.append(element);
-    }
-    return element;
-  }
-
-  function updatePost(node, post) {
-    if (post.hidden && !contentVisible(post) && me.moderator) {
-      // Moderators keep the content they already have; the broadcast carries none.
-      metaSlot(node, ".post-hidden-badge").hidden = false;
-      node.querySelector(":scope > article").classList.add("post-hidden");
-      node.toggleAttribute("data-hidden", true);
-      const reason = document.createElement("p");
-      reason.className = "post-hidden-reason";
-      reason.textContent = format(strings.hidden, { reason: post.hidden_reason || "" });
-      const content = node.querySelector(":scope > article .post-content");
-      content.querySelector(".post-hidden-reason")?.remove();
-      content.append(reason);
-      const reactionBlock = node.querySelector(":scope > article > .post-reactions");
-      if (reactionBlock) reactionBlock.hidden = true;
-      fillActions(node, post);
-      return;
-    }
-    fillPost(node, post);
-  }
-
-  function bodyElement(html, language) {
-    const body = document.createElement("div");
-    body.className = "post-body";
-    body.lang = language;
-    body.dir = "auto";
-    body.innerHTML = html; // sanitised by the server (markdown-it without HTML, then nh3)
-    return body;
-  }
-
-  function fillContent(container, post) {
-    container.replaceChildren();
-    if (!contentVisible(post)) {
-      const notice = document.createElement("p");
-      notice.className = "hidden-notice";
-      notice.textContent = format(strings.hidden, { reason: post.hidden_reason || "" });
-      const body = document.createElement("div");
-      body.className = "post-body";
-      body.append(notice);
-      container.append(body);
-      return;
-    }
-    const translation = post.language !== config.language ? post.translations[config.language] : null;
-    if (translation) {
-      container.append(bodyElement(translation.html, translation.language));
-      const note = document.createElement("p");
-      note.className = "post-translation-note";
-      note.textContent = format(strings.translated, {
-        language: languageName(post.language),
-        name: translation.translator ? translation.translator.name : "…",
-      });
-      const original = document.createElement("details");
-      original.className = "post-original";
-      const summary = document.createElement("summary");
-      summary.textContent = format(strings.show_original, { language: languageName(post.language) });
-      original.append(summary, bodyElement(post.html, post.language));
-      container.append(note, original);
-    } else {
-      container.append(bodyElement(post.html, post.language));
-    }
-    if (post.hidden) {
-      const reason = document.createElement("p");
-      reason.className = "post-hidden-reason";
-      reason.textContent = format(strings.hidden, { reason: post.hidden_reason || "" });
-      container.append(reason);
-    }
-  }
-
-  function pageUrl(query, anchor) {
-    const params = new URLSearchParams(query);
-    if (config.filter) params.set("post_language", config.filter);
-    return `${config.urls.item}?${params}#${anchor}`;
-  }
-
-  function fillActions(node, post) {
-    const actions = node.querySelector(":scope > article > .post-actions");
-    if (!actions) return;
-    const id = post.id;
-    const shown = {
-      reply: me.may_post && !post.hidden,
-      edit: me.may_post && !post.hidden && me.member === post.author.id,
-      translate: me.may_translate && !post.hidden,
-      hide: me.moderator && !post.hidden,
-    };
-    const targets = {
-      reply: pageUrl({ reply_to: id }, `reply-${id}`),
-      edit: pageUrl({ edit_post: id }, `edit-${id}`),
-      translate: pageUrl({ translate_post: id }, `translate-${id}`),
-      hide: pageUrl({ hide_post: id }, `hide-${id}`),
-    };
-    for (const link of actions.querySelectorAll("a[data-action]")) {
-      const action = link.dataset.action;
-      link.hidden = !shown[action];
-      link.href = targets[action];
-    }
-    actions.hidden = post.hidden;
-  }
-
-  function languageName(code) {
-    return config.languages[code] || code;
-  }
-
-  /** Put a new post where the server would have rendered it (see rules.thread_layout). */
-  function place(node, post) {
-    const parent = post.parent ? document.getElementById(`post-${post.parent}`) : null;
-    if (config.filter || !parent) {
-      node.dataset.level = "0";
-      if (post.parent) markReplyTo(node, post.parent, parent);
-      thread.append(node);
-      return;
-    }
-    const level = Number(parent.dataset.level);
-    if (level < config.max_nesting) {
-      let list = parent.querySelector(":scope > ol.replies, :scope > details.branch > ol.replies");
-      if (!list) {
-        list = document.createElement("ol");
-        list.className = "replies";
-        if (level + 1 >= config.collapse_depth) {
-          const branch = document.createElement("details");
-          branch.className = "branch";
-          const summary = document.createElement("summary");
-          summary.dataset.repliesCount = "";
-          branch.append(summary, list);
-          parent.append(branch);
-        } else {
-          parent.append(list);
-        }
+  /** Put the fetched posts in place (in thread order, as the server sends them). */
+  function showPosts(fragment) {
+    for (const fresh of [...fragment.querySelectorAll("li.post-node")]) {
+      const current = document.getElementById(fresh.id);
+      if (current) updatePost(current, fresh);
+      else insertPost(fresh);
+      const id = Number(fresh.dataset.postId);
+      if (newcomers.has(id)) {
+        document.getElementById(fresh.id)?.classList.add("is-new");
+        announcer.textContent = format(strings.new_post, { name: newcomers.get(id) });
+        newcomers.delete(id);
       }
-      node.dataset.level = String(level + 1);
-      list.append(node);
+    }
+    const count = fragment.getElementById("discussion-count");
+    if (count) replaceNode(document.getElementById("discussion-count"), count);
+    empty.hidden = thread.querySelector("li.post-node") !== null;
+  }
+
+  /** A post on the page takes its new rendering; its replies, and a form open under it
+   * (a reply being written), stay. */
+  function updatePost(current, fresh) {
+    for (const name of current.getAttributeNames()) {
+      if (name !== "class" && !fresh.hasAttribute(name)) current.removeAttribute(name);
+    }
+    for (const { name, value } of fresh.attributes) {
+      if (name !== "class") current.setAttribute(name, value);
+    }
+    replaceNode(current.querySelector(":scope > article"), fresh.querySelector(":scope > article"), {
+      keep: ":scope > form.post-form",
+    });
+  }
+
+  /**
+   * Put a new post where the server's page has it (rules.thread_layout): the server gives
+   * its level. One level below its parent, it goes into the parent's list of replies (the
+   * fragment carries that list, as the page renders it, for a parent that has none yet);
+   * at its parent's level (deeper than the page indents), after the parent's thread; at the
+   * top level (or when filtered by language), in the thread. Always in path order.
+   */
+  function insertPost(fresh) {
+    const level = Number(fresh.dataset.level);
+    const parent = fresh.dataset.parent ? document.getElementById(`post-${fresh.dataset.parent}`) : null;
+    if (level === 0 || !parent) {
+      placeInOrder(fresh, thread);
+    } else if (level > Number(parent.dataset.level)) {
+      const list = parent.querySelector(":scope > ol.replies, :scope > details.branch > ol.replies");
+      if (list) placeInOrder(fresh, list);
+      else parent.append(outermost(fresh));
     } else {
-      // Deeper than the page indents: after the parent's last reply, saying whom it answers.
       const prefix = `${parent.dataset.path}/`;
       let after = parent;
-      for (let next = parent.nextElementSibling; next && (next.dataset.path || "").startsWith(prefix); next = next.nextElementSibling) {
+      for (
+        let next = parent.nextElementSibling;
+        next && next.dataset.path.startsWith(prefix) && next.dataset.path < fresh.dataset.path;
+        next = next.nextElementSibling
+      ) {
         after = next;
       }
-      node.dataset.level = String(level);
-      markReplyTo(node, post.parent, parent);
-      after.after(node);
+      after.after(fresh);
     }
+    countReplies(fresh);
+  }
+
+  /** Into `list`, before the first post that comes after it (paths sort in thread order). */
+  function placeInOrder(node, list) {
+    const next = [...list.children].find((sibling) => sibling.dataset.path > node.dataset.path);
+    list.insertBefore(node, next || null);
+  }
+
+  /** The node of the fragment that holds `node` (itself, or the list of replies around it). */
+  function outermost(node) {
+    let top = node;
+    while (top.parentElement) top = top.parentElement;
+    return top;
+  }
+
+  /** The folded branches above a new post say how many replies they hold. */
+  function countReplies(node) {
     for (let branch = node.closest("details.branch"); branch; branch = branch.parentElement.closest("details.branch")) {
       branch.querySelector(":scope > summary").textContent = format(strings.replies, {
         count: branch.querySelectorAll("li.post-node").length,
       });
     }
-  }
-
-  function markReplyTo(node, parentId, parentNode) {
-    const name = parentNode ? parentNode.querySelector(".post-author").textContent : "…";
-    metaSlot(node, ".post-reply-to").textContent = format(strings.in_reply_to, { name });
   }
 
   // --- item state -------------------------------------------------------------------------
@@ -363,7 +216,7 @@ function startDiscussion(root, config) {
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
     showFormError(form, "");
-    socket.timeout(15000).emit("post", payload, (error, ack) => {
+    socket.timeout(15000).emit("post", payload, async (error, ack) => {
       button.disabled = false;
       if (error) {
         showFormError(form, format(strings.send_failed, { message: strings.offline }));
@@ -373,11 +226,16 @@ function startDiscussion(root, config) {
         showFormError(form, format(strings.send_failed, { message: ack.error.message }));
         return;
       }
-      upsert(ack.post, { quiet: true });
       form.querySelector("textarea").value = "";
       if (form.dataset.postForm === "reply") form.remove();
+      lastId = Math.max(lastId, ack.post.id);
+      await posts.flush(ack.post.id);
       const created = document.getElementById(`post-${ack.post.id}`);
       if (created) {
+        // One's own post shows even in a folded branch.
+        for (let branch = created.closest("details.branch"); branch; branch = branch.parentElement.closest("details.branch")) {
+          branch.open = true;
+        }
         created.classList.add("is-new");
         created.scrollIntoView({ block: "nearest" });
       }
@@ -392,38 +250,30 @@ function startDiscussion(root, config) {
     form.querySelector("textarea")?.setAttribute("aria-invalid", message ? "true" : "false");
   }
 
-  root.addEventListener("click", (event) => {
-    const cancel = event.target.closest("button[data-cancel]");
+  root.addEventListener("click", async (event) => {
+    const cancel = event.target.closest("form.reply-form [data-cancel]");
     if (cancel) {
+      event.preventDefault();
       cancel.closest("form").remove();
       return;
     }
     const link = event.target.closest("a[data-action='reply']");
-    if (!link || !replyTemplate || !socket.connected) return;
+    if (!link || !socket.connected) return; // without a live connection the link opens the form
     event.preventDefault();
     const node = link.closest("li.post-node");
-    const article = node.querySelector(":scope > article");
-    let form = article.querySelector(":scope > form.reply-form");
-    if (!form) {
-      form = replyForm(node);
-      article.append(form);
+    const id = node.dataset.postId;
+    // The reply form as the page renders it under the post (`?reply_to=<id>`).
+    if (!document.getElementById(`reply-${id}`)) {
+      const fragment = await fetchFragment(config.urls.posts, { ids: id, reply_to: id, post_language: config.filter });
+      const form = fragment && fragment.getElementById(`reply-${id}`);
+      if (!form) {
+        window.location.assign(link.href);
+        return;
+      }
+      if (!document.getElementById(`reply-${id}`)) node.querySelector(":scope > article").append(form);
     }
-    form.querySelector("textarea").focus();
+    document.getElementById(`reply-${id}`).querySelector("textarea").focus();
   });
-
-  function replyForm(node) {
-    const postId = node.dataset.postId;
-    const form = replyTemplate.content.firstElementChild.cloneNode(true);
-    form.id = `reply-${postId}`;
-    form.querySelector("input[name=parent]").value = postId;
-    for (const control of form.querySelectorAll("[data-id]")) {
-      control.id = `reply-${postId}-${control.dataset.id}`;
-    }
-    for (const label of form.querySelectorAll("label[data-for]")) {
-      label.htmlFor = `reply-${postId}-${label.dataset.for}`;
-    }
-    return form;
-  }
 
   // --- typing and presence ----------------------------------------------------------------
 

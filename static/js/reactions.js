@@ -1,87 +1,34 @@
 // Common ground, live: one-click reactions without a reload, and live counts.
 //
 // Without JavaScript every reaction is a plain form (POST, then back to the page). With it,
-// a click sends `PUT /api/v1/posts/<id>/reaction` (the browser session + CSRF header) and the
-// post's counts change in place; the `reactions` event of the item's room updates them when
-// anyone else reacts, and `summary:published` announces a new summary version. Only counts
-// per stakeholder group ever arrive here: never who reacted how.
-import { onConnect, sharedSocket } from "./live-socket.js";
+// a click sends `PUT /api/v1/posts/<id>/reaction` (the browser session + CSRF header) and
+// the reader's button is pressed at once. The `reactions` event of the item's room says
+// whose counts changed (anyone's reaction); the page then fetches them as the server renders
+// them (`consensus.reaction_fragments`: the thread's totals, or Common Ground's chart and
+// measures), a burst of changes in one request, and swaps them in by id.
+// `summary:published` announces a new summary version. Only counts per stakeholder group
+// ever arrive here: never who reacted how.
+import { batcher, fetchFragment, format, onConnect, sharedSocket, swapById } from "./live.js";
 
 const configElement = document.getElementById("consensus-config");
 const config = configElement ? JSON.parse(configElement.textContent) : null;
 const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content || "";
 const strings = (config && config.strings) || {};
-const locale = (config && config.locale) || document.documentElement.lang || "en";
-const newest = new Map(); // post id → as_of of the counts shown
 
-function format(template, values) {
-  return (template || "").replace(/\{(\w+)\}/g, (match, name) =>
-    name in values ? String(values[name]) : match,
-  );
-}
+// Posts whose counts changed, fetched together (pages without counts fetch nothing).
+const counts =
+  config && config.urls && config.urls.reactions
+    ? batcher(
+        async (ids) => {
+          if (ids.length) swapById(await fetchFragment(config.urls.reactions, { ids: ids.join(",") }));
+        },
+        { size: config.ids_per_fetch },
+      )
+    : null;
 
-function fraction(text) {
-  const [numerator, denominator = "1"] = String(text).split("/");
-  return Number(numerator) / Number(denominator);
-}
-
-const decimal = new Intl.NumberFormat(locale, {
-  minimumFractionDigits: 3,
-  maximumFractionDigits: 3,
-});
-const percent = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 0 });
-
-function setBar(row, counts) {
-  const seen = counts.agree + counts.disagree + counts.pass;
-  const share = (n) => (seen ? ((100 * n) / seen).toFixed(2) : "0");
-  const segments = {
-    agree: [0, counts.agree],
-    pass: [counts.agree, counts.pass],
-    disagree: [counts.agree + counts.pass, counts.disagree],
-  };
-  for (const [stance, [before, value]] of Object.entries(segments)) {
-    const rect = row.querySelector(`[data-bar="${stance}"]`);
-    if (rect) {
-      rect.setAttribute("x", share(before));
-      rect.setAttribute("width", share(value));
-    }
-    const cell = row.querySelector(`[data-count="${stance}"]`);
-    if (cell) cell.textContent = String(value);
-  }
-  const title = row.querySelector("[data-bar-title]");
-  if (title) {
-    title.textContent = format(strings.bar, {
-      group: row.dataset.groupName || row.dataset.group,
-      agree: counts.agree,
-      disagree: counts.disagree,
-      pass: counts.pass,
-    });
-  }
-}
-
-// Show a post's new aggregates, unless newer ones are already shown.
-function showReactions(data) {
-  const entry = document.querySelector(`[data-cg-post="${data.post}"]`);
-  if (!entry) return;
-  const previous = newest.get(data.post);
-  if (previous && data.as_of && data.as_of < previous) return;
-  if (data.as_of) newest.set(data.post, data.as_of);
-  for (const group of data.groups || []) {
-    const row = entry.querySelector(`tr[data-group="${CSS.escape(group.key)}"]`);
-    if (row) setBar(row, group);
-  }
-  for (const stance of ["agree", "disagree", "pass"]) {
-    const total = entry.querySelector(`[data-total="${stance}"]`);
-    if (total) total.textContent = String(data[stance]);
-  }
-  const gic = entry.querySelector('[data-measure="gic"]');
-  if (gic) gic.textContent = decimal.format(fraction(data.group_informed_consensus));
-  const least = entry.querySelector('[data-measure="min_agreement"]');
-  if (least) least.textContent = percent.format(fraction(data.min_agreement));
-  const majority = entry.querySelector('[data-measure="majority"]');
-  if (majority && data.majority_consensus) {
-    majority.textContent = data.majority_consensus.qualifies ? strings.yes : strings.no;
-  }
+/** Fetch the post's counts if this page shows them. */
+function refreshCounts(postId) {
+  if (counts && document.querySelector(`[data-cg-post="${postId}"]`)) counts.add(Number(postId));
 }
 
 function pressed(form, stance) {
@@ -130,7 +77,7 @@ function wireForms() {
     try {
       const answer = await react(form, stance);
       pressed(form, answer.stance);
-      showReactions(answer.reactions);
+      refreshCounts(answer.post);
       say(form, strings.saved);
     } catch (error) {
       if (!error.refused) {
@@ -162,12 +109,16 @@ function announce(message) {
 function connect() {
   if (!config || !config.item) return;
   const socket = sharedSocket();
+  let joined = false;
   onConnect(socket, () => {
     // Joining the room is all we need: no posts back (after = the largest id there is).
     socket.emit("join", { item: config.item, after: Number.MAX_SAFE_INTEGER }, () => {});
+    // Back after a dropped connection: counts may have changed meanwhile.
+    if (joined) for (const entry of document.querySelectorAll("[data-cg-post]")) refreshCounts(entry.dataset.cgPost);
+    joined = true;
   });
   socket.on("reactions", (data) => {
-    if (data && data.item === config.item) showReactions(data);
+    if (data && data.item === config.item) refreshCounts(data.post);
   });
   socket.on("summary:published", (data) => {
     if (!data || data.item !== config.item || !data.summary) return;

@@ -7,13 +7,8 @@
 // The countdown runs from the server's `ends_at`, corrected by the offset between the
 // server's clock (`server_time` of each state) and this browser's.
 //
-// The console (console.js) imports the shared helpers exported here.
-import { onConnect, sharedSocket } from "./live-socket.js";
-
-/** Fill `{name}` placeholders of a translated string. */
-export function format(template, values) {
-  return template.replace(/\{(\w+)\}/g, (match, key) => (key in values ? String(values[key]) : match));
-}
+// The console (console.js) imports the session helpers exported here.
+import { format, onConnect, sharedSocket } from "./live.js";
 
 /** The server's clock as seen from here: `now()` in server milliseconds. */
 export class ServerClock {

@@ -7,7 +7,7 @@
 // `motion:closed` for the item makes the page fetch a fresh, server-rendered copy of the
 // motions section (item page) or of the ballot and results blocks (motion page), so the
 // numbers are formatted by the server in the reader's language. Refreshes are coalesced.
-import { onConnect, sharedSocket } from "./live-socket.js";
+import { batcher, fetchFragment, onConnect, sharedSocket, swapBlocks } from "./live.js";
 
 const configElement = document.getElementById("voting-config");
 const section = document.querySelector("[data-voting-section]");
@@ -27,9 +27,13 @@ function start(config) {
     : { url: () => window.location.pathname, blocks: ["[data-ballot-box]", "[data-results-box]"] };
 
   let lastCasts = -1;
-  let refreshTimer = null;
-  let refreshing = false;
-  let again = false;
+  const refresh = batcher(
+    async () => {
+      const fresh = await fetchFragment(source.url());
+      if (fresh) swapBlocks(fresh, source.blocks); // the focused ballot button keeps the focus
+    },
+    { delay: 600 },
+  );
 
   const socket = sharedSocket();
 
@@ -38,7 +42,7 @@ function start(config) {
     socket.emit("join", { item: config.item, after: 2147483647 }, (ack) => {
       setLive(Boolean(ack && ack.ok));
     });
-    scheduleRefresh(); // catch up on anything missed while disconnected
+    refresh.add(); // catch up on anything missed while disconnected
   });
   socket.on("disconnect", () => setLive(false));
   socket.on("connect_error", () => setLive(false));
@@ -50,12 +54,12 @@ function start(config) {
       if (tally.casts < lastCasts) return;
       lastCasts = tally.casts;
     }
-    scheduleRefresh();
+    refresh.add();
   });
   socket.on("motion:open", (motion) => {
     if (motion.item !== config.item) return;
     announce(strings.opened);
-    scheduleRefresh();
+    refresh.add();
   });
   socket.on("motion:closed", (motion) => {
     if (motion.item !== config.item) return;
@@ -64,7 +68,7 @@ function start(config) {
       window.location.reload(); // the whole page changes: roll-call, receipts, controls
       return;
     }
-    scheduleRefresh();
+    refresh.add();
   });
 
   document.addEventListener("submit", (event) => {
@@ -88,7 +92,7 @@ function start(config) {
       }
       error.hidden = true;
       announce(strings.recorded);
-      refreshNow({ focusChoice: { motion, choice } });
+      refresh.flush().then(() => focusChoice(motion, choice));
     });
   });
 
@@ -120,58 +124,10 @@ function start(config) {
     }, 50);
   }
 
-  function scheduleRefresh() {
-    if (refreshTimer !== null) return;
-    refreshTimer = window.setTimeout(() => {
-      refreshTimer = null;
-      refreshNow();
-    }, 600);
-  }
-
-  async function refreshNow(options = {}) {
-    if (refreshing) {
-      again = true;
-      return;
-    }
-    refreshing = true;
-    try {
-      const response = await fetch(source.url(), {
-        credentials: "same-origin",
-        headers: { Accept: "text/html" },
-      });
-      if (!response.ok) return;
-      const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
-      const focus = options.focusChoice || focusedChoice();
-      for (const selector of source.blocks) {
-        const current = document.querySelector(selector);
-        const replacement = fresh.querySelector(selector);
-        if (current && replacement) current.replaceWith(document.adoptNode(replacement));
-      }
-      restoreFocus(focus);
-    } catch (problem) {
-      // Offline or the server is restarting: the next event or reconnect refreshes again.
-      console.warn("voting: refresh failed", problem);
-    } finally {
-      refreshing = false;
-      if (again) {
-        again = false;
-        scheduleRefresh();
-      }
-    }
-  }
-
-  /** The ballot button that has the keyboard focus, if any, so it keeps it after a swap. */
-  function focusedChoice() {
-    const active = document.activeElement;
-    const form = active && active.closest ? active.closest("[data-ballot-form]") : null;
-    if (!form || active.name !== "choice") return null;
-    return { motion: Number(form.dataset.motion), choice: active.value };
-  }
-
-  function restoreFocus(focus) {
-    if (!focus) return;
+  /** After one's own ballot, its button keeps the focus in the fresh copy. */
+  function focusChoice(motion, choice) {
     const button = document.querySelector(
-      `[data-ballot-form][data-motion="${focus.motion}"] button[value="${CSS.escape(focus.choice)}"]`,
+      `[data-ballot-form][data-motion="${motion}"] button[value="${CSS.escape(choice)}"]`,
     );
     if (button) button.focus();
   }

@@ -4,9 +4,19 @@ driving Debian's Chromium against the real app on a real port)."""
 import re
 
 import pytest
-from conftest import PASSWORD, make_deliberation, make_group, make_item, make_member, make_user
+import requests
+from conftest import (
+    PASSWORD,
+    make_deliberation,
+    make_group,
+    make_item,
+    make_member,
+    make_token,
+    make_user,
+)
 from playwright.sync_api import expect
 
+from commonground.accounts.models import User
 from commonground.db import db
 from commonground.deliberations.models import Deliberation
 
@@ -198,3 +208,185 @@ def test_a_post_that_arrives_live_takes_reactions_without_reload(browser, live_s
         alice_context.close()
         bob_context.close()
         olga_context.close()
+
+
+class Api:
+    """The forum's REST API as one member (a fresh token of theirs)."""
+
+    def __init__(self, live_server, forum: str, email: str):
+        with live_server.app.app_context():
+            token = make_token(db.session.query(User).filter_by(email=email).one())
+            db.session.commit()
+            db.session.remove()
+        self.url = f"{live_server.url}/api/v1"
+        self.item = int(forum.rsplit("/", 1)[1])
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def call(self, method: str, path: str, body: dict) -> dict:
+        response = requests.request(
+            method, f"{self.url}{path}", json=body, headers=self.headers, timeout=10
+        )
+        assert response.ok, response.text
+        return response.json()
+
+    def post(self, body: str, parent: int | None = None) -> int:
+        """Publish a post (a reply to ``parent``); its id."""
+        created = self.call("POST", f"/items/{self.item}/posts", {"body": body, "parent": parent})
+        return created["id"]
+
+
+def thread_shape(page) -> list[dict]:
+    """Every post of the page's thread in order: where it sits and its rendered article
+    (CSRF tokens left out: each rendering signs its own)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll("[data-thread] li.post-node")].map((node) => ({
+            id: node.id,
+            level: node.dataset.level,
+            under: node.parentElement.closest("li.post-node")?.id ?? null,
+            folded: node.closest("details.branch") ? node.closest("details.branch").open : null,
+            summary: node.closest("details.branch")?.querySelector(":scope > summary").textContent,
+            article: node.querySelector(":scope > article").innerHTML
+                .replace(/name="csrf_token" value="[^"]*"/g, ""),
+        }))"""
+    )
+
+
+def test_a_thread_that_grew_live_is_the_thread_a_reload_shows(browser, live_server, forum):
+    """Replies at every depth (folded branches, deeper than the page indents), an edit and
+    a hide, all arriving live, leave the page as the server renders it."""
+    live_server.app.config["POST_RATE_LIMIT"] = "100/60"
+    with live_server.app.app_context():
+        deliberation = db.session.query(Deliberation).filter_by(slug="live-forum").one()
+        make_member(make_user("mo@example.org", "Mo Moderator"), deliberation, "moderator")
+        db.session.commit()
+        db.session.remove()
+    bob, mo = (Api(live_server, forum, email) for email in ("bob@example.org", "mo@example.org"))
+    post = bob.post
+    alice_context, alice = signed_in_page(browser, live_server, "alice@example.org")
+    errors: list[str] = []
+    alice.on("pageerror", lambda error: errors.append(str(error)))
+
+    try:
+        open_discussion(alice, forum)
+        top = post("The top of the thread")
+        parent, chain = top, []
+        for depth in range(1, 7):  # deeper than the page indents (MAX_NESTING)
+            parent = post(f"Reply at depth {depth}", parent)
+            chain.append(parent)
+        post("A second reply to the top", top)
+        post("A second reply at depth 3", chain[1])
+        post("Another thread")
+        bob.call("PATCH", f"/posts/{top}", {"body": "The top, edited"})
+        mo.call("POST", f"/posts/{chain[0]}/hide", {"reason": "Off topic"})
+        expect(alice.locator("[data-thread] li.post-node")).to_have_count(10)
+        expect(alice.locator(f"#post-{top}")).to_contain_text("The top, edited")
+        expect(alice.locator(f"#post-{chain[0]}")).to_contain_text("Hidden by moderator")
+        expect(alice.locator("#discussion-count")).to_have_text("10 posts")
+        live = thread_shape(alice)
+
+        alice.goto(forum)
+        assert thread_shape(alice) == live
+        assert errors == []
+    finally:
+        alice_context.close()
+
+
+def test_a_reply_being_written_survives_an_edit_of_its_post(browser, live_server, forum):
+    alice_context, alice = signed_in_page(browser, live_server, "alice@example.org")
+    bob_context, bob = signed_in_page(browser, live_server, "bob@example.org")
+    try:
+        open_discussion(alice, forum)
+        open_discussion(bob, forum)
+        alice.fill("#compose-body", "A first version.")
+        alice.click("#compose button[type=submit]")
+        arrived = bob.locator("li.post-node", has_text="A first version.")
+        post = bob.locator(f"#post-{arrived.get_attribute('data-post-id')}")
+        post.locator("a[data-action=reply]").click()
+        reply = post.locator("form.reply-form textarea")
+        reply.fill("Half a thought")
+        expect(reply).to_be_focused()
+
+        # Alice edits (the page's form, without the socket): Bob's copy changes in place.
+        mine = alice.locator("li.post-node", has_text="A first version.")
+        mine.locator("a[data-action=edit]").click()
+        alice.fill("form.edit-form textarea", "A second version.")
+        alice.click("form.edit-form button[type=submit]")
+        expect(post.locator(".post-body")).to_have_text("A second version.")
+        expect(post.locator(".post-edited")).to_be_visible()
+
+        # His reply is still there, still his to finish.
+        expect(reply).to_have_value("Half a thought")
+        expect(reply).to_be_focused()
+        reply.press_sequentially(", finished.")
+        post.locator("form.reply-form button[type=submit]").click()
+        alice.locator("ol.replies li.post-node", has_text="Half a thought, finished.").wait_for()
+    finally:
+        alice_context.close()
+        bob_context.close()
+
+
+def test_posts_missed_while_disconnected_arrive_after_reconnecting(browser, live_server, forum):
+    bob = Api(live_server, forum, "bob@example.org")
+    alice_context, alice = signed_in_page(browser, live_server, "alice@example.org")
+    try:
+        open_discussion(alice, forum)
+        # The page's own socket (the module is shared), dropped as by a network failure.
+        alice.evaluate(
+            "(async () => (await import('/static/js/live.js')).sharedSocket().disconnect())()"
+        )
+        alice.locator("#discussion [data-live-status][data-state=offline]").wait_for()
+        first = bob.post("Missed one")
+        bob.post("Missed two, a reply", first)
+        alice.wait_for_timeout(300)
+        expect(alice.locator("li.post-node")).to_have_count(0)
+
+        alice.evaluate(
+            "(async () => (await import('/static/js/live.js')).sharedSocket().connect())()"
+        )
+        reply = alice.locator(f"#post-{first} ol.replies li.post-node", has_text="Missed two")
+        reply.wait_for()
+        expect(alice.locator("li.post-node")).to_have_count(2)
+        expect(alice.locator("#discussion-count")).to_have_text("2 posts")
+        expect(alice.locator("[data-empty]")).to_be_hidden()
+    finally:
+        alice_context.close()
+
+
+def test_common_ground_charts_follow_reactions_live(browser, live_server, forum):
+    alice = Api(live_server, forum, "alice@example.org")
+    post = alice.post("Publish the evaluations.")
+    bob_context, bob = signed_in_page(browser, live_server, "bob@example.org")
+    errors: list[str] = []
+    bob.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        bob.goto(f"{forum}/common-ground")
+        bob.wait_for_function(
+            "import('/static/js/live.js').then((live) => live.sharedSocket().connected)"
+        )
+        bob.wait_for_timeout(300)  # the join reaches the server
+        bob.evaluate("window.__stillHere = true")
+        figures = bob.locator(f"#cg-figures-{post}")
+        governments = figures.locator("tr[data-group=governments]")
+        expect(governments.locator("[data-count=agree]")).to_have_text("0")
+
+        # Alice (governments) agrees elsewhere: Bob's chart and measures follow.
+        alice.call("PUT", f"/posts/{post}/reaction", {"stance": "agree"})
+        expect(governments.locator("[data-count=agree]")).to_have_text("1")
+        expect(governments.locator("rect[data-bar=agree]")).to_have_attribute("width", "100.00")
+        expect(governments.locator("[data-bar-title]")).to_have_text(
+            "Governments: 1 agree, 0 disagree, 0 pass"
+        )
+        expect(figures.locator("[data-total=agree]")).to_have_text("1")
+
+        # Bob (civil society) disagrees with one click; the focus stays on his button.
+        button = bob.locator(f"#cg-post-{post} form[data-reaction-form] button[value=disagree]")
+        button.click()
+        civil = figures.locator("tr[data-group=civil_society]")
+        expect(civil.locator("[data-count=disagree]")).to_have_text("1")
+        expect(figures.locator('[data-measure="majority"]')).to_have_text("no")
+        expect(button).to_have_attribute("aria-pressed", "true")
+        expect(button).to_be_focused()
+        assert bob.evaluate("window.__stillHere") is True
+        assert errors == []
+    finally:
+        bob_context.close()

@@ -9,12 +9,20 @@ another deliberation.
 """
 
 import json
-from contextlib import contextmanager
 from fractions import Fraction as F
 
+import conftest
 import pytest
 import sqlalchemy as sa
-from conftest import ROLES, csrf_token, login, make_member, make_token, make_user
+from conftest import (
+    ROLES,
+    counted_statements,
+    csrf_token,
+    login,
+    make_member,
+    make_token,
+    make_user,
+)
 
 from commonground.consensus.metrics import GroupCounts, group_informed_consensus
 from commonground.db import db, utcnow
@@ -25,18 +33,7 @@ from commonground.discussion.rules import child_path
 def make_post(world, author="delegate", body="A post.", language="en", **extra) -> Post:
     """A top-level post in the world's item (or ``extra["item"]``)."""
     item = extra.pop("item", world.item)
-    post = Post(
-        item_id=item.id,
-        author_id=world.memberships[author].id,
-        body=body,
-        language=language,
-        path="",
-        created_at=utcnow(),
-        **extra,
-    )
-    db.session.add(post)
-    db.session.flush()
-    post.path = child_path(None, post.id)
+    post = conftest.make_post(item, world.memberships[author], body, language=language, **extra)
     db.session.commit()
     return post
 
@@ -69,20 +66,6 @@ def voter(world, name: str, group: str | None):
     world.tokens[name] = make_token(user)
     db.session.commit()
     return world.memberships[name]
-
-
-@contextmanager
-def counted_statements():
-    statements = []
-
-    def count(*args):
-        statements.append(args[2])
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
 # --- who may react ---------------------------------------------------------------------------

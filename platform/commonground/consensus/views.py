@@ -19,6 +19,7 @@ from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import fields
 from ..deliberations.access import (
     can_moderate,
     get_deliberation,
@@ -31,7 +32,7 @@ from ..deliberations.models import AgendaItem, StakeholderGroup
 from ..errors import Forbidden, NotFound, ServiceError, Unauthorized
 from ..fields import LANGUAGE_RE
 from ..i18n import current_language, language_name
-from ..labels import outcome_label, stance_labels
+from ..labels import outcome_label, reaction_script_strings, reaction_words, stance_labels
 from ..pages import safe_next_url
 from ..transactions import committed
 from . import queries, reactions, services
@@ -109,27 +110,7 @@ def measure_texts(score: PostScore) -> dict[str, str]:
     }
 
 
-def client_strings() -> dict[str, str]:
-    """The page script's words ({name}-style placeholders)."""
-    return {
-        "bar": _(
-            "%(group)s: %(agree)s agree, %(disagree)s disagree, %(pass)s pass",
-            group="{group}",
-            agree="{agree}",
-            disagree="{disagree}",
-            **{"pass": "{pass}"},
-        ),
-        "saved": _("Your reaction was recorded."),
-        "failed": _("Your reaction was not recorded: %(message)s", message="{message}"),
-        "updated": _("Reactions were updated."),
-        "published": _(
-            "Version %(version)s of the summary was published in %(language)s.",
-            version="{version}",
-            language="{language}",
-        ),
-        "yes": _("yes"),
-        "no": _("no"),
-    }
+bp.add_app_template_global(reaction_words, "reaction_words")
 
 
 def _percent(value) -> str:
@@ -235,9 +216,36 @@ def common_ground(slug, item_id):
         client_config={
             "item": item.id,
             "api": {"reaction": "/api/v1/posts/{post}/reaction"},
-            "strings": client_strings(),
-            "locale": language,
+            "urls": {
+                "reactions": url_for("consensus.reaction_fragments", slug=slug, item_id=item.id)
+            },
+            "ids_per_fetch": fields.MAX_IDS,
+            "strings": reaction_script_strings(),
         },
+    )
+
+
+@bp.get("/d/<slug>/items/<int:item_id>/reactions")
+def reaction_fragments(slug, item_id):
+    """The reactions of some posts (``ids=1,2,3``) as the pages render them, for a live page
+    to swap in when they change: ``view=totals`` the thread's line of totals, else Common
+    Ground's chart and measures. Hidden posts have none, as on the pages."""
+    item = _item_in(slug, item_id)
+    scores = queries.post_scores(current_user, item, fields.ids(request.args.get("ids")))
+    names = _group_names(item.deliberation.groups, current_language())
+    return render_template(
+        "consensus/_reaction_fragments.html",
+        view="totals" if request.args.get("view") == "totals" else "figures",
+        entries=[
+            {
+                "post_id": post_id,
+                "score": score,
+                "bars": chart(score, names),
+                "measures": measure_texts(score),
+            }
+            for post_id, score in scores.items()
+        ],
+        words=reaction_words(),
     )
 
 
@@ -286,7 +294,7 @@ def summaries(slug, item_id):
         writable=item.deliberation.status != "closed",
         sections=section_labels(),
         language=language,
-        client_config={"item": item.id, "strings": client_strings(), "locale": language},
+        client_config={"item": item.id, "strings": reaction_script_strings()},
     )
 
 

@@ -79,19 +79,32 @@ class Thread:
 
 
 def read_thread(
-    user, item: AgendaItem, *, after: int | None = None, language: str | None = None
+    user,
+    item: AgendaItem,
+    *,
+    after: int | None = None,
+    language: str | None = None,
+    post_ids: list[int] | None = None,
 ) -> Thread:
     """The item's posts in thread order, as ``user`` may see them.
 
     ``after``: only posts with a larger id (a reconnecting client's catch-up; posts of one
     item get their ids in commit order, see ``create_post``). ``language``: only posts
-    written in it or translated into it.
+    written in it or translated into it. ``post_ids``: only these posts (a live page's
+    update); refused as not found when one of them is not the item's.
     """
     reader = reader_for(user, item.deliberation)
-    posts = load_post_views(item.id, reader, after=after)
+    posts = load_post_views(item.id, reader, after=after, post_ids=post_ids)
+    if post_ids is not None and len(posts) != len(set(post_ids)):
+        raise NotFound(_l("There is no post with this number."))
     if language:
         posts = [p for p in posts if p.language == language or language in p.translations]
     return Thread(item=item, reader=reader, posts=posts)
+
+
+def count_posts(item: AgendaItem) -> int:
+    """How many posts the item's thread has (hidden ones included: the thread shows them)."""
+    return db.session.scalar(sa.select(sa.func.count(Post.id)).where(Post.item_id == item.id))
 
 
 #: The aliases of the thread queries, made once: building them per call costs more than

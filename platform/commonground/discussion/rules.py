@@ -127,6 +127,17 @@ def thread_layout(
     return top
 
 
+def shown_level(depth: int, *, max_nesting: int = MAX_NESTING, flat: bool = False) -> int:
+    """The level ``thread_layout`` gives a post of ``depth`` in a whole thread (every
+    ancestor shown): its depth, capped at ``max_nesting``; 0 in a flat view.
+
+    So one post can be rendered for a page without laying out its whole thread: at a level
+    above 0 and equal to its depth, it sits in its parent's replies; at a level below its
+    depth, beside its parent, after the parent's replies.
+    """
+    return 0 if flat else min(depth, max_nesting)
+
+
 def walk(nodes: Sequence[ThreadNode[T]]) -> Iterable[ThreadNode[T]]:
     """Every node, in the order the page shows them (without recursion)."""
     stack = list(reversed(nodes))

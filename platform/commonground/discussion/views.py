@@ -27,23 +27,21 @@ from flask_login import current_user
 
 from ..config import LANGUAGES
 from ..consensus import reactions
-from ..consensus.views import client_strings as reaction_strings
 from ..db import db, iso, utcnow
 from ..deliberations.access import get_deliberation, get_item, participation_error, require_reader
 from ..deliberations.models import AgendaItem, Deliberation
 from ..errors import NotFound, ServiceError, Unauthorized
-from ..fields import LANGUAGE_RE
+from ..fields import LANGUAGE_RE, MAX_IDS, ids
 from ..i18n import current_language, language_name
-from ..labels import stance_labels
+from ..labels import reaction_script_strings, reaction_words, stance_labels
 from ..transactions import committed
 from . import queries, services
 from .rules import (
-    COLLAPSE_DEPTH,
     MAX_BODY_LENGTH,
-    MAX_NESTING,
     ThreadNode,
     path_ids,
     render_markdown,
+    shown_level,
     thread_layout,
 )
 from .schemas import PostView
@@ -85,6 +83,8 @@ class DiscussionPage:
     reaction_refusal: ServiceError | None = None
     mine: dict[int, str] = field(default_factory=dict)
     reaction_totals: dict[int, dict[str, int]] = field(default_factory=dict)
+    #: how many posts the thread has, when ``posts`` holds only some of them (a fragment)
+    thread_size: int | None = None
 
     @property
     def may_post(self) -> bool:
@@ -104,7 +104,7 @@ class DiscussionPage:
 
     @property
     def total(self) -> int:
-        return len(self.posts)
+        return len(self.posts) if self.thread_size is None else self.thread_size
 
     def failed_for(self, form: str) -> dict | None:
         """The refusal of ``form`` (e.g. ``reply-12``) after a submission, if any."""
@@ -158,13 +158,7 @@ class DiscussionPage:
             "edited": _("edited"),
             "hidden": _("Hidden by a moderator"),
             "floor": _("Floor intervention"),
-            "reactions": _("Reactions"),
-            # i18n: after a count of reactions to a post, e.g. "3 agree"
-            "agree": _("agree"),
-            # i18n: after a count of reactions to a post, e.g. "3 disagree"
-            "disagree": _("disagree"),
-            # i18n: after a count of reactions to a post, e.g. "3 pass"
-            "pass": _("pass"),
+            **reaction_words(),
         }
 
     @cached_property
@@ -178,8 +172,16 @@ class DiscussionPage:
         return {
             "item": self.item.id,
             "api": {"reaction": "/api/v1/posts/{post}/reaction"},
-            "strings": reaction_strings(),
-            "locale": self.language,
+            "urls": {
+                "reactions": url_for(
+                    "consensus.reaction_fragments",
+                    slug=self.deliberation.slug,
+                    item_id=self.item.id,
+                    view="totals",
+                )
+            },
+            "ids_per_fetch": MAX_IDS,
+            "strings": reaction_script_strings(),
         }
 
     @cached_property
@@ -200,14 +202,8 @@ class DiscussionPage:
 
     def client_config(self) -> dict:
         """The JSON block read by ``static/js/discussion.js``."""
-        names = dict(self.language_choices)
-        for post in self.posts:
-            for code in (post.language, *post.translations):
-                names.setdefault(code, language_name(code, self.language))
-        slug = self.deliberation.slug
         return {
             "item": self.item.id,
-            "deliberation": slug,
             "last_post_id": max((p.id for p in self.posts), default=0),
             "server_time": self.server_time,
             "me": {
@@ -217,33 +213,33 @@ class DiscussionPage:
                 "may_post": self.may_post,
                 "may_translate": self.may_translate,
             },
-            "language": self.language,
             "filter": self.language_filter,
-            "max_nesting": MAX_NESTING,
-            "collapse_depth": COLLAPSE_DEPTH,
             "groups": self.groups,
-            "languages": names,
             "urls": {
-                "item": item_url(self.item),
-                "history": self.history_url,
+                "posts": url_for(
+                    "discussion.post_fragments", slug=self.deliberation.slug, item_id=self.item.id
+                ),
             },
+            "posts_per_fetch": MAX_IDS,
             "strings": client_strings(),
-            "csrf_field": "csrf_token",
         }
 
 
 _NO_REACTIONS = {"agree": 0, "disagree": 0, "pass": 0}
 
 
-def reaction_totals(item: AgendaItem) -> dict[int, dict[str, int]]:
-    """Each visible post's agree / disagree / pass totals over every group: one query."""
+def reaction_totals(
+    item: AgendaItem, post_ids: list[int] | None = None
+) -> dict[int, dict[str, int]]:
+    """Each visible post's (or ``post_ids``') agree / disagree / pass totals over every
+    group: one query."""
     return {
         post_id: {
             "agree": sum(c.agree for c in by_group.values()),
             "disagree": sum(c.disagree for c in by_group.values()),
             "pass": sum(c.pass_ for c in by_group.values()),
         }
-        for post_id, by_group in reactions.count_reactions(item.id).items()
+        for post_id, by_group in reactions.count_reactions(item.id, post_ids).items()
     }
 
 
@@ -251,26 +247,15 @@ def client_strings() -> dict[str, str]:
     """The page script's words, translated here ({name}-style placeholders)."""
     return {
         "writing": _("%(name)s is writing…", name="{name}"),
-        "hidden": _("Hidden by moderator: %(reason)s", reason="{reason}"),
-        "hidden_badge": _("Hidden by a moderator"),
-        "floor": _("Floor intervention"),
-        "edited": _("edited"),
-        "in_reply_to": _("in reply to %(name)s", name="{name}"),
-        "translated": _(
-            "Translated from %(language)s by %(name)s", language="{language}", name="{name}"
-        ),
-        "show_original": _("Show the original (%(language)s)", language="{language}"),
         "replies": _("Replies (%(count)s)", count="{count}"),
         "online": _("Online: %(count)s", count="{count}"),
         "no_group": _("No group"),
         "live": _("Live: new posts appear as they are written."),
         "offline": _("Connection lost. Reconnecting…"),
         "new_post": _("New post by %(name)s", name="{name}"),
-        "sending": _("Sending…"),
         "send_failed": _("Your post was not sent: %(message)s", message="{message}"),
         "locked": _("A moderator has locked this discussion: it accepts no new posts for now."),
         "closed": _("This agenda item is closed: it accepts no more posts."),
-        "cancel": _("Cancel"),
     }
 
 
@@ -284,16 +269,18 @@ def _int_arg(name: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def item_discussion(item: AgendaItem) -> DiscussionPage:
+def item_discussion(item: AgendaItem, only: list[int] | None = None) -> DiscussionPage:
     """The thread of ``item`` as the current user sees it (the page's template global).
 
-    Reads the whole thread in a constant number of queries whatever its size.
+    Reads the whole thread in a constant number of queries whatever its size. ``only``:
+    just these posts, each at the level the whole thread gives it, with their parents'
+    authors (for "in reply to"): what a live page fetches when they change.
     """
     language = current_language()
     language_filter = request.args.get("post_language") or None
     if language_filter and not LANGUAGE_RE.match(language_filter):
         language_filter = None
-    thread = queries.read_thread(current_user, item)
+    thread = queries.read_thread(current_user, item) if only is None else _some_posts(item, only)
     posts = thread.posts
     counts: Counter[str] = Counter()
     for post in posts:
@@ -303,7 +290,14 @@ def item_discussion(item: AgendaItem) -> DiscussionPage:
         if language_filter
         else posts
     )
-    tree = thread_layout(shown, lambda p: p.path, flat=bool(language_filter))
+    if only is None:
+        tree = thread_layout(shown, lambda p: p.path, flat=bool(language_filter))
+    else:
+        tree = [
+            ThreadNode(p, p.depth, shown_level(p.depth, flat=bool(language_filter)))
+            for p in shown
+            if p.id in only
+        ]
 
     reply_to, edit_id = _int_arg("reply_to"), _int_arg("edit_post")
     hide_id, translate_id = _int_arg("hide_post"), _int_arg("translate_post")
@@ -353,13 +347,52 @@ def item_discussion(item: AgendaItem) -> DiscussionPage:
             current_user, "react", item.deliberation, item, membership
         ),
         mine=reactions.own_stances(membership, item.id) if posts else {},
-        reaction_totals=reaction_totals(item) if posts else {},
+        reaction_totals=reaction_totals(item, only) if posts else {},
+        thread_size=None if only is None else queries.count_posts(item),
     )
+
+
+def _some_posts(item: AgendaItem, post_ids: list[int]) -> queries.Thread:
+    """The posts ``post_ids`` of ``item`` and their parents, in thread order."""
+    thread = queries.read_thread(current_user, item, post_ids=post_ids)
+    parents = {p.parent for p in thread.posts if p.parent} - set(post_ids)
+    if parents:
+        thread.posts = sorted(
+            thread.posts + queries.load_post_views(item.id, thread.reader, post_ids=[*parents]),
+            key=lambda p: p.path,
+        )
+    return thread
 
 
 @bp.app_template_global("item_discussion")
 def _item_discussion_global(item: AgendaItem) -> DiscussionPage:
     return item_discussion(item)
+
+
+@bp.get("/d/<slug>/items/<int:item_id>/posts")
+def post_fragments(slug, item_id):
+    """Posts of the item (``ids=1,2,3``) as the page renders them, for a live page to put in
+    place: the same macro, for this reader, with the page's ``post_language`` and
+    ``reply_to``. A reply that sits in its parent's list of replies comes inside that list
+    (for a parent that has none yet), and the count of posts comes last."""
+    item = _item_in(slug, item_id)
+    page = item_discussion(item, only=ids(request.args.get("ids")))
+    by_id = {post.id: post for post in page.posts}
+    return render_template(
+        "discussion/_post_fragments.html",
+        page=page,
+        entries=[
+            (node, _replies_around(node, by_id[node.post.parent]) if node.post.parent else None)
+            for node in page.tree
+        ],
+    )
+
+
+def _replies_around(node: ThreadNode, parent: PostView) -> ThreadNode | None:
+    """The parent's node holding only ``node``, if ``node`` sits in its parent's replies."""
+    if not 0 < node.level == node.depth:
+        return None
+    return ThreadNode(parent, node.depth - 1, node.level - 1, children=[node])
 
 
 @bp.app_template_filter("isotime")
