@@ -12,6 +12,7 @@ from .config import ROOT, settings_from_environment
 from .db import configure_database, db
 from .demo import demo_command, seed_demo_if_empty
 from .extensions import babel, csrf, login_manager, migrate, socketio
+from .fields import RowIdConverter
 from .i18n import compile_catalogs, select_locale, select_timezone
 from .pages import init_pages
 from .realtime import init_realtime
@@ -39,6 +40,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
         template_folder="templates",
     )
+    # Before any route is added: <int:…> never matches a number no row's id can be.
+    app.url_map.converters["int"] = RowIdConverter
     app.config.from_mapping(settings_from_environment(Path(app.instance_path)))
     if test_config:
         app.config.from_mapping(test_config)

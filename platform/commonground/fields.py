@@ -1,17 +1,29 @@
 """Checks of submitted values, shared by forms, the API and socket events.
 
 Each raises ``Invalid`` naming the field, so every channel reports the same error.
+
+Every whole number from outside — an id, a count, a cursor; in a path, a query, a form, a
+JSON body or a socket event — is checked here against the range of the database's integer
+columns, so none reaches a query the database would refuse with an error: a number in a URL
+path that no id can be is a 404 (``RowIdConverter``, every ``<int:…>`` of every route), any
+other one a 422 naming its field (``integer``), over a socket an ``ok: false`` ack.
 """
 
 import re
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
+from werkzeug.routing import IntegerConverter
 
 from .errors import Invalid
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+#: The range of the database's integer columns (INTEGER: 32 bits on PostgreSQL), ids included.
+MAX_INTEGER = 2**31 - 1
+MIN_INTEGER = -(2**31)
+#: The largest id a row can have.
+MAX_ID = MAX_INTEGER
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 
@@ -34,16 +46,19 @@ def text(value, field: str, *, max_length: int, required: bool = True) -> str:
 
 
 def integer(value, field: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
-    """An integer (a JSON number or a form's digits) within the given bounds."""
+    """An integer (a JSON number or a form's digits) within the given bounds, and always
+    within the range of the database's integer columns."""
+    minimum = MIN_INTEGER if minimum is None else max(minimum, MIN_INTEGER)
+    maximum = MAX_INTEGER if maximum is None else min(maximum, MAX_INTEGER)
     if isinstance(value, bool):
         raise Invalid(_l("This must be a whole number."), field=field)
     if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
         value = int(value)
     if not isinstance(value, int):
         raise Invalid(_l("This must be a whole number."), field=field)
-    if minimum is not None and value < minimum:
+    if value < minimum:
         raise Invalid(_l("This must be at least %(min)s.", min=minimum), field=field)
-    if maximum is not None and value > maximum:
+    if value > maximum:
         raise Invalid(_l("This must be at most %(max)s.", max=maximum), field=field)
     return value
 
@@ -100,8 +115,6 @@ def language(value, field: str = "language") -> str:
 
 #: Most ids one request may name (``ids``): a live page fetches more in several requests.
 MAX_IDS = 100
-#: The largest id a database integer column holds.
-MAX_ID = 2**31 - 1
 
 
 def ids(value, field: str = "ids", *, maximum: int = MAX_IDS) -> list[int]:
@@ -112,3 +125,16 @@ def ids(value, field: str = "ids", *, maximum: int = MAX_IDS) -> list[int]:
     if len(found) > maximum:
         raise Invalid(_l("This must be at most %(max)s.", max=maximum), field=field)
     return found
+
+
+def is_row_id(value) -> bool:
+    """Whether ``value`` can be a row's id at all: look up only these (a number past the
+    column's range makes PostgreSQL answer with an error, not with nothing)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:…>`` of every route: a number no row's id can be does not match (a 404)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)

@@ -171,7 +171,7 @@ def user_api_tokens(user: User) -> list[ApiToken]:
 
 def revoke_api_token(user: User, token_id: int) -> ApiToken:
     """Revoke one of the user's own tokens (revoking twice changes nothing)."""
-    api_token = db.session.get(ApiToken, token_id) if isinstance(token_id, int) else None
+    api_token = db.session.get(ApiToken, token_id) if fields.is_row_id(token_id) else None
     if api_token is None or api_token.user_id != user.id:
         raise NotFound(_l("You have no API token with this number."))
     if api_token.revoked_at is None:

@@ -124,7 +124,7 @@ def post_scores(user, item: AgendaItem, post_ids: list[int]) -> dict[int, PostSc
 
 def get_summary(summary_id) -> ConsensusSummary:
     """The summary version with ``summary_id``, or a 404 error."""
-    summary = db.session.get(ConsensusSummary, summary_id) if isinstance(summary_id, int) else None
+    summary = db.session.get(ConsensusSummary, summary_id) if fields.is_row_id(summary_id) else None
     if summary is None:
         raise NotFound(_l("There is no summary with this number."))
     return summary

@@ -15,6 +15,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from .. import fields
 from ..db import db, iso, utcnow
 from ..deliberations.access import membership_of, require_reader
 from ..deliberations.models import AgendaItem, Deliberation, Membership, StakeholderGroup
@@ -139,7 +140,7 @@ class OwnReaction:
 
 def get_post(post_id) -> Post:
     """The post with ``post_id``, or a 404 error."""
-    post = db.session.get(Post, post_id) if isinstance(post_id, int) else None
+    post = db.session.get(Post, post_id) if fields.is_row_id(post_id) else None
     if post is None:
         raise NotFound(_l("There is no post with this number."))
     return post

@@ -8,6 +8,7 @@ Moderating: the deliberation's moderators and every admin.
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from .. import fields
 from ..db import db
 from ..errors import Conflict, Forbidden, NotFound, ServiceError, Unauthorized
 from .models import AgendaItem, Deliberation, Membership
@@ -101,16 +102,10 @@ def get_deliberation(slug: str) -> Deliberation:
 
 def get_item(item_id: int) -> AgendaItem:
     """The agenda item with ``item_id``, or a 404 error."""
-    item = db.session.get(AgendaItem, item_id) if is_row_id(item_id) else None
+    item = db.session.get(AgendaItem, item_id) if fields.is_row_id(item_id) else None
     if item is None:
         raise NotFound(_l("There is no agenda item with this number."))
     return item
-
-
-def is_row_id(value: int) -> bool:
-    """Whether ``value`` can be a primary key at all (PostgreSQL refuses numbers past
-    64 bits with an error rather than finding nothing)."""
-    return 0 < value < 2**63
 
 
 # --- taking part (the rule is rules.participation_refusal) ----------------------------------

@@ -7,9 +7,10 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from .. import fields
 from ..db import db
 from ..errors import NotFound
-from .access import is_row_id, readable_clause
+from .access import readable_clause
 from .models import (
     ROLES,
     AgendaItem,
@@ -53,7 +54,9 @@ def get_group(deliberation: Deliberation, key: str) -> StakeholderGroup:
 
 def get_membership(deliberation: Deliberation, membership_id: int) -> Membership:
     """The deliberation's membership with ``membership_id``, or a 404 error."""
-    membership = db.session.get(Membership, membership_id) if is_row_id(membership_id) else None
+    membership = (
+        db.session.get(Membership, membership_id) if fields.is_row_id(membership_id) else None
+    )
     if membership is None or membership.deliberation_id != deliberation.id:
         raise NotFound(_l("This deliberation has no member with this number."))
     return membership

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
+from .. import fields
 from ..accounts.models import User
 from ..db import db
 from ..deliberations.access import (
@@ -58,7 +59,7 @@ def reader_for(user, deliberation: Deliberation) -> Reader:
 
 def get_post(post_id) -> Post:
     """The post with ``post_id``, or a 404 error."""
-    post = db.session.get(Post, post_id) if isinstance(post_id, int) else None
+    post = db.session.get(Post, post_id) if fields.is_row_id(post_id) else None
     if post is None:
         raise NotFound(_l("There is no post with this number."))
     return post
