@@ -3,8 +3,9 @@ headers, error pages, safe redirects and the one way a POST form runs its action
 
 from collections.abc import Callable
 
-from flask import Flask, flash, redirect, render_template, request, url_for
+from flask import Flask, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime, format_decimal, format_percent
+from flask_login import current_user
 
 from .errors import Forbidden, NotFound, ServiceError, Unauthorized
 from .i18n import current_language, language_name, text_direction, ui_languages
@@ -35,15 +36,47 @@ def init_pages(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-            "script-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'",
-        )
+        for name, value in security_headers_for(request, response).items():
+            response.headers.setdefault(name, value)
         return response
+
+
+#: A year, the usual HSTS lifetime (browsers remember to use HTTPS only).
+HSTS_SECONDS = 365 * 24 * 3600
+
+
+def security_headers_for(request, response) -> dict[str, str]:
+    """The headers every answer carries (set unless the view chose its own).
+
+    - CSP: scripts, styles and connections from this origin only (sockets: this host over
+      ws/wss, plus ``SOCKETIO_ALLOWED_ORIGINS``), no ``<base>``, forms post here only.
+    - HSTS over HTTPS (the request came over it — through ``TRUSTED_PROXIES`` behind a
+      balancer — or the session cookie is ``Secure``, so the site is meant for HTTPS).
+    - ``Cache-Control: no-store`` for what a signed-in person sees (their pages and API
+      answers may show private data); static files stay cacheable.
+    """
+    config = current_app.config
+    socket_scheme = "wss" if request.is_secure else "ws"
+    connect = ["'self'", f"{socket_scheme}://{request.host}"]
+    for origin in config.get("SOCKETIO_ALLOWED_ORIGINS", []):
+        if origin != "*" and "://" in origin:
+            scheme, rest = origin.split("://", 1)
+            connect += [origin, f"{'wss' if scheme == 'https' else 'ws'}://{rest}"]
+    headers = {
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "same-origin",
+        "Content-Security-Policy": (
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            f"connect-src {' '.join(dict.fromkeys(connect))}; base-uri 'none'; "
+            "form-action 'self'; frame-ancestors 'none'"
+        ),
+    }
+    if request.is_secure or config.get("SESSION_COOKIE_SECURE"):
+        headers["Strict-Transport-Security"] = f"max-age={HSTS_SECONDS}; includeSubDomains"
+    if request.endpoint != "static" and current_user.is_authenticated:
+        headers["Cache-Control"] = "no-store"
+    return headers
 
 
 def render_service_error(error: ServiceError):
