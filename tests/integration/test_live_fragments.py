@@ -102,7 +102,7 @@ def thread(app, client, world):
     spoken = add_post(world, "Spoken", author="moderator", floor_intervention=True)
     db.session.commit()
     react(client, world, posts[0], "delegate2", "agree")
-    react(client, world, posts[0], "observer", "pass")
+    react(client, world, posts[0], "moderator", "pass")
     react(client, world, edited, "delegate", "disagree")
     return [*posts, hidden, translated, edited, spoken]
 

@@ -72,7 +72,7 @@ def voter(world, name: str, group: str | None):
 
 REACT = {
     "anonymous": 401,
-    "observer": 200,
+    "observer": 403,  # observers read; they take part only where the deliberation allows
     "delegate": 200,
     "other_moderator": 403,
     "moderator": 200,
@@ -81,7 +81,7 @@ REACT = {
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_any_member_may_react_and_nobody_else(client, world, role):
+def test_members_who_take_part_may_react_and_nobody_else(client, world, role):
     post = make_post(world)
     response = react(client, world, post.id, role)
     assert response.status_code == REACT[role], response.get_json()
@@ -267,7 +267,7 @@ def test_the_view_has_exactly_the_shape_of_the_issue(client, world):
     post = make_post(world, body="We agree on **audits**.")
     react(client, world, post.id, "delegate", "agree")
     react(client, world, post.id, "delegate2", "disagree")
-    react(client, world, post.id, "observer", "pass")
+    react(client, world, post.id, "moderator", "pass")
     body = common_ground(client, world).get_json()
     assert list(body) == ["items"]
     (entry,) = body["items"]
@@ -278,6 +278,7 @@ def test_the_view_has_exactly_the_shape_of_the_issue(client, world):
         "disagree",
         "pass",
         "groups",
+        "ungrouped",
         "min_agreement",
         "group_informed_consensus",
         "majority_consensus",
@@ -291,7 +292,9 @@ def test_the_view_has_exactly_the_shape_of_the_issue(client, world):
     ]
     assert all(set(group) == {"key", "agree", "disagree", "pass"} for group in entry["groups"])
     assert entry["min_agreement"] == "0"
-    # (1+1)/(1+2) · (0+1)/(1+2): the observer (no group) counts in the totals only.
+    # The moderator (no group) counts in the totals and under "ungrouped", in no group:
+    # the totals are exactly the groups plus the ungrouped. (1+1)/(1+2) · (0+1)/(1+2).
+    assert entry["ungrouped"] == {"agree": 0, "disagree": 0, "pass": 1}
     assert entry["group_informed_consensus"] == "2/9"
     assert entry["majority_consensus"]["p"] == str(F(2, 5))
     assert entry["majority_consensus"]["qualifies"] is False
@@ -444,8 +447,8 @@ def test_the_common_ground_page_per_role(app, world, role):
         assert "/login" in response.headers["Location"]
     if response.status_code == 200:
         html = response.get_data(as_text=True)
-        # Members get the buttons; the admin (no member) reads only.
-        assert ("data-reaction-form" in html) == (role != "admin")
+        # Members who take part get the buttons; observers and the admin (no member) read.
+        assert ("data-reaction-form" in html) == (role not in ("admin", "observer"))
 
 
 def test_the_page_ranks_posts_with_a_chart_per_group_and_its_text_alternative(app, client, world):
@@ -592,3 +595,25 @@ def test_reading_ones_own_reaction_per_role(client, world, role):
     assert response.status_code == OWN[role]
     if response.status_code == 200:
         assert response.get_json()["stance"] is None
+
+
+def test_observers_react_where_the_deliberation_lets_them_take_part(client, world):
+    post = make_post(world)
+    refused = react(client, world, post.id, "observer")
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "observer"
+    world.deliberation.observers_may_post = True
+    db.session.commit()
+    assert react(client, world, post.id, "observer").status_code == 200
+    entry = common_ground(client, world).get_json()["items"][0]
+    assert entry["ungrouped"] == {"agree": 1, "disagree": 0, "pass": 0}
+    assert entry["agree"] == sum(g["agree"] for g in entry["groups"]) + entry["ungrouped"]["agree"]
+
+
+def test_the_chart_rows_add_up_to_the_totals_with_a_row_without_a_group(app, client, world):
+    post = make_post(world)
+    react(client, world, post.id, "delegate", "agree")
+    react(client, world, post.id, "moderator", "disagree")
+    html = signed_in(app, "delegate").get(page_url(world)).get_data(as_text=True)
+    assert "Governments: 1 agree, 0 disagree, 0 pass" in html
+    assert "Without a group: 0 agree, 1 disagree, 0 pass" in html

@@ -84,7 +84,7 @@ def build_record_world(world, *, close: bool = False) -> RecordWorld:
     for role, target, stance in (
         ("delegate", top, "agree"),
         ("delegate2", top, "agree"),
-        ("observer", top, "pass"),
+        ("moderator", top, "pass"),
         ("delegate", reply, "agree"),
         ("delegate2", moderator_post, "disagree"),
         ("delegate", hidden, "disagree"),

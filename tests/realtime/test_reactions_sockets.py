@@ -115,6 +115,7 @@ def test_the_room_never_learns_who_reacted_how(live, connect, world):
         "disagree",
         "pass",
         "groups",
+        "ungrouped",
         "min_agreement",
         "group_informed_consensus",
         "majority_consensus",

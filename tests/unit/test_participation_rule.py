@@ -65,7 +65,7 @@ def expected(case: dict) -> str | None:
         ("muted", action != "vote" and case["muted"]),
         (
             "observer",
-            action in ("post", "speak", "translate")
+            action in ("post", "speak", "translate", "react")
             and role == "observer"
             and not case["observers_may_post"],
         ),

@@ -74,7 +74,8 @@ def group_keys(deliberation: Deliberation) -> list[str]:
 
 def score_json(score: PostScore) -> dict:
     """The aggregate part of a Common Ground entry and of the ``reactions`` event:
-    ``agree``, ``disagree``, ``pass``, ``groups``, and the three measures (exact values as
+    ``agree``, ``disagree``, ``pass`` (the totals), ``groups`` and ``ungrouped`` (members
+    without a group) — the totals are exactly their sum —, and the three measures (exact values as
     ``str(Fraction)``, DESIGN §6)."""
     return {
         "agree": score.agree,
@@ -84,6 +85,11 @@ def score_json(score: PostScore) -> dict:
             {"key": key, "agree": c.agree, "disagree": c.disagree, "pass": c.pass_}
             for key, c in score.groups
         ],
+        "ungrouped": {
+            "agree": score.ungrouped.agree,
+            "disagree": score.ungrouped.disagree,
+            "pass": score.ungrouped.pass_,
+        },
         "min_agreement": str(score.min_agreement),
         "group_informed_consensus": str(score.group_informed_consensus),
         "majority_consensus": {

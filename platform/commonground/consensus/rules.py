@@ -52,6 +52,9 @@ class PostScore:
     pass_: int
     #: (group key, counts) for every group of the deliberation, in the deliberation's order.
     groups: tuple[tuple[str, GroupCounts], ...]
+    #: Reactions of members without a group (moderators, observers where they may react):
+    #: the totals are exactly the groups' counts plus these.
+    ungrouped: GroupCounts
     min_agreement: Fraction
     group_informed_consensus: Fraction
     majority: MajorityConsensus
@@ -76,11 +79,19 @@ def score_post(group_keys: Sequence[str], counts: Mapping[str | None, GroupCount
     disagree = sum(c.disagree for c in counts.values())
     pass_ = sum(c.pass_ for c in counts.values())
     per_group = [c for _, c in groups]
+    known = set(group_keys)
+    outside = [c for key, c in counts.items() if key not in known]
+    ungrouped = GroupCounts(
+        agree=sum(c.agree for c in outside),
+        disagree=sum(c.disagree for c in outside),
+        pass_=sum(c.pass_ for c in outside),
+    )
     return PostScore(
         agree=agree,
         disagree=disagree,
         pass_=pass_,
         groups=groups,
+        ungrouped=ungrouped,
         min_agreement=min_agreement(per_group),
         group_informed_consensus=group_informed_consensus(per_group),
         majority=majority_consensus(agree, disagree, pass_),

@@ -24,8 +24,8 @@ from .rules import SECTIONS, citations, link_citations
 
 def entry_json(entry: CommonGroundEntry) -> dict:
     """One Common Ground entry: ``{"post": POST, "agree", "disagree", "pass", "groups":
-    [{"key", "agree", "disagree", "pass"}], "min_agreement", "group_informed_consensus",
-    "majority_consensus"}`` (the issue's shape, in that order)."""
+    [{"key", "agree", "disagree", "pass"}], "ungrouped", "min_agreement",
+    "group_informed_consensus", "majority_consensus"}`` (the issue's shape, extended)."""
     return {"post": entry.post.to_json(), **score_json(entry.score)}
 
 
@@ -132,8 +132,19 @@ _AGGREGATES = {
     "groups": {
         "type": "array",
         "description": "Every stakeholder group of the deliberation, in its order, responding "
-        "or not. Members without a group count in the totals only.",
+        "or not.",
         "items": {"$ref": "#/components/schemas/GroupReactions"},
+    },
+    "ungrouped": {
+        "type": "object",
+        "required": ["agree", "disagree", "pass"],
+        "description": "Members without a group (moderators; observers where they take part): "
+        "the totals are exactly the groups' counts plus these.",
+        "properties": {
+            "agree": {"type": "integer", "minimum": 0},
+            "disagree": {"type": "integer", "minimum": 0},
+            "pass": {"type": "integer", "minimum": 0},
+        },
     },
     "min_agreement": {
         **_RATIONAL,

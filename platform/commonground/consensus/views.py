@@ -96,9 +96,17 @@ class Bar:
         )
 
 
+#: The chart row of members without a group (no group key can start with "_").
+UNGROUPED_KEY = "_ungrouped"
+
+
 def chart(score: PostScore, names: dict[str, str]) -> list[Bar]:
-    """The rows of a post's per-group chart."""
-    return [Bar(key, names.get(key, key), counts) for key, counts in score.groups]
+    """The rows of a post's per-group chart, and a row "Without a group" when members
+    without one reacted: the rows add up to the totals."""
+    bars = [Bar(key, names.get(key, key), counts) for key, counts in score.groups]
+    if score.ungrouped.seen:
+        bars.append(Bar(UNGROUPED_KEY, _("Without a group"), score.ungrouped))
+    return bars
 
 
 def measure_texts(score: PostScore) -> dict[str, str]:

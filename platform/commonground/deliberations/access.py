@@ -134,6 +134,7 @@ _ACTION_MESSAGES = {
         "unauthorized": _l("Sign in to react to posts."),
         "not_a_member": _l("Only members of this deliberation may react to its posts."),
         "muted": _l("A moderator has muted you in this deliberation: you may read but not react."),
+        "observer": _l("Observers may read this discussion but not react to its posts."),
     },
     "vote": {"item_closed": _l("This agenda item is closed: it accepts no ballots.")},
 }

@@ -14,7 +14,7 @@ action     deliberation     item         lock    membership   muted observers
 post       open             open         stops   needed       stops only if allowed to post
 speak      open             open         stops   needed       stops only if allowed to post
 translate  open             (any)        —       needed       stops only if allowed to post
-react      open             open         —       needed       stops yes
+react      open             open         —       needed       stops only if allowed to post
 vote       open             open         —       (electorate) —     (electorate)
 ========== ================ ============ ======= ============ ===== =========================
 
@@ -40,7 +40,9 @@ REFUSALS = (
 _NEEDS_OPEN_ITEM = frozenset({"post", "speak", "react", "vote"})
 _STOPPED_BY_LOCK = frozenset({"post", "speak"})
 _NEEDS_MEMBERSHIP = frozenset({"post", "speak", "translate", "react"})
-_OBSERVERS_ONLY_IF_ALLOWED = frozenset({"post", "speak", "translate"})
+#: Observers read; they take part — post, speak, translate, react — only where the
+#: deliberation lets them (``observers_may_post``).
+_OBSERVERS_ONLY_IF_ALLOWED = frozenset({"post", "speak", "translate", "react"})
 
 
 def participation_refusal(
