@@ -79,3 +79,13 @@ def memberships_of(deliberation: Deliberation) -> list[Membership]:
             m.id,
         ),
     )
+
+
+def next_item_position(deliberation: Deliberation) -> int:
+    """The position of an agenda item added at the end of the deliberation's agenda."""
+    last = db.session.scalar(
+        sa.select(sa.func.max(AgendaItem.position)).where(
+            AgendaItem.deliberation_id == deliberation.id
+        )
+    )
+    return (last or 0) + 1

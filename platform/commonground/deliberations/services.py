@@ -30,6 +30,7 @@ from .models import (
     Membership,
     StakeholderGroup,
 )
+from .queries import next_item_position
 
 
 class _Unchanged:
@@ -578,14 +579,7 @@ def add_item(
         else fields.language(language, "language")
     )
     _require_open_for_changes(deliberation)
-    position = (
-        db.session.scalar(
-            sa.select(sa.func.max(AgendaItem.position)).where(
-                AgendaItem.deliberation_id == deliberation.id
-            )
-        )
-        or 0
-    ) + 1
+    position = next_item_position(deliberation)
     item = AgendaItem(
         deliberation=deliberation,
         position=position,

@@ -38,6 +38,7 @@ from ..accounts.auth import new_session_nonce
 from ..accounts.models import User
 from ..db import db
 from ..deliberations.models import AgendaItem, Deliberation, Membership, StakeholderGroup
+from ..deliberations.queries import next_item_position
 from ..discussion.models import Post, Reaction
 from ..discussion.rules import child_path
 from ..errors import Conflict
@@ -167,14 +168,7 @@ def _item(deliberation: Deliberation, conversation: Conversation, language: str,
         )
     )
     if item is None:
-        position = (
-            db.session.scalar(
-                sa.select(sa.func.max(AgendaItem.position)).where(
-                    AgendaItem.deliberation_id == deliberation.id
-                )
-            )
-            or 0
-        ) + 1
+        position = next_item_position(deliberation)
         source = f" Source: {conversation.url}" if conversation.url else ""
         item = AgendaItem(
             deliberation=deliberation,
