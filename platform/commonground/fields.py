@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from .errors import Invalid
@@ -134,7 +135,11 @@ def is_row_id(value) -> bool:
 
 
 class RowIdConverter(IntegerConverter):
-    """``<int:…>`` of every route: a number no row's id can be does not match (a 404)."""
+    """``<int:…>`` of every route: a number no row's id can be is a 404 at once (raised while
+    matching, so no other rule of the same path answers 405 instead)."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
-        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_ID:
+            raise NotFound()
+        return number

@@ -106,13 +106,17 @@ function announce(message) {
   region.textContent = message;
 }
 
+/** The largest id a database row can have (INTEGER columns: 2³¹ − 1). */
+const LARGEST_ID = 2 ** 31 - 1;
+
 function connect() {
   if (!config || !config.item) return;
   const socket = sharedSocket();
   let joined = false;
   onConnect(socket, () => {
-    // Joining the room is all we need: no posts back (after = the largest id there is).
-    socket.emit("join", { item: config.item, after: Number.MAX_SAFE_INTEGER }, () => {});
+    // Joining the room is all we need: no posts back (after = the largest id a row can
+    // have; the server refuses cursors past the database's integer range).
+    socket.emit("join", { item: config.item, after: LARGEST_ID }, () => {});
     // Back after a dropped connection: counts may have changed meanwhile.
     if (joined) for (const entry of document.querySelectorAll("[data-cg-post]")) refreshCounts(entry.dataset.cgPost);
     joined = true;

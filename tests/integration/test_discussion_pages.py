@@ -344,6 +344,7 @@ def pressed_in(block: str) -> dict[str, str]:
 
 
 def test_a_delegate_sees_the_buttons_with_their_own_stance_pressed_and_the_totals(app, world):
+    world.deliberation.observers_may_post = True  # observers take part here
     post = floor_post(world, body="Open the data")
     other = floor_post(world, body="Close the data")
     react(app, world, post.id, "delegate", "agree")
@@ -382,7 +383,7 @@ def test_a_delegate_sees_the_buttons_with_their_own_stance_pressed_and_the_total
 @pytest.mark.parametrize(
     ("email", "buttons"),
     [
-        ("observer@example.org", True),
+        ("observer@example.org", False),  # observers read, unless allowed to take part
         ("delegate@example.org", True),
         ("mod@example.org", True),
         ("admin@example.org", False),  # reads every deliberation, but is no member
@@ -401,6 +402,7 @@ def test_anonymous_readers_of_a_public_deliberation_see_counts_but_no_form_nor_n
     app, client, world
 ):
     world.deliberation.is_public = True
+    world.deliberation.observers_may_post = True  # observers take part here
     db.session.commit()
     post = floor_post(world, author="moderator")
     for role, stance in (("delegate", "agree"), ("delegate2", "disagree"), ("observer", "pass")):
@@ -420,6 +422,7 @@ def test_anonymous_readers_of_a_public_deliberation_see_counts_but_no_form_nor_n
 
 
 def test_the_thread_never_names_who_reacted(app, world):
+    world.deliberation.observers_may_post = True  # observers take part here
     post = floor_post(world, author="moderator")
     react(app, world, post.id, "delegate", "agree")
     react(app, world, post.id, "observer", "disagree")
