@@ -64,6 +64,9 @@ def settings_from_environment(instance_path: Path) -> dict:
         "REACTION_RATE_LIMIT": os.environ.get("REACTION_RATE_LIMIT", "60/60"),
         "JOIN_RATE_LIMIT": os.environ.get("JOIN_RATE_LIMIT", "30/60"),
         "TYPING_RATE_LIMIT": os.environ.get("TYPING_RATE_LIMIT", "40/60"),
+        # Every socket event, per connection and per member (all their connections).
+        "SOCKET_RATE_LIMIT": os.environ.get("SOCKET_RATE_LIMIT", "60/10"),
+        "SOCKET_MEMBER_RATE_LIMIT": os.environ.get("SOCKET_MEMBER_RATE_LIMIT", "120/10"),
         # Sign-in attempts per email address, and per client address.
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10/300"),
         "LOGIN_CLIENT_RATE_LIMIT": os.environ.get("LOGIN_CLIENT_RATE_LIMIT", "60/300"),

@@ -15,6 +15,7 @@ from flask_socketio import join_room
 
 from ..db import db
 from ..errors import Forbidden, Unauthorized
+from ..realtime.budget import USER_KEY
 from ..realtime.rooms import user_room
 from .auth import user_for_token
 from .models import ApiToken, User
@@ -28,6 +29,7 @@ TOKEN_SESSION_KEY = "_socket_token_id"
 def on_connect(auth=None):
     """Accept the socket only with a valid session cookie or ``auth.token``."""
     user = authenticate_connection(auth)
+    session[USER_KEY] = user.id
     join_room(user_room(user.id))
     logger.info("socket %s connected for user %s", request.sid, user.id)
 

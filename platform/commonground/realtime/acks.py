@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..db import db
 from ..errors import Invalid, ServiceError
+from .budget import spend_event_budget
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ def acked(handler: Callable) -> Callable:
     def wrapper(*args):
         started = time.perf_counter()
         try:
+            spend_event_budget()
             result = handler(*args)
         except ServiceError as error:
             db.session.rollback()
