@@ -12,7 +12,7 @@ from fractions import Fraction
 
 import sqlalchemy as sa
 from babel.numbers import format_percent as babel_percent
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,11 +21,10 @@ from flask_login import current_user
 from ..db import db
 from ..deliberations.access import can_moderate, get_item, require_moderator, require_reader
 from ..deliberations.models import AgendaItem, StakeholderGroup
-from ..errors import Forbidden, NotFound, ServiceError, Unauthorized
+from ..errors import ServiceError, Unauthorized
 from ..i18n import current_language, text_direction
 from ..labels import CHOICE_LABELS, RULE_LABELS, choice_label, outcome_label
-from ..pages import safe_next_url
-from ..transactions import in_transaction
+from ..pages import form_action, safe_next_url
 from . import queries, services
 from .models import Ballot, Motion, MotionVoter
 from .rules import RULE_KINDS, Rule, legal_choices
@@ -422,25 +421,25 @@ def propose(item_id):
     if request.method == "GET":
         return render()
     form = request.form
-    try:
-        motion = in_transaction(
-            lambda: services.create_motion(
-                current_user,
-                item,
-                text=form.get("text", ""),
-                rule=_rule_from_form(form, [g.key for g in groups]),
-                secret=form.get("secret"),
-            )
-        )
-    except ServiceError as error:
-        if isinstance(error, Unauthorized | Forbidden | NotFound):
-            raise
+
+    def refused(error: ServiceError):
         field_name = (error.field or "").removeprefix("rule.")
         if field_name == "chamber_thresholds":
             field_name = "chambers"
         return render({"form": "motion", "field": field_name, "message": str(error.message)}, 422)
-    flash(_("The motion was saved as a draft. Open it when the vote should begin."), "success")
-    return redirect(_motion_url(motion), code=303)
+
+    return form_action(
+        lambda: services.create_motion(
+            current_user,
+            item,
+            text=form.get("text", ""),
+            rule=_rule_from_form(form, [g.key for g in groups]),
+            secret=form.get("secret"),
+        ),
+        done=_("The motion was saved as a draft. Open it when the vote should begin."),
+        back=_motion_url,
+        refused=refused,
+    )
 
 
 def _back(motion: Motion) -> str:
@@ -449,38 +448,35 @@ def _back(motion: Motion) -> str:
     return safe_next_url(target) if target else _motion_url(motion)
 
 
-def _act(motion: Motion, action, success: str) -> bool:
-    """Run a moderator's or voter's form action and flash how it went; refusals of the
-    input or state come back as a message on the page the form was on."""
-    try:
-        in_transaction(lambda: action(motion))
-    except ServiceError as error:
-        if isinstance(error, Unauthorized):
-            raise
-        flash(str(error.message), "error")
-        return False
-    flash(success, "success")
-    return True
+def _needs_sign_in(error: ServiceError) -> bool:
+    """Only a refusal to the anonymous leaves the page (for the sign-in form): any other
+    refusal of a ballot or a moderator's button (not a voter, not a moderator, a motion no
+    longer open) is a message on the page the form was on."""
+    return isinstance(error, Unauthorized)
 
 
 @bp.post("/motions/<int:motion_id>/open")
 def open_motion(motion_id):
     """The moderators' button: open the vote."""
     motion = queries.readable_motion(current_user, motion_id)
-    _act(motion, lambda m: services.open_motion(current_user, m), _("The vote is open."))
-    return redirect(_back(motion), code=303)
+    return form_action(
+        lambda: services.open_motion(current_user, motion),
+        done=_("The vote is open."),
+        back=_back(motion),
+        to_error_pages=_needs_sign_in,
+    )
 
 
 @bp.post("/motions/<int:motion_id>/close")
 def close_motion(motion_id):
     """The moderators' button: close the vote and freeze its result."""
     motion = queries.readable_motion(current_user, motion_id)
-    _act(
-        motion,
-        lambda m: services.close_motion(current_user, m),
-        _("The vote is closed and its result recorded."),
+    return form_action(
+        lambda: services.close_motion(current_user, motion),
+        done=_("The vote is closed and its result recorded."),
+        back=_back(motion),
+        to_error_pages=_needs_sign_in,
     )
-    return redirect(_back(motion), code=303)
 
 
 @bp.post("/motions/<int:motion_id>/ballot")
@@ -491,9 +487,9 @@ def cast_ballot(motion_id):
     if choice is None:
         abort(400)
     label = choice_label(choice) if choice in CHOICE_LABELS else choice
-    _act(
-        motion,
-        lambda m: services.cast_ballot(current_user, m, choice),
-        _("Your ballot was recorded: %(choice)s.", choice=label),
+    return form_action(
+        lambda: services.cast_ballot(current_user, motion, choice),
+        done=_("Your ballot was recorded: %(choice)s.", choice=label),
+        back=_back(motion),
+        to_error_pages=_needs_sign_in,
     )
-    return redirect(_back(motion), code=303)
