@@ -178,6 +178,11 @@ class AgendaItem(db.Model):
         """The translation into ``language``, if one exists."""
         return next((t for t in self.translations if t.language == language), None)
 
+    def is_translated_into(self, language: str) -> bool:
+        """Whether a reader of ``language`` sees the item in translation (its title at
+        least: see ``text_in``)."""
+        return language != self.language and self.translation(language) is not None
+
     def text_in(self, language: str) -> "ItemText":
         """Title and body in ``language`` where translated into it, else the original's.
 

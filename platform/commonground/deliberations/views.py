@@ -115,14 +115,13 @@ def item(slug, item_id):
     deliberation = _readable(slug)
     agenda_item = _item_of(deliberation, item_id)
     language = current_language()
-    translated = agenda_item.text_in(language)
-    has_translation = translated.title_language != agenda_item.language
+    has_translation = agenda_item.is_translated_into(language)
     show_original = request.args.get("show") == "original" and has_translation
     return render_template(
         "deliberations/item.html",
         deliberation=deliberation,
         item=agenda_item,
-        text=agenda_item.text_in(agenda_item.language) if show_original else translated,
+        text=agenda_item.text_in(agenda_item.language if show_original else language),
         has_translation=has_translation,
         show_original=show_original,
         moderator=can_moderate(current_user, deliberation),

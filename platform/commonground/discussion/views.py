@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -29,7 +28,13 @@ from ..config import LANGUAGES
 from ..consensus import reactions
 from ..consensus.views import client_strings as reaction_strings
 from ..db import db, iso, utcnow
-from ..deliberations.access import get_deliberation, get_item, participation_error, require_reader
+from ..deliberations.access import (
+    can_moderate,
+    get_deliberation,
+    get_item,
+    participation_error,
+    require_reader,
+)
 from ..deliberations.models import AgendaItem, Deliberation
 from ..errors import NotFound, ServiceError, Unauthorized
 from ..fields import LANGUAGE_RE
@@ -399,11 +404,25 @@ def _refused(error: ServiceError, item: AgendaItem, form: str, post_id: int | No
         "message": str(error.message),
         "values": request.form.to_dict(),
     }
-    view = current_app.view_functions.get("deliberations.item")
-    if view is None:  # the item page is not installed: say it on its own
-        flash(str(error.message), "error")
-        return redirect(item_url(item), code=303)
-    return view(slug=item.deliberation.slug, item_id=item.id), error.status
+    return _item_page(item), error.status
+
+
+def _item_page(item: AgendaItem) -> str:
+    """The agenda item's page (the deliberation pages' template, which includes this
+    capability's section), in the reader's language."""
+    deliberation = item.deliberation
+    require_reader(current_user, deliberation)
+    language = current_language()
+    return render_template(
+        "deliberations/item.html",
+        deliberation=deliberation,
+        item=item,
+        text=item.text_in(language),
+        has_translation=item.is_translated_into(language),
+        show_original=False,
+        moderator=can_moderate(current_user, deliberation),
+        language=language,
+    )
 
 
 def _back_to(item: AgendaItem, post_id: int | None = None, message: str | None = None):
