@@ -16,7 +16,7 @@ from ..api import json_body
 from ..api.openapi import describe_blueprint
 from ..deliberations.access import get_deliberation, get_item, require_signed_in
 from ..errors import Invalid
-from ..transactions import committed
+from ..transactions import in_transaction, transactional
 from . import services
 from .openapi import OPENAPI_PATHS
 from .schemas import OPENAPI_SCHEMAS, announcement_json
@@ -42,11 +42,15 @@ def _body(allowed: Iterable[str], *, optional: bool = False) -> dict:
 
 
 def _state_after(slug: str, action):
-    """Run ``action(deliberation)`` in one transaction; answer with the state it left."""
-    deliberation = get_deliberation(slug)
-    with committed():
+    """Run ``action(deliberation)`` in one transaction; answer with the state it left (read
+    in that transaction, so it is the state the room receives at its commit)."""
+
+    def act():
+        deliberation = get_deliberation(slug)
         action(deliberation)
-    return jsonify(services.read_session(current_user, deliberation))
+        return services.read_session(current_user, deliberation)
+
+    return jsonify(in_transaction(act))
 
 
 @bp.get("/deliberations/<slug>/session")
@@ -128,15 +132,14 @@ def list_announcements(slug):
 
 
 @bp.post("/deliberations/<slug>/session/announcements")
+@transactional
 def announce(slug):
     data = _body(("text", "language"))
     deliberation = get_deliberation(slug)
-    with committed():
-        announcement = services.announce(
-            current_user, deliberation, text=data.get("text"), language=data.get("language")
-        )
-        shape = announcement_json(announcement, current_user.name)
-    return jsonify(shape), 201
+    announcement = services.announce(
+        current_user, deliberation, text=data.get("text"), language=data.get("language")
+    )
+    return jsonify(announcement_json(announcement, current_user.name)), 201
 
 
 @bp.get("/deliberations/<slug>/participation")
