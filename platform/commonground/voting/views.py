@@ -219,9 +219,9 @@ class MotionCard:
     def may_vote(self) -> bool:
         return (
             self.voter is not None
-            and self.motion.status == "open"
-            and self.item.status == "open"
-            and self.item.deliberation.status == "open"
+            and self.motion.is_open
+            and self.item.is_open
+            and self.item.deliberation.is_open
         )
 
     @property
@@ -240,9 +240,9 @@ def _group_names(motion: Motion, language: str) -> dict[str, str]:
 
 
 def _results(motion: Motion, rule: Rule, names: dict[str, str]) -> Results | None:
-    if motion.status == "draft":
+    if motion.is_draft:
         return None
-    final = motion.status == "closed"
+    final = motion.is_closed
     tally = motion.result if final else queries.live_tally(motion)
     groups = []
     for entry in tally["groups"]:
@@ -285,7 +285,7 @@ def motion_card(user, motion: Motion) -> MotionCard:
     rule = queries.motion_rule(motion)
     names = _group_names(motion, language)
     voter = ballot = None
-    if user.is_authenticated and motion.status != "draft":
+    if user.is_authenticated and not motion.is_draft:
         voter, ballot = queries.own_ballot(user, motion)
     return MotionCard(
         motion=motion,
@@ -348,7 +348,7 @@ def show(motion_id):
     motion = queries.readable_motion(current_user, motion_id)
     card = motion_card(current_user, motion)
     ballots = None
-    if not motion.secret and motion.status != "draft":
+    if not motion.secret and not motion.is_draft:
         ballots = [open_ballot_json(*row) for row in queries.open_ballots(current_user, motion)]
     return render_template(
         "voting/motion.html",
