@@ -6,10 +6,11 @@ from typing import TypeVar
 
 from flask import Flask, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import format_datetime, format_decimal, format_percent
+from flask_babel import format_datetime, format_decimal
 
+from .db import iso
 from .errors import Forbidden, NotFound, ServiceError, Unauthorized
-from .i18n import current_language, language_name, text_direction, ui_languages
+from .i18n import current_language, language_name, percent, text_direction, ui_languages
 from .labels import role_label, scheme_label, status_label
 from .transactions import in_transaction
 
@@ -35,7 +36,9 @@ def init_pages(app: Flask) -> None:
         format_datetime(value, fmt) if value else ""
     )
     app.jinja_env.filters["number"] = format_decimal
-    app.jinja_env.filters["percent"] = format_percent
+    app.jinja_env.filters["percent"] = percent
+    # For <time datetime="…">: the machine-readable instant beside the localised one.
+    app.jinja_env.filters["isotime"] = lambda value: iso(value) or ""
 
     @app.after_request
     def security_headers(response):

@@ -12,10 +12,9 @@ The item page shows the current summary and links here through ``item_consensus(
 """
 
 from dataclasses import dataclass
-from fractions import Fraction
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, format_percent
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -30,7 +29,7 @@ from ..deliberations.access import (
 from ..deliberations.models import AgendaItem, StakeholderGroup
 from ..errors import NotFound, ServiceError
 from ..fields import LANGUAGE_RE
-from ..i18n import current_language, language_name
+from ..i18n import current_language, language_name, percent
 from ..labels import outcome_label, stance_labels
 from ..pages import form_action, safe_next_url
 from . import queries, reactions, services
@@ -103,8 +102,8 @@ def measure_texts(score: PostScore) -> dict[str, str]:
     """The measures as the page prints them, in the reader's locale."""
     return {
         "gic": format_decimal(float(score.group_informed_consensus), format="0.000"),
-        "min_agreement": format_percent(float(score.min_agreement), format="#,##0%"),
-        "majority_p": format_percent(float(score.majority.p), format="#,##0%"),
+        "min_agreement": percent(score.min_agreement),
+        "majority_p": percent(score.majority.p),
     }
 
 
@@ -131,17 +130,6 @@ def client_strings() -> dict[str, str]:
     }
 
 
-def _percent(value) -> str:
-    """A tally's exact ratio ("3/4") or float as a percentage; a dash when undefined."""
-    if value in (None, ""):
-        return "–"
-    try:
-        number = float(Fraction(str(value)))
-    except (ValueError, ZeroDivisionError):
-        return "–"
-    return format_percent(number, format="#,##0%")
-
-
 def motion_evidence(motion, names: dict[str, str]) -> dict:
     """A closed motion as the editor shows it: text, outcome, support, each group's
     agreement — read from the result frozen at close, never recomputed."""
@@ -150,9 +138,9 @@ def motion_evidence(motion, names: dict[str, str]) -> dict:
         "motion": motion,
         "reference": citation("motion", motion.id),
         "outcome": outcome_label(result.get("outcome") or "–"),
-        "support": _percent(result.get("support")),
+        "support": percent(result.get("support")),
         "groups": [
-            (names.get(group.get("key"), group.get("key")), _percent(group.get("agreement")))
+            (names.get(group.get("key"), group.get("key")), percent(group.get("agreement")))
             for group in result.get("groups") or []
         ],
     }

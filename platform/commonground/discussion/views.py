@@ -365,11 +365,6 @@ def _item_discussion_global(item: AgendaItem) -> DiscussionPage:
     return item_discussion(item)
 
 
-@bp.app_template_filter("isotime")
-def _isotime_filter(value) -> str:
-    return iso(value) or ""
-
-
 # --- forms ------------------------------------------------------------------------------------
 
 

@@ -7,13 +7,11 @@ the services authorise, validate and change; here we only shape what the templat
 """
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from fractions import Fraction
 
 import sqlalchemy as sa
-from babel.numbers import format_percent as babel_percent
 from flask import Blueprint, abort, render_template, request, url_for
-from flask_babel import format_decimal, get_locale
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -22,7 +20,7 @@ from ..db import db
 from ..deliberations.access import can_moderate, get_item, require_moderator, require_reader
 from ..deliberations.models import AgendaItem, StakeholderGroup
 from ..errors import ServiceError, Unauthorized
-from ..i18n import current_language, text_direction
+from ..i18n import current_language, percent, text_direction
 from ..labels import CHOICE_LABELS, RULE_LABELS, choice_label, outcome_label
 from ..pages import form_action, safe_next_url
 from . import queries, services
@@ -49,21 +47,6 @@ BAR_ORDER = ("yes", "no", "block", "abstain")
 
 
 # --- formatting --------------------------------------------------------------------------
-
-
-def percent(value: Fraction | str | None) -> str:
-    """A ratio as a percentage in the reader's locale, with at most one decimal: 17/24 is
-    ``70.8%`` in English and ``70,8 %`` in French."""
-    if value is None:
-        return "—"
-    # Rounded in exact arithmetic, then shown with the locale's own percent pattern.
-    rounded = Decimal(round(Fraction(value) * 1000)) / 1000
-    return babel_percent(rounded, locale=get_locale(), decimal_quantization=False)
-
-
-def number(value: int) -> str:
-    """A whole number, localised (``12,345``)."""
-    return format_decimal(value)
 
 
 def rule_description(rule: Rule, group_names: dict[str, str]) -> list[str]:
@@ -110,7 +93,10 @@ def rule_description(rule: Rule, group_names: dict[str, str]) -> list[str]:
         )
     if rule.min_groups is not None:
         lines.append(
-            _("At least %(count)s stakeholder groups must vote.", count=number(rule.min_groups))
+            _(
+                "At least %(count)s stakeholder groups must vote.",
+                count=format_decimal(rule.min_groups),
+            )
         )
     return lines
 
@@ -147,7 +133,7 @@ class GroupResult:
     def summary(self) -> str:
         """The bar's text alternative."""
         parts = [
-            f"{choice_label(choice)} {number(self.weights[choice])}"
+            f"{choice_label(choice)} {format_decimal(self.weights[choice])}"
             for choice in BAR_ORDER
             if self.weights[choice]
         ]
@@ -155,7 +141,7 @@ class GroupResult:
             "%(group)s: %(votes)s of %(eligible)s eligible weight; agreement %(agreement)s.",
             group=self.name,
             votes=", ".join(parts) or _("no ballots"),
-            eligible=number(self.eligible),
+            eligible=format_decimal(self.eligible),
             agreement=percent(self.agreement) if self.agreement is not None else _("none yet"),
         )
 
@@ -323,8 +309,6 @@ def item_motions_section(item: AgendaItem) -> ItemMotions:
 @bp.app_context_processor
 def voting_template_helpers():
     return {
-        "voting_percent": percent,
-        "voting_number": number,
         "voting_choice_label": choice_label,
         "voting_outcome_label": outcome_label,
         "voting_rtl": text_direction() == "rtl",
