@@ -29,6 +29,24 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+class OpensAndCloses:
+    """Status predicates of what opens and closes: deliberations, agenda items, motions.
+
+    Pages, services and templates ask ``is_open`` rather than compare ``status`` with a
+    string; SQL filters compare the column.
+    """
+
+    status: str
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == "closed"
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC."""
     return datetime.now(UTC)

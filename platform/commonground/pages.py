@@ -2,15 +2,20 @@
 headers, error pages, safe redirects and the one way a POST form runs its action."""
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Flask, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, format_decimal, format_percent
+from flask.typing import ResponseReturnValue
+from flask_babel import format_datetime, format_decimal
 from flask_login import current_user
 
+from .db import iso
 from .errors import Forbidden, NotFound, ServiceError, Unauthorized
-from .i18n import current_language, language_name, text_direction, ui_languages
+from .i18n import current_language, language_name, percent, text_direction, ui_languages
 from .labels import role_label, scheme_label, status_label
 from .transactions import in_transaction
+
+T = TypeVar("T")
 
 
 def init_pages(app: Flask) -> None:
@@ -32,7 +37,9 @@ def init_pages(app: Flask) -> None:
         format_datetime(value, fmt) if value else ""
     )
     app.jinja_env.filters["number"] = format_decimal
-    app.jinja_env.filters["percent"] = format_percent
+    app.jinja_env.filters["percent"] = percent
+    # For <time datetime="…">: the machine-readable instant beside the localised one.
+    app.jinja_env.filters["isotime"] = lambda value: iso(value) or ""
 
     @app.after_request
     def security_headers(response):
@@ -110,28 +117,34 @@ def is_refusal_of_the_person(error: ServiceError) -> bool:
 
 
 def form_action(
-    action: Callable[[], object],
+    action: Callable[[], T],
     *,
-    done: str | None,
-    back: str,
-    refused: Callable[[ServiceError], object] | None = None,
-):
+    done: str | Callable[[T], str] | None,
+    back: str | Callable[[T], str],
+    refused: Callable[[ServiceError], ResponseReturnValue] | None = None,
+    to_error_pages: Callable[[ServiceError], bool] = is_refusal_of_the_person,
+) -> ResponseReturnValue:
     """Run a POST form's action in one transaction, then go ``back`` (303) with ``done``
     flashed.
 
-    A refusal of the person goes to the error pages; a refusal of the input or of the
-    state is answered by ``refused(error)`` (the form again, its message beside the field)
-    or, without one, flashed on the page the form goes back to.
+    ``done`` and ``back`` may be functions of what the action returned, for a form whose
+    message or next page names what it made (a new version, a new post); such a form
+    answers its refusals with ``refused``. A refusal for which ``to_error_pages`` holds (by
+    default a refusal of the person) goes to the site's error pages; any other is answered
+    by ``refused(error)`` (the form again, its message beside the field) or, without it,
+    flashed on the page the form goes back to.
     """
     try:
-        in_transaction(action)
+        result = in_transaction(action)
     except ServiceError as error:
-        if is_refusal_of_the_person(error):
+        if to_error_pages(error):
             raise
         if refused is not None:
             return refused(error)
         flash(str(error.message), "error")
-    else:
-        if done:
-            flash(done, "success")
-    return redirect(back, code=303)
+        return redirect(back, code=303)
+    if callable(done):
+        done = done(result)
+    if done:
+        flash(done, "success")
+    return redirect(back(result) if callable(back) else back, code=303)

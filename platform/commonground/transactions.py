@@ -13,8 +13,7 @@ clear refusal). A constraint still violated after that is a 409 ``conflict``.
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
 
@@ -78,22 +77,3 @@ def _retryable(error: sa.exc.DBAPIError) -> bool:
         or "database is busy" in message
         or "unique constraint failed" in message
     )
-
-
-@contextmanager
-def committed() -> Iterator[None]:
-    """Commit what the block did, or roll all of it back if it raises (one attempt).
-
-    A constraint the database catches after the services' own checks becomes a conflict.
-    """
-    try:
-        yield
-        db.session.commit()
-    except sa.exc.IntegrityError as error:
-        db.session.rollback()
-        raise Conflict(_l("Someone else changed this at the same moment. Please retry.")) from (
-            error
-        )
-    except BaseException:
-        db.session.rollback()
-        raise

@@ -12,7 +12,7 @@ from commonground.errors import Conflict, Invalid
 from commonground.records.audit import audit_events, record_event, verify_deliberation_chain
 from commonground.records.chain import GENESIS_HASH
 from commonground.records.models import AuditEvent
-from commonground.transactions import committed
+from commonground.transactions import in_transaction
 
 
 def actor(world, role):
@@ -20,16 +20,23 @@ def actor(world, role):
 
 
 def test_a_refused_action_rolls_back_what_it_had_flushed(world):
-    with pytest.raises(Invalid), committed():
+    def refused():
         db.session.add(Deliberation(slug="flushed", title="Flushed", languages=["en"]))
         db.session.flush()
         raise Invalid(field="title")
+
+    with pytest.raises(Invalid):
+        in_transaction(refused)
     assert db.session.scalar(sa.select(Deliberation).where(Deliberation.slug == "flushed")) is None
 
 
 def test_a_database_constraint_caught_late_becomes_a_conflict(world):
-    with pytest.raises(Conflict), committed():
-        db.session.add(Deliberation(slug="ai-2026", title="Duplicate", languages=["en"]))
+    with pytest.raises(Conflict):
+        in_transaction(
+            lambda: db.session.add(
+                Deliberation(slug="ai-2026", title="Duplicate", languages=["en"])
+            )
+        )
     assert db.session.scalar(sa.select(sa.func.count(Deliberation.id))) == 2
 
 

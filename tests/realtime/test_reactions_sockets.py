@@ -154,6 +154,36 @@ def test_socket_refusals_come_back_in_the_ack_and_change_nothing(live, connect, 
     assert observer.received("reactions") == []
 
 
+def test_a_reaction_another_writer_always_beats_is_a_conflict_as_over_http(live, connect, world):
+    """Whenever the member's reaction is written, another writer has just written one for
+    the same member and post (a trigger plays that writer): the unique constraint refuses
+    every attempt, and the socket answers ``conflict`` as the API answers 409 — not
+    ``server_error`` — leaving nothing behind."""
+    post = make_post(world)
+    db.session.execute(
+        sa.text(
+            "CREATE TRIGGER concurrent_writer BEFORE INSERT ON reactions BEGIN "
+            "INSERT INTO reactions (post_id, membership_id, stance, updated_at) "
+            "VALUES (NEW.post_id, NEW.membership_id, 'pass', NEW.updated_at); END"
+        )
+    )
+    db.session.commit()
+    observer = connect(live.url, token=world.tokens["observer"])
+    watch(observer, world)
+    delegate = connect(live.url, token=world.tokens["delegate"])
+
+    ack = delegate.call("react", {"post": post.id, "stance": "agree"})
+    assert ack["ok"] is False, ack
+    assert ack["error"]["code"] == "conflict"
+    response = api(
+        live, world, "PUT", f"/posts/{post.id}/reaction", "delegate", json={"stance": "agree"}
+    )
+    assert response.status_code == 409, response.text
+    assert response.json()["error"] == ack["error"]
+    assert stored_reactions() == []
+    assert observer.received("reactions") == []
+
+
 def test_a_read_only_token_cannot_react_through_the_socket(live, connect, world):
     post = make_post(world)
     token = make_token(world.users["delegate"], scope="read")

@@ -15,8 +15,7 @@ def test_a_connection_past_its_budget_is_refused_and_others_are_not(serve, conne
     other = connect(live.url, token=world.tokens["delegate2"])
     # ballot and session:join had no limit of their own: the budget covers every event.
     acks = [
-        flooder.call("session:join", {"deliberation": world.deliberation.slug})
-        for _ in range(7)
+        flooder.call("session:join", {"deliberation": world.deliberation.slug}) for _ in range(7)
     ]
     assert [a["ok"] for a in acks] == [True] * 5 + [False] * 2
     assert {a["error"]["code"] for a in acks[5:]} == {"rate_limited"}

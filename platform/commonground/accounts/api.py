@@ -6,7 +6,7 @@ from flask_login import current_user
 from ..api import json_body
 from ..api.openapi import describe_blueprint
 from ..deliberations.access import get_deliberation, require_moderator, require_signed_in
-from ..transactions import committed
+from ..transactions import transactional
 from . import services
 from .openapi import OPENAPI_PATHS
 from .schemas import invitation_json, me_json
@@ -31,21 +31,21 @@ def list_invitations(slug):
 
 
 @bp.post("/deliberations/<slug>/invitations")
+@transactional
 def create_invitation(slug):
     """Invite an email address; the answer carries the link, shown this once."""
     deliberation = get_deliberation(slug)
     # Authorise before reading the body, so outsiders learn nothing from validation errors.
     require_moderator(current_user, deliberation)
     data = json_body()
-    with committed():
-        invitation, token = services.invite_member(
-            current_user,
-            deliberation,
-            data.get("email"),
-            data.get("role"),
-            data.get("group"),
-            data.get("weight", 1),
-        )
+    invitation, token = services.invite_member(
+        current_user,
+        deliberation,
+        data.get("email"),
+        data.get("role"),
+        data.get("group"),
+        data.get("weight", 1),
+    )
     url = url_for("accounts.accept_invitation", token=token, _external=True)
     response = jsonify(invitation_json(invitation, url=url))
     response.headers["Cache-Control"] = "no-store"

@@ -17,12 +17,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from ..db import db
 from ..deliberations.access import get_deliberation, require_moderator, require_signed_in
 from ..deliberations.models import ROLES
 from ..errors import Invalid, ServiceError
 from ..pages import safe_next_url
-from ..transactions import committed
+from ..transactions import in_transaction
 from . import services
 from .models import TOKEN_SCOPES, User
 
@@ -65,13 +64,15 @@ def login():
     if request.method == "POST":
         email = request.form.get("email", "")
         try:
-            user = services.authenticate(
-                email, request.form.get("password", ""), request.remote_addr
+            # A transaction: verify_password may upgrade the stored hash.
+            user = in_transaction(
+                lambda: services.authenticate(
+                    email, request.form.get("password", ""), request.remote_addr
+                )
             )
         except ServiceError as refusal:
             error, status = refusal, refusal.status
         else:
-            db.session.commit()  # verify_password may have upgraded the hash
             start_session(user)
             flash(_("Welcome, %(name)s.", name=user.name), "success")
             return redirect(safe_next_url(next_url))
@@ -83,8 +84,8 @@ def login():
 def logout():
     """Sign out and kill every session cookie of the account, copied ones included."""
     if current_user.is_authenticated:
-        services.log_out(current_user._get_current_object())
-        db.session.commit()
+        user = current_user._get_current_object()
+        in_transaction(lambda: services.log_out(user))
     logout_user()
     session.clear()
     flash(_("You have signed out."), "success")
@@ -100,16 +101,16 @@ def tokens():
     status = 200
     if request.method == "POST":
         try:
-            api_token, plaintext = services.create_api_token(
-                user, request.form.get("name"), request.form.get("scope", "read")
+            api_token, plaintext = in_transaction(
+                lambda: services.create_api_token(
+                    user, request.form.get("name"), request.form.get("scope", "read")
+                )
             )
         except ServiceError as refusal:
             if refusal.status not in FORM_ERRORS:
                 raise
-            db.session.rollback()
             error, status = refusal, refusal.status
         else:
-            db.session.commit()
             created = {"token": api_token, "plaintext": plaintext}
             status = 201
     page = render_template(
@@ -127,8 +128,7 @@ def tokens():
 def revoke_token(token_id: int):
     """Revoke one of the user's tokens; scripts using it are refused from now on."""
     user = _signed_in_user()
-    api_token = services.revoke_api_token(user, token_id)
-    db.session.commit()
+    api_token = in_transaction(lambda: services.revoke_api_token(user, token_id))
     flash(_("The token “%(name)s” has been revoked.", name=api_token.name), "success")
     return redirect(url_for("accounts.tokens"))
 
@@ -144,21 +144,21 @@ def invitations(slug: str):
     status = 200
     if request.method == "POST":
         try:
-            invitation, token = services.invite_member(
-                user,
-                deliberation,
-                request.form.get("email"),
-                request.form.get("role"),
-                request.form.get("group"),
-                request.form.get("weight"),
+            invitation, token = in_transaction(
+                lambda: services.invite_member(
+                    user,
+                    deliberation,
+                    request.form.get("email"),
+                    request.form.get("role"),
+                    request.form.get("group"),
+                    request.form.get("weight"),
+                )
             )
         except ServiceError as refusal:
             if refusal.status not in FORM_ERRORS:
                 raise
-            db.session.rollback()
             error, status = refusal, refusal.status
         else:
-            db.session.commit()
             url = url_for("accounts.accept_invitation", token=token, _external=True)
             created = {"invitation": invitation, "url": url}
             status = 201
@@ -191,10 +191,11 @@ def accept_invitation(token: str):
             if invitee is None and request.form.get("password") != request.form.get("confirm"):
                 raise Invalid(_("The two passwords are not the same."), field="confirm")
             # Two people racing for one link: the database's uniqueness decides (409).
-            with committed():
-                user, _membership = services.accept_invitation(
+            user, _membership = in_transaction(
+                lambda: services.accept_invitation(
                     token, request.form.get("name"), request.form.get("password"), current_user
                 )
+            )
         except ServiceError as refusal:
             if refusal.status not in FORM_ERRORS:
                 raise

@@ -1,11 +1,13 @@
 """The /api/v1 wiring: blueprints, authentication rules, JSON errors, OpenAPI."""
 
+from collections.abc import Iterable
+
 from flask import Blueprint, Flask, g, jsonify, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from ..errors import Forbidden, ServiceError, Unauthorized
+from ..errors import Forbidden, Invalid, ServiceError, Unauthorized
 from ..extensions import csrf
 from ..pages import render_service_error
 from .openapi import bp as openapi_bp
@@ -69,4 +71,22 @@ def json_body() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ServiceError(_l("The request body must be a JSON object."), code="bad_json")
+    return data
+
+
+def write_body(allowed: Iterable[str], *, optional: bool = False) -> dict:
+    """The JSON object of a write request, holding only ``allowed`` fields (422 naming any
+    other); with ``optional``, a request without a body reads as ``{}``.
+
+    Anonymous writers are refused (401) before their body is read.
+    """
+    if not current_user.is_authenticated:
+        raise Unauthorized()
+    if optional and not request.get_data():
+        return {}
+    data = json_body()
+    allowed = frozenset(allowed)
+    for name in data:
+        if name not in allowed:
+            raise Invalid(_l("This field is not known here."), field=str(name))
     return data

@@ -12,7 +12,7 @@ from ..api import json_body
 from ..api.openapi import describe_blueprint
 from ..deliberations.access import get_item
 from ..errors import Invalid
-from ..transactions import committed
+from ..transactions import transactional
 from . import queries, reactions, services
 from .openapi import OPENAPI_PATHS
 from .rules import SECTIONS, diff_text
@@ -39,12 +39,12 @@ def own_reaction(post_id: int):
 
 
 @bp.put("/posts/<int:post_id>/reaction")
+@transactional
 def react(post_id: int):
     """Agree, disagree or pass on a post; the latest reaction wins."""
     data = json_body()
     post = reactions.get_post(post_id)
-    with committed():
-        result = services.react(current_user, post, data.get("stance"))
+    result = services.react(current_user, post, data.get("stance"))
     return jsonify(result.to_json())
 
 
@@ -58,20 +58,20 @@ def list_summaries(item_id: int):
 
 
 @bp.post("/items/<int:item_id>/summaries")
+@transactional
 def create_summary(item_id: int):
     """Save a new draft version of the item's summary."""
     data = json_body()
     item = get_item(item_id)
-    with committed():
-        summary = services.create_summary(
-            current_user,
-            item,
-            language=data.get("language"),
-            agreements=data.get("agreements"),
-            divergences=data.get("divergences"),
-            recommendations=data.get("recommendations"),
-            based_on=data.get("based_on"),
-        )
+    summary = services.create_summary(
+        current_user,
+        item,
+        language=data.get("language"),
+        agreements=data.get("agreements"),
+        divergences=data.get("divergences"),
+        recommendations=data.get("recommendations"),
+        based_on=data.get("based_on"),
+    )
     return jsonify(summary_json(summary, SummaryRefs.for_item(item, [summary]))), 201
 
 
@@ -84,22 +84,22 @@ def show_summary(summary_id: int):
 
 
 @bp.patch("/summaries/<int:summary_id>")
+@transactional
 def revise_summary(summary_id: int):
     """Save changes to a draft: the answer is the new version (its own id and number)."""
     data = json_body()
     summary = queries.readable_summary(current_user, summary_id)
-    with committed():
-        revised = services.revise_summary(current_user, summary, data)
+    revised = services.revise_summary(current_user, summary, data)
     item = queries.item_of(revised)
     return jsonify(summary_json(revised, SummaryRefs.for_item(item, [revised])))
 
 
 @bp.post("/summaries/<int:summary_id>/publish")
+@transactional
 def publish_summary(summary_id: int):
     """Publish a draft version; it supersedes the one published before in its language."""
     summary = queries.readable_summary(current_user, summary_id)
-    with committed():
-        services.publish_summary(current_user, summary)
+    services.publish_summary(current_user, summary)
     item = queries.item_of(summary)
     return jsonify(summary_json(summary, SummaryRefs.for_item(item, [summary])))
 

@@ -43,6 +43,20 @@ class ConsensusSummary(db.Model):
     author = relationship("Membership")
     item = relationship("AgendaItem")
 
+    @property
+    def is_draft(self) -> bool:
+        return self.status == "draft"
+
+    @property
+    def is_published(self) -> bool:
+        """Published: it never changes again, and every reader sees it."""
+        return self.status == "published"
+
+    @property
+    def is_current(self) -> bool:
+        """The version readers of its language are shown: published, not yet superseded."""
+        return self.is_published and self.superseded_at is None
+
 
 #: What a published version may never change again (only ``superseded_at`` may be set).
 FROZEN_WHEN_PUBLISHED = (

@@ -144,7 +144,7 @@ def readable_summary(user, summary_id) -> ConsensusSummary:
     summary = get_summary(summary_id)
     deliberation = item_of(summary).deliberation
     require_reader(user, deliberation)
-    if summary.status != "published" and not may_see_drafts(user, deliberation):
+    if not summary.is_published and not may_see_drafts(user, deliberation):
         raise NotFound(_l("There is no summary with this number."))
     return summary
 
@@ -169,7 +169,7 @@ def previous_version(user, summary: ConsensusSummary) -> ConsensusSummary | None
     drafts = may_see_drafts(user, item.deliberation)
     if summary.based_on_id is not None:
         based_on = db.session.get(ConsensusSummary, summary.based_on_id)
-        if based_on is not None and (drafts or based_on.status == "published"):
+        if based_on is not None and (drafts or based_on.is_published):
             return based_on
     query = (
         sa.select(ConsensusSummary)
@@ -189,7 +189,7 @@ def current_summaries(summaries: list[ConsensusSummary]) -> dict[str, ConsensusS
     """The published, not superseded version of each language, from a list of versions."""
     current: dict[str, ConsensusSummary] = {}
     for summary in summaries:
-        if summary.status == "published" and summary.superseded_at is None:
+        if summary.is_current:
             current.setdefault(summary.language, summary)
     return current
 

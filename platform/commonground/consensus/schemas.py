@@ -89,7 +89,7 @@ def summary_json(summary: ConsensusSummary, refs: SummaryRefs) -> dict:
         "version": summary.version,
         "language": summary.language,
         "status": summary.status,
-        "current": summary.status == "published" and summary.superseded_at is None,
+        "current": summary.is_current,
         **{name: getattr(summary, name) for name in SECTIONS},
         "html": {name: refs.html(getattr(summary, name)) for name in SECTIONS},
         "based_on": summary.based_on_id,

@@ -96,7 +96,7 @@ def _require_writable(user, item: AgendaItem) -> None:
     """Moderators write summaries while the deliberation is not closed (a closed
     deliberation is a read-only archive)."""
     require_moderator(user, item.deliberation)
-    if item.deliberation.status == "closed":
+    if item.deliberation.is_closed:
         raise Conflict(
             _l("This deliberation is closed: its record can be read but not added to."),
             code="deliberation_closed",
@@ -208,7 +208,7 @@ def revise_summary(user, summary: ConsensusSummary, values: dict) -> ConsensusSu
     """
     item = item_of(summary)
     _require_writable(user, item)
-    if summary.status == "published":
+    if summary.is_published:
         raise Conflict(
             _l("A published summary cannot be changed. Write a new version based on it."),
             code="published",
@@ -249,7 +249,7 @@ def publish_summary(user, summary: ConsensusSummary) -> ConsensusSummary:
     _require_writable(user, item)
     _lock(item)
     db.session.refresh(summary)
-    if summary.status == "published":
+    if summary.is_published:
         raise Conflict(_l("This version is already published."), code="already_published")
     current = db.session.scalar(
         sa.select(ConsensusSummary).where(

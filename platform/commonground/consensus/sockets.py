@@ -12,7 +12,6 @@ import logging
 
 from .. import fields
 from ..accounts.socket_auth import require_socket_write, socket_user
-from ..db import db
 from ..realtime.acks import acked, event_data
 from . import reactions, services
 
@@ -27,7 +26,6 @@ def on_react(data=None):
     require_socket_write()
     post = reactions.get_post(fields.integer(data.get("post"), "post", minimum=1))
     result = services.react(user, post, data.get("stance"))
-    db.session.commit()
     return {"reaction": result.to_json()}
 
 

@@ -12,10 +12,9 @@ The item page shows the current summary and links here through ``item_consensus(
 """
 
 from dataclasses import dataclass
-from fractions import Fraction
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, format_percent
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -29,12 +28,11 @@ from ..deliberations.access import (
     require_reader,
 )
 from ..deliberations.models import AgendaItem, StakeholderGroup
-from ..errors import Forbidden, NotFound, ServiceError, Unauthorized
+from ..errors import NotFound, ServiceError
 from ..fields import LANGUAGE_RE
-from ..i18n import current_language, language_name
+from ..i18n import current_language, language_name, percent
 from ..labels import outcome_label, reaction_script_strings, reaction_words, stance_labels
-from ..pages import safe_next_url
-from ..transactions import committed
+from ..pages import form_action, safe_next_url
 from . import queries, reactions, services
 from .metrics import GroupCounts
 from .models import ConsensusSummary
@@ -113,23 +111,12 @@ def measure_texts(score: PostScore) -> dict[str, str]:
     """The measures as the page prints them, in the reader's locale."""
     return {
         "gic": format_decimal(float(score.group_informed_consensus), format="0.000"),
-        "min_agreement": format_percent(float(score.min_agreement), format="#,##0%"),
-        "majority_p": format_percent(float(score.majority.p), format="#,##0%"),
+        "min_agreement": percent(score.min_agreement),
+        "majority_p": percent(score.majority.p),
     }
 
 
 bp.add_app_template_global(reaction_words, "reaction_words")
-
-
-def _percent(value) -> str:
-    """A tally's exact ratio ("3/4") or float as a percentage; a dash when undefined."""
-    if value in (None, ""):
-        return "–"
-    try:
-        number = float(Fraction(str(value)))
-    except (ValueError, ZeroDivisionError):
-        return "–"
-    return format_percent(number, format="#,##0%")
 
 
 def motion_evidence(motion, names: dict[str, str]) -> dict:
@@ -140,9 +127,9 @@ def motion_evidence(motion, names: dict[str, str]) -> dict:
         "motion": motion,
         "reference": citation("motion", motion.id),
         "outcome": outcome_label(result.get("outcome") or "–"),
-        "support": _percent(result.get("support")),
+        "support": percent(result.get("support")),
         "groups": [
-            (names.get(group.get("key"), group.get("key")), _percent(group.get("agreement")))
+            (names.get(group.get("key"), group.get("key")), percent(group.get("agreement")))
             for group in result.get("groups") or []
         ],
     }
@@ -174,13 +161,6 @@ def _group_names(groups: list[StakeholderGroup], language: str) -> dict[str, str
 def _language_filter() -> str | None:
     value = request.args.get("post_language") or None
     return value if value and LANGUAGE_RE.match(value) else None
-
-
-def _refusal_is_personal(error: ServiceError) -> bool:
-    """Refusals of the person (sign in, not allowed, not found) go to the error pages."""
-    return isinstance(error, Unauthorized | Forbidden) or (
-        isinstance(error, NotFound) and not error.field
-    )
 
 
 # --- common ground ---------------------------------------------------------------------------
@@ -266,16 +246,11 @@ def react(slug, post_id):
         raise NotFound(_("There is no post with this number."))
     fallback = url_for("consensus.common_ground", slug=slug, item_id=item.id)
     target = safe_next_url(request.form.get("next") or fallback)
-    try:
-        with committed():
-            services.react(current_user, post, request.form.get("stance"))
-    except ServiceError as error:
-        if _refusal_is_personal(error):
-            raise
-        flash(str(error.message), "error")
-    else:
-        flash(_("Your reaction was recorded."), "success")
-    return redirect(f"{target}#cg-post-{post.id}", code=303)
+    return form_action(
+        lambda: services.react(current_user, post, request.form.get("stance")),
+        done=_("Your reaction was recorded."),
+        back=f"{target}#cg-post-{post.id}",
+    )
 
 
 # --- summaries: reading ----------------------------------------------------------------------
@@ -411,6 +386,17 @@ def _editor_failed(error: ServiceError) -> dict:
     return {"form": "summary", "field": field, "message": str(error.message)}
 
 
+def _saved(version: ConsensusSummary, draft: ConsensusSummary | None = None) -> str:
+    """What saving the editor did: a new version, or nothing when ``draft`` was unchanged."""
+    if draft is not None and version.id == draft.id:
+        return _("Nothing changed: no new version was saved.")
+    return _("Version %(version)s was saved as a draft.", version=version.version)
+
+
+def _summary_url(slug: str, version: ConsensusSummary) -> str:
+    return url_for("consensus.summary", slug=slug, summary_id=version.id)
+
+
 @bp.route("/d/<slug>/items/<int:item_id>/summaries/new", methods=["GET", "POST"])
 def new_summary(slug, item_id):
     """Write a new version (``?based_on=<id>`` continues or, with ``translate=1``,
@@ -425,24 +411,22 @@ def new_summary(slug, item_id):
     if request.method == "GET":
         return _render_editor(item, based_on=based_on)
     form = request.form
-    try:
-        with committed():
-            created = services.create_summary(
-                current_user,
-                item,
-                language=form.get("language"),
-                agreements=form.get("agreements", ""),
-                divergences=form.get("divergences", ""),
-                recommendations=form.get("recommendations", ""),
-                based_on=based_on.id if based_on else None,
-            )
-            created_id, version = created.id, created.version
-    except ServiceError as error:
-        if _refusal_is_personal(error):
-            raise
-        return _render_editor(item, based_on=based_on, failed=_editor_failed(error), values=form)
-    flash(_("Version %(version)s was saved as a draft.", version=version), "success")
-    return redirect(url_for("consensus.summary", slug=slug, summary_id=created_id), code=303)
+    return form_action(
+        lambda: services.create_summary(
+            current_user,
+            item,
+            language=form.get("language"),
+            agreements=form.get("agreements", ""),
+            divergences=form.get("divergences", ""),
+            recommendations=form.get("recommendations", ""),
+            based_on=based_on.id if based_on else None,
+        ),
+        done=_saved,
+        back=lambda created: _summary_url(slug, created),
+        refused=lambda error: _render_editor(
+            item, based_on=based_on, failed=_editor_failed(error), values=form
+        ),
+    )
 
 
 @bp.route("/d/<slug>/summaries/<int:summary_id>/edit", methods=["GET", "POST"])
@@ -462,38 +446,27 @@ def edit_summary(slug, summary_id):
             )
         return _render_editor(item, draft=draft)
     form = request.form
-    try:
-        with committed():
-            revised = services.revise_summary(
-                current_user, draft, {name: form.get(name, "") for name in (*SECTIONS, "language")}
-            )
-            revised_id, version, unchanged = revised.id, revised.version, revised.id == draft.id
-    except ServiceError as error:
-        if _refusal_is_personal(error):
-            raise
-        return _render_editor(item, draft=draft, failed=_editor_failed(error), values=form)
-    if unchanged:
-        flash(_("Nothing changed: no new version was saved."), "success")
-    else:
-        flash(_("Version %(version)s was saved as a draft.", version=version), "success")
-    return redirect(url_for("consensus.summary", slug=slug, summary_id=revised_id), code=303)
+    return form_action(
+        lambda: services.revise_summary(
+            current_user, draft, {name: form.get(name, "") for name in (*SECTIONS, "language")}
+        ),
+        done=lambda revised: _saved(revised, draft),
+        back=lambda revised: _summary_url(slug, revised),
+        refused=lambda error: _render_editor(
+            item, draft=draft, failed=_editor_failed(error), values=form
+        ),
+    )
 
 
 @bp.post("/d/<slug>/summaries/<int:summary_id>/publish")
 def publish(slug, summary_id):
     """Publish a draft version."""
     draft, _item = _summary_in(slug, summary_id)
-    try:
-        with committed():
-            services.publish_summary(current_user, draft)
-            version = draft.version
-    except ServiceError as error:
-        if _refusal_is_personal(error):
-            raise
-        flash(str(error.message), "error")
-        return redirect(url_for("consensus.summary", slug=slug, summary_id=summary_id), code=303)
-    flash(_("Version %(version)s is published.", version=version), "success")
-    return redirect(url_for("consensus.summary", slug=slug, summary_id=summary_id), code=303)
+    return form_action(
+        lambda: services.publish_summary(current_user, draft),
+        done=lambda published: _("Version %(version)s is published.", version=published.version),
+        back=_summary_url(slug, draft),
+    )
 
 
 # --- on the item page ------------------------------------------------------------------------

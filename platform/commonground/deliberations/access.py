@@ -40,7 +40,7 @@ def can_moderate(user, deliberation: Deliberation) -> bool:
 
 def can_read(user, deliberation: Deliberation) -> bool:
     """Whether the user may see the deliberation at all."""
-    if deliberation.status == "draft":
+    if deliberation.is_draft:
         return can_moderate(user, deliberation)
     if deliberation.is_public or is_admin(user):
         return True

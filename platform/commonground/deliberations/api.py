@@ -4,13 +4,13 @@ Thin: find the resource (404), read the JSON body (400), call the service (which
 authorises and validates), commit, answer in the shapes of ``schemas.py``.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from flask import Blueprint, jsonify
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..api import json_body
+from ..api import write_body
 from ..api.openapi import describe_blueprint
 from ..errors import Invalid
 from ..live.state import session_state
@@ -22,27 +22,12 @@ from .access import (
     get_item,
     require_moderator,
     require_reader,
-    require_signed_in,
 )
 from .openapi import OPENAPI_PATHS
 from .schemas import OPENAPI_SCHEMAS, deliberation_json, group_json, item_json, member_json
 
 bp = Blueprint("deliberations_api", __name__, url_prefix="/api/v1")
 describe_blueprint(bp, OPENAPI_PATHS, OPENAPI_SCHEMAS)
-
-
-def _write_body(allowed: Iterable[str]) -> dict:
-    """The JSON object of a write request, holding only ``allowed`` fields.
-
-    Anonymous writers are refused (401) before their body is read.
-    """
-    require_signed_in(current_user)
-    data = json_body()
-    allowed = set(allowed)
-    for name in data:
-        if name not in allowed:
-            raise Invalid(_l("This field is not known here."), field=str(name))
-    return data
 
 
 def _created(shape: Mapping):
@@ -85,7 +70,7 @@ def list_deliberations():
 @transactional
 def create_deliberation():
     """Create a draft deliberation with its groups (administrators)."""
-    data = _write_body(DELIBERATION_CREATE_FIELDS)
+    data = write_body(DELIBERATION_CREATE_FIELDS)
     deliberation = services.create_deliberation(current_user, **data)
     return _created(deliberation_json(deliberation))
 
@@ -102,7 +87,7 @@ def show_deliberation(slug):
 def update_deliberation(slug):
     """Change settings or status (moderators)."""
     deliberation = get_deliberation(slug)
-    data = _write_body(DELIBERATION_UPDATE_FIELDS)
+    data = write_body(DELIBERATION_UPDATE_FIELDS)
     services.update_deliberation(current_user, deliberation, **data)
     return jsonify(deliberation_json(deliberation))
 
@@ -121,7 +106,7 @@ def list_groups(slug):
 @transactional
 def add_group(slug):
     deliberation = get_deliberation(slug)
-    data = _write_body(("key", "name", "share", "name_translations"))
+    data = write_body(("key", "name", "share", "name_translations"))
     group = services.add_group(current_user, deliberation, **data)
     return _created(group_json(group))
 
@@ -130,7 +115,7 @@ def add_group(slug):
 @transactional
 def update_group(slug, key):
     group = queries.get_group(get_deliberation(slug), key)
-    data = _write_body(("name", "share", "name_translations"))
+    data = write_body(("name", "share", "name_translations"))
     services.update_group(current_user, group, **data)
     return jsonify(group_json(group))
 
@@ -160,7 +145,7 @@ def list_members(slug):
 @transactional
 def add_member(slug):
     deliberation = get_deliberation(slug)
-    data = _write_body(("email", "role", "group", "weight"))
+    data = write_body(("email", "role", "group", "weight"))
     membership = services.add_member(current_user, deliberation, **data)
     return _created(member_json(membership, show_email=True))
 
@@ -169,7 +154,7 @@ def add_member(slug):
 @transactional
 def update_member(slug, member_id):
     membership = queries.get_membership(get_deliberation(slug), member_id)
-    data = _write_body(("role", "group", "weight", "muted"))
+    data = write_body(("role", "group", "weight", "muted"))
     services.update_member(current_user, membership, **data)
     return jsonify(member_json(membership, show_email=True))
 
@@ -187,7 +172,7 @@ def remove_member(slug, member_id):
 def mute_member(slug, member_id):
     """Mute or unmute a member from the live session (moderators); a muted member leaves the
     speakers' queues (``live`` receives ``member_updated``). Answers with the session state."""
-    data = _write_body(("muted",))
+    data = write_body(("muted",))
     if "muted" not in data:
         raise Invalid(_l("This is required."), field="muted")
     deliberation = get_deliberation(slug)
@@ -211,7 +196,7 @@ def list_items(slug):
 @transactional
 def add_item(slug):
     deliberation = get_deliberation(slug)
-    data = _write_body(("title", "body", "numeral", "language"))
+    data = write_body(("title", "body", "numeral", "language"))
     item = services.add_item(current_user, deliberation, **data)
     return _created(item_json(item))
 
@@ -227,7 +212,7 @@ def show_item(item_id):
 @transactional
 def update_item(item_id):
     item = get_item(item_id)
-    data = _write_body(("status", "title", "body", "numeral", "language", "locked"))
+    data = write_body(("status", "title", "body", "numeral", "language", "locked"))
     services.update_item(current_user, item, **data)
     return jsonify(item_json(item))
 
@@ -237,6 +222,6 @@ def update_item(item_id):
 def set_item_translation(item_id, language):
     """Add (201) or replace (200) the item's title and text in ``language``."""
     item = get_item(item_id)
-    data = _write_body(("title", "body"))
+    data = write_body(("title", "body"))
     _, created = services.set_item_translation(current_user, item, language=language, **data)
     return jsonify(item_json(item)), 201 if created else 200

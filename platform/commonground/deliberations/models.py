@@ -6,7 +6,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import UTCDateTime, db, utcnow
+from ..db import OpensAndCloses, UTCDateTime, db, utcnow
 
 DELIBERATION_STATUSES = ("draft", "open", "closed")
 VOTING_SCHEMES = ("members", "groups")
@@ -18,7 +18,7 @@ DELIBERATION_TRANSITIONS = {"draft": {"open"}, "open": {"closed"}, "closed": {"o
 ITEM_TRANSITIONS = {"pending": {"open"}, "open": {"closed"}, "closed": {"open"}}
 
 
-class Deliberation(db.Model):
+class Deliberation(OpensAndCloses, db.Model):
     """A forum on one agenda: its groups, members, items, motions and record."""
 
     __tablename__ = "deliberations"
@@ -60,8 +60,9 @@ class Deliberation(db.Model):
     )
 
     @property
-    def is_closed(self) -> bool:
-        return self.status == "closed"
+    def is_draft(self) -> bool:
+        """Being prepared: only its moderators (and admins) see it."""
+        return self.status == "draft"
 
     @property
     def next_statuses(self) -> list[str]:
@@ -144,7 +145,7 @@ class Membership(db.Model):
         return self.role == "moderator" and self.group_id is not None
 
 
-class AgendaItem(db.Model):
+class AgendaItem(OpensAndCloses, db.Model):
     """One item of a deliberation's agenda, debated in its own thread."""
 
     __tablename__ = "agenda_items"
@@ -177,6 +178,11 @@ class AgendaItem(db.Model):
     def translation(self, language: str) -> "AgendaItemTranslation | None":
         """The translation into ``language``, if one exists."""
         return next((t for t in self.translations if t.language == language), None)
+
+    def is_translated_into(self, language: str) -> bool:
+        """Whether a reader of ``language`` sees the item in translation (its title at
+        least: see ``text_in``)."""
+        return language != self.language and self.translation(language) is not None
 
     def text_in(self, language: str) -> "ItemText":
         """Title and body in ``language`` where translated into it, else the original's.

@@ -184,7 +184,7 @@ def update_deliberation(
                 _l("This deliberation is closed. Reopen it before changing it."),
                 field=sorted(archived)[0],
             )
-    if "scheme" in changes and deliberation.status != "draft" and _has_open_motion(deliberation):
+    if "scheme" in changes and not deliberation.is_draft and _has_open_motion(deliberation):
         raise Conflict(
             _l("The voting scheme cannot change while a motion is open."), field="scheme"
         )

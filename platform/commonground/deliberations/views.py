@@ -9,18 +9,17 @@ values kept; a refusal of the person (401/403/404) goes to the site's error hand
 import re
 from collections.abc import Callable
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import force_locale, lazy_pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..config import LANGUAGES
-from ..errors import Forbidden, NotFound, ServiceError, Unauthorized
+from ..errors import NotFound, ServiceError
 from ..i18n import current_language
 from ..labels import role_label, scheme_label
 from ..pages import form_action
-from ..transactions import committed
 from . import queries, services
 from .access import (
     can_moderate,
@@ -116,14 +115,13 @@ def item(slug, item_id):
     deliberation = _readable(slug)
     agenda_item = _item_of(deliberation, item_id)
     language = current_language()
-    translated = agenda_item.text_in(language)
-    has_translation = translated.title_language != agenda_item.language
+    has_translation = agenda_item.is_translated_into(language)
     show_original = request.args.get("show") == "original" and has_translation
     return render_template(
         "deliberations/item.html",
         deliberation=deliberation,
         item=agenda_item,
-        text=agenda_item.text_in(agenda_item.language) if show_original else translated,
+        text=agenda_item.text_in(agenda_item.language if show_original else language),
         has_translation=has_translation,
         show_original=show_original,
         moderator=can_moderate(current_user, deliberation),
@@ -144,26 +142,19 @@ def _field_name(field: str | None) -> str | None:
     return re.split(r"[\[.]", field, maxsplit=1)[0]
 
 
-def _refused(error: ServiceError, form: str, render: Callable[..., str]):
-    """Answer a refused form: the page again, status 422, the message where it belongs.
+def _form_again(form: str, render: Callable[..., str]) -> Callable[[ServiceError], tuple]:
+    """How a refused form is answered (``form_action``'s ``refused``): the page again,
+    status 422, the message beside the field it concerns."""
 
-    Refusals of the person rather than of the input are left to the error pages.
-    """
-    if isinstance(error, Unauthorized | Forbidden) or (
-        isinstance(error, NotFound) and not error.field
-    ):
-        raise error
-    failed = {"form": form, "field": _field_name(error.field), "message": str(error.message)}
-    return render(failed=failed), 422
+    def refused(error: ServiceError):
+        failed = {"form": form, "field": _field_name(error.field), "message": str(error.message)}
+        return render(failed=failed), 422
+
+    return refused
 
 
 def _scheme_options() -> list[tuple[str, str]]:
     return [(scheme, scheme_label(scheme)) for scheme in VOTING_SCHEMES]
-
-
-def _done(message: str, endpoint: str, **values):
-    flash(message, "success")
-    return redirect(url_for(endpoint, **values), code=303)
 
 
 def _language_list(value: str | None) -> list[str]:
@@ -205,24 +196,23 @@ def create():
         if form.get("default_groups")
         else []
     )
-    try:
-        with committed():
-            deliberation = services.create_deliberation(
-                current_user,
-                slug=form.get("slug", ""),
-                title=form.get("title", ""),
-                description=form.get("description", ""),
-                scheme=form.get("scheme", "members"),
-                languages=languages,
-                source_language=form.get("source_language") or None,
-                groups=groups,
-                is_public=form.get("is_public"),
-                observers_may_post=form.get("observers_may_post"),
-            )
-            slug = deliberation.slug
-    except ServiceError as error:
-        return _refused(error, "create", render)
-    return _done(_("The deliberation was created as a draft."), ".show", slug=slug)
+    return form_action(
+        lambda: services.create_deliberation(
+            current_user,
+            slug=form.get("slug", ""),
+            title=form.get("title", ""),
+            description=form.get("description", ""),
+            scheme=form.get("scheme", "members"),
+            languages=languages,
+            source_language=form.get("source_language") or None,
+            groups=groups,
+            is_public=form.get("is_public"),
+            observers_may_post=form.get("observers_may_post"),
+        ),
+        done=_("The deliberation was created as a draft."),
+        back=lambda deliberation: url_for(".show", slug=deliberation.slug),
+        refused=_form_again("create", render),
+    )
 
 
 def _default_groups(source_language: str, languages: list[str]) -> list[dict]:
@@ -263,38 +253,36 @@ def settings(slug):
     if request.method == "GET":
         return _render_settings(deliberation)
     form = request.form
-    try:
-        with committed():
-            services.update_deliberation(
-                current_user,
-                deliberation,
-                title=form.get("title", ""),
-                description=form.get("description", ""),
-                scheme=form.get("scheme", ""),
-                languages=_language_list(form.get("languages")),
-                source_language=form.get("source_language", ""),
-                is_public=form.get("is_public"),
-                observers_may_post=form.get("observers_may_post"),
-            )
-    except ServiceError as error:
-        return _refused(
-            error, "settings", lambda failed: _render_settings(_moderated(slug), failed)
-        )
-    return _done(_("The settings were saved."), ".settings", slug=slug)
+    return form_action(
+        lambda: services.update_deliberation(
+            current_user,
+            deliberation,
+            title=form.get("title", ""),
+            description=form.get("description", ""),
+            scheme=form.get("scheme", ""),
+            languages=_language_list(form.get("languages")),
+            source_language=form.get("source_language", ""),
+            is_public=form.get("is_public"),
+            observers_may_post=form.get("observers_may_post"),
+        ),
+        done=_("The settings were saved."),
+        back=url_for(".settings", slug=slug),
+        refused=_form_again("settings", lambda failed: _render_settings(_moderated(slug), failed)),
+    )
 
 
 @bp.post("/d/<slug>/status")
 def change_status(slug):
     """Open, close or reopen the deliberation (moderators)."""
     deliberation = _moderated(slug)
-    try:
-        with committed():
-            services.update_deliberation(
-                current_user, deliberation, status=request.form.get("status", "")
-            )
-    except ServiceError as error:
-        return _refused(error, "status", lambda failed: _render_settings(_moderated(slug), failed))
-    return _done(_("The status was changed."), ".settings", slug=slug)
+    return form_action(
+        lambda: services.update_deliberation(
+            current_user, deliberation, status=request.form.get("status", "")
+        ),
+        done=_("The status was changed."),
+        back=url_for(".settings", slug=slug),
+        refused=_form_again("status", lambda failed: _render_settings(_moderated(slug), failed)),
+    )
 
 
 # --- stakeholder groups --------------------------------------------------------------------
@@ -326,19 +314,19 @@ def groups(slug):
     if request.method == "GET":
         return _render_groups(deliberation)
     form = request.form
-    try:
-        with committed():
-            services.add_group(
-                current_user,
-                deliberation,
-                key=form.get("key", ""),
-                name=form.get("name", ""),
-                share=form.get("share", ""),
-                name_translations=_name_translations_from(form, deliberation),
-            )
-    except ServiceError as error:
-        return _refused(error, "add-group", lambda failed: _render_groups(_moderated(slug), failed))
-    return _done(_("The group was added."), ".groups", slug=slug)
+    return form_action(
+        lambda: services.add_group(
+            current_user,
+            deliberation,
+            key=form.get("key", ""),
+            name=form.get("name", ""),
+            share=form.get("share", ""),
+            name_translations=_name_translations_from(form, deliberation),
+        ),
+        done=_("The group was added."),
+        back=url_for(".groups", slug=slug),
+        refused=_form_again("add-group", lambda failed: _render_groups(_moderated(slug), failed)),
+    )
 
 
 @bp.post("/d/<slug>/groups/<key>")
@@ -347,24 +335,24 @@ def update_group(slug, key):
     deliberation = _moderated(slug)
     group = queries.get_group(deliberation, key)
     form = request.form
-    try:
-        with committed():
-            services.update_group(
-                current_user,
-                group,
-                name=form.get("name", ""),
-                share=form.get("share", ""),
-                # Names in languages the form does not show are kept; emptied ones removed.
-                name_translations={
-                    **group.name_translations,
-                    **_name_translations_from(form, deliberation),
-                },
-            )
-    except ServiceError as error:
-        return _refused(
-            error, f"group-{key}", lambda failed: _render_groups(_moderated(slug), failed)
-        )
-    return _done(_("The group was saved."), ".groups", slug=slug)
+    return form_action(
+        lambda: services.update_group(
+            current_user,
+            group,
+            name=form.get("name", ""),
+            share=form.get("share", ""),
+            # Names in languages the form does not show are kept; emptied ones removed.
+            name_translations={
+                **group.name_translations,
+                **_name_translations_from(form, deliberation),
+            },
+        ),
+        done=_("The group was saved."),
+        back=url_for(".groups", slug=slug),
+        refused=_form_again(
+            f"group-{key}", lambda failed: _render_groups(_moderated(slug), failed)
+        ),
+    )
 
 
 @bp.post("/d/<slug>/groups/<key>/remove")
@@ -372,14 +360,14 @@ def remove_group(slug, key):
     """Remove a group no member belongs to (moderators)."""
     deliberation = _moderated(slug)
     group = queries.get_group(deliberation, key)
-    try:
-        with committed():
-            services.remove_group(current_user, group)
-    except ServiceError as error:
-        return _refused(
-            error, f"group-{key}", lambda failed: _render_groups(_moderated(slug), failed)
-        )
-    return _done(_("The group was removed."), ".groups", slug=slug)
+    return form_action(
+        lambda: services.remove_group(current_user, group),
+        done=_("The group was removed."),
+        back=url_for(".groups", slug=slug),
+        refused=_form_again(
+            f"group-{key}", lambda failed: _render_groups(_moderated(slug), failed)
+        ),
+    )
 
 
 # --- members -------------------------------------------------------------------------------
@@ -404,21 +392,19 @@ def members(slug):
     if request.method == "GET":
         return _render_members(deliberation)
     form = request.form
-    try:
-        with committed():
-            services.add_member(
-                current_user,
-                deliberation,
-                email=form.get("email", ""),
-                role=form.get("role", ""),
-                group=form.get("group") or None,
-                weight=form.get("weight", "1"),
-            )
-    except ServiceError as error:
-        return _refused(
-            error, "add-member", lambda failed: _render_members(_moderated(slug), failed)
-        )
-    return _done(_("The member was added."), ".members", slug=slug)
+    return form_action(
+        lambda: services.add_member(
+            current_user,
+            deliberation,
+            email=form.get("email", ""),
+            role=form.get("role", ""),
+            group=form.get("group") or None,
+            weight=form.get("weight", "1"),
+        ),
+        done=_("The member was added."),
+        back=url_for(".members", slug=slug),
+        refused=_form_again("add-member", lambda failed: _render_members(_moderated(slug), failed)),
+    )
 
 
 @bp.post("/d/<slug>/members/<int:member_id>")
@@ -427,23 +413,21 @@ def update_member(slug, member_id):
     deliberation = _moderated(slug)
     membership = queries.get_membership(deliberation, member_id)
     form = request.form
-    try:
-        with committed():
-            services.update_member(
-                current_user,
-                membership,
-                role=form.get("role", ""),
-                group=form.get("group") or None,
-                weight=form.get("weight", ""),
-                muted=form.get("muted"),
-            )
-    except ServiceError as error:
-        return _refused(
-            error,
-            f"member-{member_id}",
-            lambda failed: _render_members(_moderated(slug), failed),
-        )
-    return _done(_("The member was saved."), ".members", slug=slug)
+    return form_action(
+        lambda: services.update_member(
+            current_user,
+            membership,
+            role=form.get("role", ""),
+            group=form.get("group") or None,
+            weight=form.get("weight", ""),
+            muted=form.get("muted"),
+        ),
+        done=_("The member was saved."),
+        back=url_for(".members", slug=slug),
+        refused=_form_again(
+            f"member-{member_id}", lambda failed: _render_members(_moderated(slug), failed)
+        ),
+    )
 
 
 @bp.post("/d/<slug>/members/<int:member_id>/remove")
@@ -451,16 +435,14 @@ def remove_member(slug, member_id):
     """Remove a member who has not taken part yet (moderators)."""
     deliberation = _moderated(slug)
     membership = queries.get_membership(deliberation, member_id)
-    try:
-        with committed():
-            services.remove_member(current_user, membership)
-    except ServiceError as error:
-        return _refused(
-            error,
-            f"member-{member_id}",
-            lambda failed: _render_members(_moderated(slug), failed),
-        )
-    return _done(_("The member was removed."), ".members", slug=slug)
+    return form_action(
+        lambda: services.remove_member(current_user, membership),
+        done=_("The member was removed."),
+        back=url_for(".members", slug=slug),
+        refused=_form_again(
+            f"member-{member_id}", lambda failed: _render_members(_moderated(slug), failed)
+        ),
+    )
 
 
 # --- from the live session's console ----------------------------------------------------------
@@ -527,19 +509,19 @@ def agenda(slug):
     if request.method == "GET":
         return _render_agenda(deliberation)
     form = request.form
-    try:
-        with committed():
-            services.add_item(
-                current_user,
-                deliberation,
-                title=form.get("title", ""),
-                body=form.get("body", ""),
-                numeral=form.get("numeral", ""),
-                language=form.get("language") or None,
-            )
-    except ServiceError as error:
-        return _refused(error, "add-item", lambda failed: _render_agenda(_moderated(slug), failed))
-    return _done(_("The agenda item was added."), ".agenda", slug=slug)
+    return form_action(
+        lambda: services.add_item(
+            current_user,
+            deliberation,
+            title=form.get("title", ""),
+            body=form.get("body", ""),
+            numeral=form.get("numeral", ""),
+            language=form.get("language") or None,
+        ),
+        done=_("The agenda item was added."),
+        back=url_for(".agenda", slug=slug),
+        refused=_form_again("add-item", lambda failed: _render_agenda(_moderated(slug), failed)),
+    )
 
 
 @bp.post("/d/<slug>/items/<int:item_id>/status")
@@ -547,14 +529,16 @@ def item_status(slug, item_id):
     """Open, close or reopen an agenda item (moderators)."""
     deliberation = _moderated(slug)
     agenda_item = _item_of(deliberation, item_id)
-    try:
-        with committed():
-            services.update_item(current_user, agenda_item, status=request.form.get("status", ""))
-    except ServiceError as error:
-        return _refused(
-            error, f"item-{item_id}", lambda failed: _render_agenda(_moderated(slug), failed)
-        )
-    return _done(_("The agenda item's status was changed."), ".agenda", slug=slug)
+    return form_action(
+        lambda: services.update_item(
+            current_user, agenda_item, status=request.form.get("status", "")
+        ),
+        done=_("The agenda item's status was changed."),
+        back=url_for(".agenda", slug=slug),
+        refused=_form_again(
+            f"item-{item_id}", lambda failed: _render_agenda(_moderated(slug), failed)
+        ),
+    )
 
 
 def _render_item_edit(deliberation: Deliberation, agenda_item, failed=None):
@@ -570,6 +554,12 @@ def _render_item_edit(deliberation: Deliberation, agenda_item, failed=None):
     )
 
 
+def _render_item_edit_again(slug: str, item_id: int, failed: dict):
+    """The item's edit page after a refusal (read afresh: the refusal rolled back)."""
+    deliberation = _moderated(slug)
+    return _render_item_edit(deliberation, _item_of(deliberation, item_id), failed)
+
+
 def _ui_languages() -> list[str]:
     return list(LANGUAGES)
 
@@ -582,25 +572,21 @@ def edit_item(slug, item_id):
     if request.method == "GET":
         return _render_item_edit(deliberation, agenda_item)
     form = request.form
-    try:
-        with committed():
-            services.update_item(
-                current_user,
-                agenda_item,
-                numeral=form.get("numeral", ""),
-                title=form.get("title", ""),
-                body=form.get("body", ""),
-                locked=form.get("locked"),
-            )
-    except ServiceError as error:
-        return _refused(
-            error,
-            "edit-item",
-            lambda failed: _render_item_edit(
-                _moderated(slug), _item_of(_moderated(slug), item_id), failed
-            ),
-        )
-    return _done(_("The agenda item was saved."), ".edit_item", slug=slug, item_id=item_id)
+    return form_action(
+        lambda: services.update_item(
+            current_user,
+            agenda_item,
+            numeral=form.get("numeral", ""),
+            title=form.get("title", ""),
+            body=form.get("body", ""),
+            locked=form.get("locked"),
+        ),
+        done=_("The agenda item was saved."),
+        back=url_for(".edit_item", slug=slug, item_id=item_id),
+        refused=_form_again(
+            "edit-item", lambda failed: _render_item_edit_again(slug, item_id, failed)
+        ),
+    )
 
 
 @bp.post("/d/<slug>/items/<int:item_id>/translations")
@@ -611,21 +597,15 @@ def item_translation(slug, item_id):
     form = request.form
     language = form.get("language", "")
     form_id = f"translation-{language}" if form.get("existing") else "add-translation"
-    try:
-        with committed():
-            services.set_item_translation(
-                current_user,
-                agenda_item,
-                language=language,
-                title=form.get("title", ""),
-                body=form.get("body", ""),
-            )
-    except ServiceError as error:
-        return _refused(
-            error,
-            form_id,
-            lambda failed: _render_item_edit(
-                _moderated(slug), _item_of(_moderated(slug), item_id), failed
-            ),
-        )
-    return _done(_("The translation was saved."), ".edit_item", slug=slug, item_id=item_id)
+    return form_action(
+        lambda: services.set_item_translation(
+            current_user,
+            agenda_item,
+            language=language,
+            title=form.get("title", ""),
+            body=form.get("body", ""),
+        ),
+        done=_("The translation was saved."),
+        back=url_for(".edit_item", slug=slug, item_id=item_id),
+        refused=_form_again(form_id, lambda failed: _render_item_edit_again(slug, item_id, failed)),
+    )

@@ -10,7 +10,7 @@ from ..api.openapi import describe_blueprint
 from ..db import iso
 from ..deliberations.access import get_item
 from ..errors import Invalid
-from ..transactions import committed
+from ..transactions import transactional
 from . import queries, services
 from .openapi import OPENAPI_PATHS
 from .rules import render_markdown
@@ -35,18 +35,18 @@ def list_posts(item_id: int):
 
 
 @bp.post("/items/<int:item_id>/posts")
+@transactional
 def create_post(item_id: int):
     """Post in the item's thread (``parent`` for a reply)."""
     data = json_body()
     item = get_item(item_id)
-    with committed():
-        post = services.create_post(
-            current_user,
-            item,
-            body=data.get("body"),
-            parent=data.get("parent"),
-            language=data.get("language"),
-        )
+    post = services.create_post(
+        current_user,
+        item,
+        body=data.get("body"),
+        parent=data.get("parent"),
+        language=data.get("language"),
+    )
     return jsonify(queries.read_post(current_user, post).to_json()), 201
 
 
@@ -58,34 +58,34 @@ def show_post(post_id: int):
 
 
 @bp.patch("/posts/<int:post_id>")
+@transactional
 def edit_post(post_id: int):
     """The author edits a post; the previous body is kept (see ``revisions``)."""
     data = json_body()
     post = queries.get_post(post_id)
-    with committed():
-        services.edit_post(current_user, post, body=data.get("body"), language=data.get("language"))
+    services.edit_post(current_user, post, body=data.get("body"), language=data.get("language"))
     return jsonify(queries.read_post(current_user, post).to_json())
 
 
 @bp.post("/posts/<int:post_id>/hide")
+@transactional
 def hide_post(post_id: int):
     """A moderator hides a post, giving a reason."""
     data = json_body()
     post = queries.get_post(post_id)
-    with committed():
-        services.hide_post(current_user, post, reason=data.get("reason"))
+    services.hide_post(current_user, post, reason=data.get("reason"))
     return jsonify(queries.read_post(current_user, post).to_json())
 
 
 @bp.post("/posts/<int:post_id>/translations")
+@transactional
 def translate_post(post_id: int):
     """Add (or replace one's own) human translation of a post."""
     data = json_body()
     post = queries.get_post(post_id)
-    with committed():
-        services.translate_post(
-            current_user, post, language=data.get("language"), body=data.get("body")
-        )
+    services.translate_post(
+        current_user, post, language=data.get("language"), body=data.get("body")
+    )
     return jsonify(queries.read_post(current_user, post).to_json()), 201
 
 
@@ -103,12 +103,12 @@ def post_revisions(post_id: int):
 
 
 @bp.post("/items/<int:item_id>/lock")
+@transactional
 def lock_item(item_id: int):
     """A moderator locks or unlocks the item's discussion: ``{"locked": true|false}``."""
     data = json_body()
     if "locked" not in data:
         raise Invalid(field="locked")
     item = get_item(item_id)
-    with committed():
-        services.lock_item(current_user, item, locked=data["locked"])
+    services.lock_item(current_user, item, locked=data["locked"])
     return jsonify(id=item.id, status=item.status, locked=item.locked)

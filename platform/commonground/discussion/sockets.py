@@ -1,7 +1,8 @@
 """Socket events of the discussion (DESIGN §5): join, leave, post, typing.
 
 Thin: each handler re-reads who the socket is and what they may do from the database,
-calls the service the page and the API use, commits, and answers through its ack.
+calls the service the page and the API use, and answers through its ack (``acked`` runs
+it in one transaction).
 Live events (``post:new`` …) are queued by the services and leave at commit.
 
 The default namespace is shared with other capabilities (voting, live sessions), so the
@@ -17,7 +18,7 @@ from flask_socketio import emit, join_room, leave_room
 
 from .. import fields
 from ..accounts.socket_auth import require_socket_write, socket_user
-from ..db import db, iso, utcnow
+from ..db import iso, utcnow
 from ..deliberations.access import get_item, participation_error
 from ..errors import Invalid
 from ..realtime import broadcast_presence, presence_of, state
@@ -119,9 +120,7 @@ def on_post(data=None):
         language=data.get("language"),
     )
     # A new post reads the same for everyone: the ack carries what the room receives.
-    answer = post_view(post, PUBLIC).to_json()
-    db.session.commit()
-    return {"post": answer}
+    return {"post": post_view(post, PUBLIC).to_json()}
 
 
 @acked

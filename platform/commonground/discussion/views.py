@@ -14,10 +14,7 @@ from urllib.parse import urlencode
 from flask import (
     Blueprint,
     abort,
-    current_app,
-    flash,
     g,
-    redirect,
     render_template,
     request,
     url_for,
@@ -27,14 +24,20 @@ from flask_login import current_user
 
 from ..config import LANGUAGES
 from ..consensus import reactions
-from ..db import db, iso, utcnow
-from ..deliberations.access import get_deliberation, get_item, participation_error, require_reader
+from ..db import iso, utcnow
+from ..deliberations.access import (
+    can_moderate,
+    get_deliberation,
+    get_item,
+    participation_error,
+    require_reader,
+)
 from ..deliberations.models import AgendaItem, Deliberation
 from ..errors import NotFound, ServiceError, Unauthorized
 from ..fields import LANGUAGE_RE, MAX_IDS, ids
 from ..i18n import current_language, language_name
 from ..labels import reaction_script_strings, reaction_words, stance_labels
-from ..transactions import committed
+from ..pages import form_action
 from . import queries, services
 from .rules import (
     MAX_BODY_LENGTH,
@@ -395,11 +398,6 @@ def _replies_around(node: ThreadNode, parent: PostView) -> ThreadNode | None:
     return ThreadNode(parent, node.depth - 1, node.level - 1, children=[node])
 
 
-@bp.app_template_filter("isotime")
-def _isotime_filter(value) -> str:
-    return iso(value) or ""
-
-
 # --- forms ------------------------------------------------------------------------------------
 
 
@@ -419,32 +417,64 @@ def _post_in(slug: str, post_id: int):
     return post, item
 
 
-def _refused(error: ServiceError, item: AgendaItem, form: str, post_id: int | None = None):
-    """The item page again, with the refusal beside the form and the text kept."""
-    db.session.rollback()
-    if isinstance(error, Unauthorized) or (isinstance(error, NotFound) and not error.field):
-        raise error
-    g.discussion_failed = {
-        "form": form,
-        "post": post_id,
-        "field": error.field,
-        "code": error.code,
-        "message": str(error.message),
-        "values": request.form.to_dict(),
-    }
-    view = current_app.view_functions.get("deliberations.item")
-    if view is None:  # the item page is not installed: say it on its own
-        flash(str(error.message), "error")
-        return redirect(item_url(item), code=303)
-    return view(slug=item.deliberation.slug, item_id=item.id), error.status
+def _leaves_the_item_page(error: ServiceError) -> bool:
+    """Sign-in and a page that is not there go to the error pages; any other refusal (an
+    observer, a muted member, a locked item, a text too long) is shown beside the form,
+    with the text kept."""
+    return isinstance(error, Unauthorized) or (isinstance(error, NotFound) and not error.field)
 
 
-def _back_to(item: AgendaItem, post_id: int | None = None, message: str | None = None):
-    if message:
-        flash(message, "success")
-    if post_id is None:
-        return redirect(item_url(item) + "#discussion", code=303)
-    return redirect(item_url(item, focus=post_id) + f"#post-{post_id}", code=303)
+def _form_again(item: AgendaItem, form: str, post_id: int | None = None):
+    """How a refused form is answered (``form_action``'s ``refused``): the item page
+    again, with the refusal beside the form and the text kept."""
+
+    def refused(error: ServiceError):
+        g.discussion_failed = {
+            "form": form,
+            "post": post_id,
+            "field": error.field,
+            "code": error.code,
+            "message": str(error.message),
+            "values": request.form.to_dict(),
+        }
+        return _item_page(item), error.status
+
+    return refused
+
+
+def _item_page(item: AgendaItem) -> str:
+    """The agenda item's page (the deliberation pages' template, which includes this
+    capability's section), in the reader's language."""
+    deliberation = item.deliberation
+    require_reader(current_user, deliberation)
+    language = current_language()
+    return render_template(
+        "deliberations/item.html",
+        deliberation=deliberation,
+        item=item,
+        text=item.text_in(language),
+        has_translation=item.is_translated_into(language),
+        show_original=False,
+        moderator=can_moderate(current_user, deliberation),
+        language=language,
+    )
+
+
+def _post_url(item: AgendaItem, post_id: int) -> str:
+    """A post on the item page, its branch unfolded."""
+    return item_url(item, focus=post_id) + f"#post-{post_id}"
+
+
+def _post_form(slug: str, post_id: int, form: str, action, done: str):
+    """Run a form acting on one post (``action(post)``), then back to that post."""
+    post, item = _post_in(slug, post_id)
+    return form_action(
+        lambda: action(post),
+        done=done,
+        back=_post_url(item, post_id),
+        refused=_form_again(item, f"{form}-{post_id}", post_id),
+        to_error_pages=_leaves_the_item_page,
+    )
 
 
 @bp.post("/d/<slug>/items/<int:item_id>/posts")
@@ -453,64 +483,65 @@ def create_post(slug, item_id):
     item = _item_in(slug, item_id)
     parent = request.form.get("parent") or None
     form = f"reply-{parent}" if parent else "compose"
-    try:
-        with committed():
-            post = services.create_post(
-                current_user,
-                item,
-                body=request.form.get("body", ""),
-                parent=parent,
-                language=request.form.get("language"),
-            )
-    except ServiceError as error:
-        return _refused(error, item, form, int(parent) if parent and parent.isdigit() else None)
-    return _back_to(item, post.id)
+    return form_action(
+        lambda: services.create_post(
+            current_user,
+            item,
+            body=request.form.get("body", ""),
+            parent=parent,
+            language=request.form.get("language"),
+        ),
+        done=None,
+        back=lambda post: _post_url(item, post.id),
+        refused=_form_again(item, form, int(parent) if parent and parent.isdigit() else None),
+        to_error_pages=_leaves_the_item_page,
+    )
 
 
 @bp.post("/d/<slug>/posts/<int:post_id>/edit")
 def edit_post(slug, post_id):
     """The author saves a new version of their post."""
-    post, item = _post_in(slug, post_id)
-    try:
-        with committed():
-            services.edit_post(
-                current_user,
-                post,
-                body=request.form.get("body", ""),
-                language=request.form.get("language"),
-            )
-    except ServiceError as error:
-        return _refused(error, item, f"edit-{post_id}", post_id)
-    return _back_to(item, post_id, _("Your post was updated."))
+    return _post_form(
+        slug,
+        post_id,
+        "edit",
+        lambda post: services.edit_post(
+            current_user,
+            post,
+            body=request.form.get("body", ""),
+            language=request.form.get("language"),
+        ),
+        _("Your post was updated."),
+    )
 
 
 @bp.post("/d/<slug>/posts/<int:post_id>/hide")
 def hide_post(slug, post_id):
     """A moderator hides a post, with a reason."""
-    post, item = _post_in(slug, post_id)
-    try:
-        with committed():
-            services.hide_post(current_user, post, reason=request.form.get("reason", ""))
-    except ServiceError as error:
-        return _refused(error, item, f"hide-{post_id}", post_id)
-    return _back_to(item, post_id, _("The post was hidden."))
+    return _post_form(
+        slug,
+        post_id,
+        "hide",
+        lambda post: services.hide_post(current_user, post, reason=request.form.get("reason", "")),
+        _("The post was hidden."),
+    )
 
 
 @bp.post("/d/<slug>/posts/<int:post_id>/translations")
 def translate_post(slug, post_id):
     """Add a human translation of a post."""
-    post, item = _post_in(slug, post_id)
-    try:
-        with committed():
-            services.translate_post(
-                current_user,
-                post,
-                language=request.form.get("language", ""),
-                body=request.form.get("body", ""),
-            )
-    except ServiceError as error:
-        return _refused(error, item, f"translate-{post_id}", post_id)
-    return _back_to(item, post_id, _("Thank you: your translation was added."))
+    return _post_form(
+        slug,
+        post_id,
+        "translate",
+        lambda post: services.translate_post(
+            current_user,
+            post,
+            language=request.form.get("language", ""),
+            body=request.form.get("body", ""),
+        ),
+        _("Thank you: your translation was added."),
+    )
 
 
 @bp.post("/d/<slug>/items/<int:item_id>/lock")
@@ -518,15 +549,15 @@ def lock_item(slug, item_id):
     """A moderator locks or unlocks the item's discussion."""
     item = _item_in(slug, item_id)
     locked = request.form.get("locked", "")
-    try:
-        with committed():
-            services.lock_item(current_user, item, locked=locked)
-    except ServiceError as error:
-        return _refused(error, item, "lock")
-    message = (
-        _("The discussion is locked.") if locked == "1" else _("The discussion is open again.")
+    return form_action(
+        lambda: services.lock_item(current_user, item, locked=locked),
+        done=_("The discussion is locked.")
+        if locked == "1"
+        else _("The discussion is open again."),
+        back=item_url(item) + "#discussion",
+        refused=_form_again(item, "lock"),
+        to_error_pages=_leaves_the_item_page,
     )
-    return _back_to(item, None, message)
 
 
 @bp.get("/d/<slug>/posts/<int:post_id>/history")

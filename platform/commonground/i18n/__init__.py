@@ -1,10 +1,13 @@
 """Locale selection, language names, text direction and formatting helpers (DESIGN §8)."""
 
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_percent
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
@@ -65,6 +68,28 @@ def language_name(code: str, in_language: str | None = None) -> str:
         return locale.get_display_name(in_language or code) or code
     except (ValueError, TypeError):
         return code
+
+
+#: What the percentage of an undefined ratio (no ballots yet, nobody reacted) reads as.
+NO_PERCENT = "—"
+
+
+def percent(ratio: Fraction | Decimal | float | str | None) -> str:
+    """A ratio as a percentage in the reader's locale, with at most one decimal: 17/24 is
+    ``70.8%`` in English and ``70,8 %`` in French, 3/4 is ``75%``.
+
+    Takes exact ratios (``Fraction``, or the API's ``"2/3"``) as well as floats; rounds in
+    exact arithmetic, then writes the locale's own percent pattern. No ratio (None, or text
+    that is none) is a dash. The one percentage of pages, records and views alike.
+    """
+    try:
+        exact = Fraction(ratio) if ratio not in (None, "") else None
+    except (TypeError, ValueError, ZeroDivisionError):
+        exact = None
+    if exact is None:
+        return NO_PERCENT
+    rounded = Decimal(round(exact * 1000)) / 1000
+    return format_percent(rounded, locale=get_locale(), decimal_quantization=False)
 
 
 def ui_languages() -> list[tuple[str, str]]:

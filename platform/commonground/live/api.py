@@ -5,18 +5,16 @@ Thin: find the deliberation (404), read the JSON body (400/422), call the servic
 authorises and validates), commit — the room gets the same events as from the console.
 """
 
-from collections.abc import Iterable
-
 from flask import Blueprint, jsonify, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import fields
-from ..api import json_body
+from ..api import write_body
 from ..api.openapi import describe_blueprint
-from ..deliberations.access import get_deliberation, get_item, require_signed_in
+from ..deliberations.access import get_deliberation, get_item
 from ..errors import Invalid
-from ..transactions import committed
+from ..transactions import in_transaction, transactional
 from . import services
 from .openapi import OPENAPI_PATHS
 from .schemas import OPENAPI_SCHEMAS, announcement_json
@@ -25,28 +23,16 @@ bp = Blueprint("live_api", __name__, url_prefix="/api/v1")
 describe_blueprint(bp, OPENAPI_PATHS, OPENAPI_SCHEMAS)
 
 
-def _body(allowed: Iterable[str], *, optional: bool = False) -> dict:
-    """The request's JSON object with only ``allowed`` fields (``optional``: may be absent).
-
-    Anonymous writers are refused (401) before their body is read.
-    """
-    require_signed_in(current_user)
-    if optional and not request.get_data():
-        return {}
-    data = json_body()
-    allowed = set(allowed)
-    for name in data:
-        if name not in allowed:
-            raise Invalid(_l("This field is not known here."), field=str(name))
-    return data
-
-
 def _state_after(slug: str, action):
-    """Run ``action(deliberation)`` in one transaction; answer with the state it left."""
-    deliberation = get_deliberation(slug)
-    with committed():
+    """Run ``action(deliberation)`` in one transaction; answer with the state it left (read
+    in that transaction, so it is the state the room receives at its commit)."""
+
+    def act():
+        deliberation = get_deliberation(slug)
         action(deliberation)
-    return jsonify(services.read_session(current_user, deliberation))
+        return services.read_session(current_user, deliberation)
+
+    return jsonify(in_transaction(act))
 
 
 @bp.get("/deliberations/<slug>/session")
@@ -57,7 +43,7 @@ def show_session(slug):
 
 @bp.post("/deliberations/<slug>/session/current")
 def set_current(slug):
-    data = _body(("item",))
+    data = write_body(("item",))
     if "item" not in data:
         raise Invalid(_l("This is required."), field="item")
     return _state_after(
@@ -67,7 +53,7 @@ def set_current(slug):
 
 @bp.post("/deliberations/<slug>/session/round/start")
 def start_round(slug):
-    data = _body(("title", "seconds"))
+    data = write_body(("title", "seconds"))
     return _state_after(
         slug,
         lambda d: services.start_round(
@@ -78,7 +64,7 @@ def start_round(slug):
 
 @bp.post("/deliberations/<slug>/session/round/extend")
 def extend_round(slug):
-    data = _body(("seconds",))
+    data = write_body(("seconds",))
     return _state_after(
         slug, lambda d: services.extend_round(current_user, d, seconds=data.get("seconds"))
     )
@@ -86,37 +72,37 @@ def extend_round(slug):
 
 @bp.post("/deliberations/<slug>/session/round/stop")
 def stop_round(slug):
-    _body((), optional=True)
+    write_body((), optional=True)
     return _state_after(slug, lambda d: services.stop_round(current_user, d))
 
 
 @bp.post("/deliberations/<slug>/session/floor/request")
 def request_floor(slug):
-    data = _body(("item",))
+    data = write_body(("item",))
     return _state_after(slug, lambda d: services.request_floor(current_user, _item(d, data)))
 
 
 @bp.post("/deliberations/<slug>/session/floor/withdraw")
 def withdraw_floor(slug):
-    data = _body(("item",))
+    data = write_body(("item",))
     return _state_after(slug, lambda d: services.withdraw_floor(current_user, _item(d, data)))
 
 
 @bp.post("/deliberations/<slug>/session/floor/grant")
 def grant_floor(slug):
-    data = _body(("member",))
+    data = write_body(("member",))
     return _state_after(slug, lambda d: services.grant_floor(current_user, d, data.get("member")))
 
 
 @bp.post("/deliberations/<slug>/session/floor/skip")
 def skip_floor(slug):
-    data = _body(("member",))
+    data = write_body(("member",))
     return _state_after(slug, lambda d: services.skip_floor(current_user, d, data.get("member")))
 
 
 @bp.post("/deliberations/<slug>/session/floor/clear")
 def clear_queue(slug):
-    _body((), optional=True)
+    write_body((), optional=True)
     return _state_after(slug, lambda d: services.clear_queue(current_user, d))
 
 
@@ -128,15 +114,14 @@ def list_announcements(slug):
 
 
 @bp.post("/deliberations/<slug>/session/announcements")
+@transactional
 def announce(slug):
-    data = _body(("text", "language"))
+    data = write_body(("text", "language"))
     deliberation = get_deliberation(slug)
-    with committed():
-        announcement = services.announce(
-            current_user, deliberation, text=data.get("text"), language=data.get("language")
-        )
-        shape = announcement_json(announcement, current_user.name)
-    return jsonify(shape), 201
+    announcement = services.announce(
+        current_user, deliberation, text=data.get("text"), language=data.get("language")
+    )
+    return jsonify(announcement_json(announcement, current_user.name)), 201
 
 
 @bp.get("/deliberations/<slug>/participation")

@@ -54,6 +54,16 @@ class FloorRequest(db.Model):
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    @property
+    def is_waiting(self) -> bool:
+        """In the speakers' queue."""
+        return self.status == "waiting"
+
+    @property
+    def is_speaking(self) -> bool:
+        """Granted: the member has the floor."""
+        return self.status == "speaking"
+
 
 class Announcement(db.Model):
     """A moderator's announcement, shown as a banner and kept in the record."""

@@ -207,7 +207,7 @@ def request_floor(user, item: AgendaItem) -> FloorRequest:
     _require_current(row, item)
     existing = _open_request(item.id, membership.id)
     if existing is not None:
-        if existing.status == "speaking":
+        if existing.is_speaking:
             raise Conflict(_l("You have the floor already."), code="already_speaking")
         return existing
     request = FloorRequest(
@@ -236,7 +236,7 @@ def withdraw_floor(user, item: AgendaItem) -> FloorRequest:
     request = _open_request(item.id, membership.id) if membership else None
     if request is None:
         raise Conflict(_l("You are not in the speakers' queue."), code="not_in_queue")
-    was_speaking = request.status == "speaking"
+    was_speaking = request.is_speaking
     _resolve(request, "done" if was_speaking else "withdrawn")
     if was_speaking and row.speaker_id == membership.id:
         row.speaker_id = None
@@ -263,7 +263,7 @@ def grant_floor(actor, deliberation: Deliberation, member) -> FloorRequest:
     row = _session_for_change(deliberation)
     item = _current_item(row)
     request = _open_request(item.id, membership.id)
-    if request is None or request.status != "waiting":
+    if request is None or not request.is_waiting:
         raise Conflict(
             _l("This member is not waiting in the speakers' queue."), code="not_in_queue"
         )
@@ -307,7 +307,7 @@ def skip_floor(actor, deliberation: Deliberation, member) -> FloorRequest:
         raise Conflict(
             _l("This member is not waiting in the speakers' queue."), code="not_in_queue"
         )
-    was_speaking = request.status == "speaking"
+    was_speaking = request.is_speaking
     _resolve(request, "done" if was_speaking else "skipped")
     if was_speaking:
         row.speaker_id = None
@@ -374,7 +374,7 @@ def consume_floor(membership: Membership, item: AgendaItem, post) -> bool:
         return False
     row = _session_for_change(deliberation)
     request = _open_request(item.id, membership.id)
-    if row.speaker_id != membership.id or request is None or request.status != "speaking":
+    if row.speaker_id != membership.id or request is None or not request.is_speaking:
         return False
     _resolve(request, "done")
     row.speaker_id = None
@@ -448,7 +448,7 @@ def release_muted_member(membership: Membership, *, changes: dict, actor, **kwar
             )
         )
         for request in open_requests:
-            _resolve(request, "done" if request.status == "speaking" else "skipped")
+            _resolve(request, "done" if request.is_speaking else "skipped")
         if row.speaker_id == membership.id:
             row.speaker_id = None
         if open_requests:
@@ -573,7 +573,7 @@ def _has_waiting(item_id: int) -> bool:
 
 
 def _resolve(request: FloorRequest, status: str) -> None:
-    if request.status == "waiting":
+    if request.is_waiting:
         request.resolved_at = utcnow()
     request.status = status
 

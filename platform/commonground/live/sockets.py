@@ -170,7 +170,7 @@ def on_floor_request(data=None):
     require_socket_write()
     item = get_item(fields.integer(data.get("item"), "item", minimum=1))
     services.request_floor(user, item)
-    return _committed_state(item.deliberation)
+    return _state_left(item.deliberation)
 
 
 @acked
@@ -181,7 +181,7 @@ def on_floor_withdraw(data=None):
     require_socket_write()
     item = get_item(fields.integer(data.get("item"), "item", minimum=1))
     services.withdraw_floor(user, item)
-    return _committed_state(item.deliberation)
+    return _state_left(item.deliberation)
 
 
 # --- moderators ------------------------------------------------------------------------------
@@ -193,7 +193,7 @@ def on_session_current(data=None):
     data = event_data(data)
     user, deliberation = _moderator_event(data)
     services.set_current_item(user, deliberation, data.get("item"))
-    return _committed_state(deliberation)
+    return _state_left(deliberation)
 
 
 @acked
@@ -202,7 +202,7 @@ def on_round_start(data=None):
     data = event_data(data)
     user, deliberation = _moderator_event(data)
     services.start_round(user, deliberation, title=data.get("title"), seconds=data.get("seconds"))
-    return _committed_state(deliberation)
+    return _state_left(deliberation)
 
 
 @acked
@@ -211,7 +211,7 @@ def on_round_extend(data=None):
     data = event_data(data)
     user, deliberation = _moderator_event(data)
     services.extend_round(user, deliberation, seconds=data.get("seconds"))
-    return _committed_state(deliberation)
+    return _state_left(deliberation)
 
 
 @acked
@@ -220,7 +220,7 @@ def on_round_stop(data=None):
     data = event_data(data)
     user, deliberation = _moderator_event(data)
     services.stop_round(user, deliberation)
-    return _committed_state(deliberation)
+    return _state_left(deliberation)
 
 
 @acked
@@ -229,7 +229,7 @@ def on_floor_grant(data=None):
     data = event_data(data)
     user, deliberation = _moderator_event(data)
     services.grant_floor(user, deliberation, data.get("member"))
-    return _committed_state(deliberation)
+    return _state_left(deliberation)
 
 
 @acked
@@ -238,7 +238,7 @@ def on_floor_skip(data=None):
     data = event_data(data)
     user, deliberation = _moderator_event(data)
     services.skip_floor(user, deliberation, data.get("member"))
-    return _committed_state(deliberation)
+    return _state_left(deliberation)
 
 
 @acked
@@ -247,7 +247,7 @@ def on_floor_clear(data=None):
     data = event_data(data)
     user, deliberation = _moderator_event(data)
     cleared = services.clear_queue(user, deliberation)
-    return {**_committed_state(deliberation), "cleared": cleared}
+    return {**_state_left(deliberation), "cleared": cleared}
 
 
 @acked
@@ -258,9 +258,7 @@ def on_announce(data=None):
     announcement = services.announce(
         user, deliberation, text=data.get("text"), language=data.get("language")
     )
-    shape = announcement_json(announcement, user.name)
-    db.session.commit()
-    return {"announcement": shape}
+    return {"announcement": announcement_json(announcement, user.name)}
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -279,10 +277,7 @@ def _moderator_event(data: dict):
     return user, get_deliberation(fields.text(slug, "deliberation", max_length=64))
 
 
-def _committed_state(deliberation: Deliberation) -> dict:
-    """Commit the action; the ack carries the state it left (as the room receives it)."""
-    db.session.commit()
-    try:
-        return {"state": services.session_state(deliberation)}
-    finally:
-        db.session.rollback()  # end the read (SQLite holds its lock until then)
+def _state_left(deliberation: Deliberation) -> dict:
+    """The ack's body: the state the event leaves, read in its transaction under the
+    deliberation's lock — the state the room receives when it commits."""
+    return {"state": services.session_state(deliberation)}

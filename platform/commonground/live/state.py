@@ -133,7 +133,7 @@ def session_state(deliberation: Deliberation) -> dict:
     if item is not None:
         waiting = []
         for request, name, group in queue_rows(item.id):
-            if request.status == "speaking":
+            if request.is_speaking:
                 speaking = {
                     "member": request.membership_id,
                     "name": name,

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -30,8 +30,7 @@ from ..deliberations.models import AgendaItem, Deliberation, Membership
 from ..deliberations.queries import agenda_of, memberships_of
 from ..errors import Forbidden, NotFound, ServiceError, Unauthorized
 from ..i18n import current_language
-from ..pages import safe_next_url
-from ..transactions import committed
+from ..pages import form_action, safe_next_url
 from ..voting.queries import item_motions
 from . import services
 
@@ -160,20 +159,23 @@ def fraction_value(text: str | None) -> float | None:
 # --- console forms ---------------------------------------------------------------------------
 
 
+def _leaves_the_session(error: ServiceError) -> bool:
+    """Only sign-in and permission refusals go to the error pages: anything else (an item
+    or a member gone meanwhile, a queue that moved on) is a message on the page, which
+    carries on."""
+    return isinstance(error, Unauthorized | Forbidden)
+
+
 def _console_action(slug: str, action: Callable[[Deliberation], object], done: str, anchor=""):
-    """Run a moderator's form action in one transaction and go back to the console."""
+    """Run a moderator's form action (``form_action``) and go back to the console."""
     deliberation = get_deliberation(slug)
     require_moderator(current_user, deliberation)
-    try:
-        with committed():
-            action(deliberation)
-    except ServiceError as error:
-        if isinstance(error, Unauthorized | Forbidden):
-            raise
-        flash(str(error.message), "error")
-    else:
-        flash(done, "success")
-    return redirect(url_for(".console", slug=slug) + anchor, code=303)
+    return form_action(
+        lambda: action(deliberation),
+        done=done,
+        back=url_for(".console", slug=slug) + anchor,
+        to_error_pages=_leaves_the_session,
+    )
 
 
 @bp.post("/d/<slug>/console/current")
@@ -278,24 +280,25 @@ def withdraw_floor(slug):
 
 
 def _floor_form(slug: str, action, done: str):
+    """Run a member's floor action on the form's item and go back to the page it was on."""
     deliberation = get_deliberation(slug)
     require_reader(current_user, deliberation)
     if not current_user.is_authenticated:
         raise Unauthorized()
-    try:
-        with committed():
-            item = get_item(_form_int("item"))
-            if item.deliberation_id != deliberation.id:
-                raise NotFound()
-            action(current_user, item)
-    except ServiceError as error:
-        if isinstance(error, Unauthorized | Forbidden):
-            raise
-        flash(str(error.message), "error")
-    else:
-        flash(done, "success")
+
+    def on_the_item():
+        item = get_item(_form_int("item"))
+        if item.deliberation_id != deliberation.id:
+            raise NotFound()
+        action(current_user, item)
+
     fallback = url_for("deliberations.show", slug=slug)
-    return redirect(safe_next_url(request.form.get("next") or fallback), code=303)
+    return form_action(
+        on_the_item,
+        done=done,
+        back=safe_next_url(request.form.get("next") or fallback),
+        to_error_pages=_leaves_the_session,
+    )
 
 
 # --- helpers ---------------------------------------------------------------------------------

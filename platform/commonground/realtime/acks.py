@@ -9,8 +9,8 @@ from functools import wraps
 from flask import request
 from flask_babel import lazy_gettext as _l
 
-from ..db import db
 from ..errors import Invalid, ServiceError
+from ..transactions import in_transaction
 from .budget import spend_event_budget
 
 logger = logging.getLogger(__name__)
@@ -19,12 +19,14 @@ SERVER_ERROR = {"code": "server_error", "message": _l("Something went wrong on o
 
 
 def acked(handler: Callable) -> Callable:
-    """Turn a socket handler's result into the ack shape.
+    """Run a socket handler in one transaction and turn its result into the ack shape.
 
-    The handler returns a dict (merged into ``{"ok": true}``) or None. A ``ServiceError``
-    becomes ``{"ok": false, "error": error.to_dict()}``; anything else is logged and
-    answered with a generic ``server_error``, never a traceback. Either way the session is
-    rolled back, so a refused event leaves nothing behind.
+    The handler returns a dict (merged into ``{"ok": true}``) or None; it is run, committed
+    and retried as ``in_transaction`` does for pages and the API, so a change committed by
+    someone else at the same moment is a ``conflict`` here too. A ``ServiceError`` becomes
+    ``{"ok": false, "error": error.to_dict()}``; anything else is logged and answered with
+    a generic ``server_error``, never a traceback. Either way the transaction is rolled
+    back, so a refused event leaves nothing behind.
     """
 
     @wraps(handler)
@@ -32,13 +34,11 @@ def acked(handler: Callable) -> Callable:
         started = time.perf_counter()
         try:
             spend_event_budget()
-            result = handler(*args)
+            result = in_transaction(lambda: handler(*args))
         except ServiceError as error:
-            db.session.rollback()
             logger.info("socket %s %s refused: %s", _sid(), handler.__name__, error.code)
             return {"ok": False, "error": error.to_dict()}
         except Exception:
-            db.session.rollback()
             logger.exception("socket %s %s failed", _sid(), handler.__name__)
             return {"ok": False, "error": {k: str(v) for k, v in SERVER_ERROR.items()}}
         logger.debug(

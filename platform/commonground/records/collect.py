@@ -228,9 +228,9 @@ class RecordSource:
                     "opened_at": iso(motion.opened_at),
                     "closed_at": iso(motion.closed_at),
                     "voters": voters.get(motion.id, 0),
-                    "result": motion.result if motion.status == "closed" else None,
+                    "result": motion.result if motion.is_closed else None,
                     # Aggregates only, as every reader may see them live.
-                    "tally": live_tally(motion) if motion.status == "open" else None,
+                    "tally": live_tally(motion) if motion.is_open else None,
                 }
             )
         return rows

@@ -20,15 +20,13 @@ import hashlib
 import heapq
 from collections.abc import Iterator
 from datetime import datetime
-from decimal import Decimal
 from fractions import Fraction
 from functools import cache
 from pathlib import Path
 
 import sqlalchemy as sa
-from babel.numbers import format_percent as babel_percent
 from flask import current_app
-from flask_babel import force_locale, format_datetime, format_decimal, get_locale
+from flask_babel import force_locale, format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
@@ -39,7 +37,7 @@ from ..db import db, iso
 from ..deliberations.models import Membership, StakeholderGroup
 from ..discussion.models import Post, Reaction
 from ..discussion.rules import render_markdown
-from ..i18n import language_name, text_direction
+from ..i18n import language_name, percent, text_direction
 from ..labels import CHOICE_LABELS, OUTCOME_LABELS, RULE_LABELS, STATUS_LABELS
 from .collect import Progress, RecordSource
 from .export import record_digest
@@ -82,14 +80,6 @@ def content_security_policy() -> str:
 
 
 # --- formatting (in the locale the record is rendered in) -------------------------------------
-
-
-def percent(value) -> str:
-    """An exact ratio (``"7/12"``, Fraction) as a localised percentage with one decimal."""
-    if value is None:
-        return "—"
-    rounded = Decimal(round(Fraction(value) * 1000)) / 1000
-    return babel_percent(rounded, locale=get_locale(), decimal_quantization=False)
 
 
 def number(value) -> str:

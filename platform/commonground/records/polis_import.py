@@ -126,7 +126,7 @@ def _deliberation(slug: str, conversation: Conversation, language: str, report: 
         db.session.add(deliberation)
         db.session.flush()
         report.deliberation_created = True
-    elif deliberation.status == "closed":
+    elif deliberation.is_closed:
         raise Conflict(
             _("The deliberation %(slug)s is closed: nothing can be imported into it.", slug=slug)
         )

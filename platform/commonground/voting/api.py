@@ -6,13 +6,11 @@ tell the item's room over Socket.IO — only after the commit.
 """
 
 from flask import Blueprint, jsonify
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..api import json_body
+from ..api import write_body
 from ..api.openapi import describe_blueprint
 from ..deliberations.access import get_item, require_signed_in
-from ..errors import Invalid
 from ..transactions import in_transaction
 from . import queries, services
 from .openapi import OPENAPI_PATHS
@@ -27,16 +25,6 @@ bp = Blueprint("voting_api", __name__, url_prefix="/api/v1")
 describe_blueprint(bp, OPENAPI_PATHS, OPENAPI_SCHEMAS)
 
 MOTION_FIELDS = ("text", "rule", "secret")
-
-
-def _body(allowed) -> dict:
-    """The JSON object of a write request, holding only ``allowed`` fields."""
-    require_signed_in(current_user)
-    data = json_body()
-    for name in data:
-        if name not in allowed:
-            raise Invalid(_l("This field is not known here."), field=str(name))
-    return data
 
 
 def _motion(motion_id: int):
@@ -57,7 +45,7 @@ def list_motions(item_id):
 @bp.post("/items/<int:item_id>/motions")
 def create_motion(item_id):
     """Put a motion on the item, as a draft (moderators)."""
-    data = _body(MOTION_FIELDS)
+    data = write_body(MOTION_FIELDS)
     motion = in_transaction(
         lambda: services.create_motion_on_item(
             current_user,
@@ -111,7 +99,7 @@ def show_own_ballot(motion_id):
 @bp.put("/motions/<int:motion_id>/ballot")
 def cast_ballot(motion_id):
     """Cast or change the caller's ballot (delegates in the motion's electorate)."""
-    data = _body(("choice",))
+    data = write_body(("choice",))
     motion = _motion(motion_id)
 
     def cast():

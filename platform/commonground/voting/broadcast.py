@@ -49,7 +49,7 @@ def _send_tally(app, server, motion_id: int, item_id: int) -> None:
     try:
         with app.app_context():
             motion = get_motion(motion_id)
-            if motion.status == "open":
+            if motion.is_open:
                 server.emit("tally", live_tally(motion), to=item_room(item_id), namespace="/")
     except Exception:
         logger.exception("could not send the tally of motion %s", motion_id)

@@ -5,7 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import UTCDateTime, db, utcnow
+from ..db import OpensAndCloses, UTCDateTime, db, utcnow
 from .rules import CHOICES
 
 MOTION_STATUSES = ("draft", "open", "closed")
@@ -13,7 +13,7 @@ MOTION_STATUSES = ("draft", "open", "closed")
 __all__ = ["CHOICES", "MOTION_STATUSES", "Ballot", "Motion", "MotionGroup", "MotionVoter"]
 
 
-class Motion(db.Model):
+class Motion(OpensAndCloses, db.Model):
     """A proposal put to a weighted stakeholder vote on an agenda item."""
 
     __tablename__ = "motions"
@@ -40,6 +40,11 @@ class Motion(db.Model):
     result: Mapped[dict | None] = mapped_column(sa.JSON)
 
     item = relationship("AgendaItem")
+
+    @property
+    def is_draft(self) -> bool:
+        """Proposed, not yet put to the vote: only moderators see it."""
+        return self.status == "draft"
 
 
 class MotionGroup(db.Model):

@@ -44,7 +44,7 @@ def readable_motion(user, motion_id: int) -> Motion:
     motion = get_motion(motion_id)
     deliberation = deliberation_of(motion)
     require_reader(user, deliberation)
-    if motion.status == "draft" and not can_moderate(user, deliberation):
+    if motion.is_draft and not can_moderate(user, deliberation):
         raise NotFound(_l("There is no motion with this number."))
     return motion
 
@@ -221,9 +221,9 @@ def current_tally(user, motion: Motion) -> dict:
     Aggregates only, whatever the motion's secrecy: never a voter's ballot.
     """
     require_reader(user, deliberation_of(motion))
-    if motion.status == "closed":
+    if motion.is_closed:
         return motion.result
-    if motion.status != "open":
+    if not motion.is_open:
         raise Conflict(_l("This motion has not been opened yet."), code="motion_not_open")
     return live_tally(motion)
 

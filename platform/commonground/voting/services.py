@@ -91,7 +91,7 @@ def create_motion(user, item: AgendaItem, *, text, rule, secret=False) -> Motion
     text = fields.text(text, "text", max_length=TEXT_MAX)
     secret = fields.boolean(secret, "secret")
     checked = validated_rule(rule, [group.key for group in deliberation.groups])
-    if deliberation.status == "closed" or item.status == "closed":
+    if deliberation.is_closed or item.is_closed:
         raise Conflict(_l("This agenda item is closed: no new motions."), code="item_closed")
     membership = membership_of(user, deliberation)
     motion = Motion(
@@ -153,10 +153,10 @@ def open_motion(user, motion: Motion) -> Motion:
     require_moderator(user, deliberation)
     _lock_deliberation(deliberation)
     motion = _locked_motion(motion.id, shared=False)
-    if motion.status != "draft":
+    if not motion.is_draft:
         raise Conflict(_l("Only a draft motion can be opened."), code="motion_not_draft")
     item = motion.item
-    if deliberation.status != "open" or item.status != "open":
+    if not (deliberation.is_open and item.is_open):
         raise Conflict(
             _l("Motions can be opened only on an open agenda item of an open deliberation."),
             code="item_not_open",
@@ -245,7 +245,7 @@ def close_motion(user, motion: Motion) -> Motion:
     require_moderator(user, deliberation)
     _lock_deliberation(deliberation)
     motion = _locked_motion(motion.id, shared=False)
-    if motion.status != "open":
+    if not motion.is_open:
         raise Conflict(_l("Only an open motion can be closed."), code="motion_not_open")
     tally, casts = compute_tally(motion)
     receipts = db.session.scalars(
@@ -301,7 +301,7 @@ def cast_ballot(user, motion: Motion, choice) -> Ballot:
     deliberation = deliberation_of(motion)
     require_reader(user, deliberation)
     motion = _locked_motion(motion.id, shared=True)
-    if motion.status != "open":
+    if not motion.is_open:
         raise Conflict(_l("This motion is not open for voting."), code="motion_not_open")
     membership = membership_of(user, deliberation)
     if (
@@ -385,7 +385,7 @@ def receipt_list(user, motion: Motion) -> dict:
     Only once the motion is closed: the list is part of the record.
     """
     require_reader(user, deliberation_of(motion))
-    if motion.status != "closed":
+    if not motion.is_closed:
         raise Conflict(
             _l("Receipts are published when the motion closes."), code="motion_not_closed"
         )

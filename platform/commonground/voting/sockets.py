@@ -15,7 +15,6 @@ import logging
 from .. import fields
 from ..accounts.socket_auth import require_socket_write, socket_user
 from ..realtime.acks import acked, event_data
-from ..transactions import in_transaction
 from . import queries, services
 from .schemas import own_ballot_json
 
@@ -30,13 +29,9 @@ def on_ballot(data=None):
     require_socket_write()
     motion_id = fields.integer(data.get("motion"), "motion", minimum=1)
     motion = queries.readable_motion(user, motion_id)
-
-    def cast():
-        ballot = services.cast_ballot(user, motion, data.get("choice"))
-        return own_ballot_json(motion, queries.voter_of(user, motion), ballot)
-
-    answer = in_transaction(cast)
-    return {"ballot": answer}
+    ballot = services.cast_ballot(user, motion, data.get("choice"))
+    # Read in the transaction: the ack describes this cast, not a later one.
+    return {"ballot": own_ballot_json(motion, queries.voter_of(user, motion), ballot)}
 
 
 def register_voting_events(server) -> None:

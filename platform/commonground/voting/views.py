@@ -7,13 +7,11 @@ the services authorise, validate and change; here we only shape what the templat
 """
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from fractions import Fraction
 
 import sqlalchemy as sa
-from babel.numbers import format_percent as babel_percent
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, get_locale
+from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -21,11 +19,10 @@ from flask_login import current_user
 from ..db import db
 from ..deliberations.access import can_moderate, get_item, require_moderator, require_reader
 from ..deliberations.models import AgendaItem, StakeholderGroup
-from ..errors import Forbidden, NotFound, ServiceError, Unauthorized
-from ..i18n import current_language, text_direction
+from ..errors import ServiceError, Unauthorized
+from ..i18n import current_language, percent, text_direction
 from ..labels import CHOICE_LABELS, RULE_LABELS, choice_label, outcome_label
-from ..pages import safe_next_url
-from ..transactions import in_transaction
+from ..pages import form_action, safe_next_url
 from . import queries, services
 from .models import Ballot, Motion, MotionVoter
 from .rules import RULE_KINDS, Rule, legal_choices
@@ -50,21 +47,6 @@ BAR_ORDER = ("yes", "no", "block", "abstain")
 
 
 # --- formatting --------------------------------------------------------------------------
-
-
-def percent(value: Fraction | str | None) -> str:
-    """A ratio as a percentage in the reader's locale, with at most one decimal: 17/24 is
-    ``70.8%`` in English and ``70,8 %`` in French."""
-    if value is None:
-        return "—"
-    # Rounded in exact arithmetic, then shown with the locale's own percent pattern.
-    rounded = Decimal(round(Fraction(value) * 1000)) / 1000
-    return babel_percent(rounded, locale=get_locale(), decimal_quantization=False)
-
-
-def number(value: int) -> str:
-    """A whole number, localised (``12,345``)."""
-    return format_decimal(value)
 
 
 def rule_description(rule: Rule, group_names: dict[str, str]) -> list[str]:
@@ -111,7 +93,10 @@ def rule_description(rule: Rule, group_names: dict[str, str]) -> list[str]:
         )
     if rule.min_groups is not None:
         lines.append(
-            _("At least %(count)s stakeholder groups must vote.", count=number(rule.min_groups))
+            _(
+                "At least %(count)s stakeholder groups must vote.",
+                count=format_decimal(rule.min_groups),
+            )
         )
     return lines
 
@@ -148,7 +133,7 @@ class GroupResult:
     def summary(self) -> str:
         """The bar's text alternative."""
         parts = [
-            f"{choice_label(choice)} {number(self.weights[choice])}"
+            f"{choice_label(choice)} {format_decimal(self.weights[choice])}"
             for choice in BAR_ORDER
             if self.weights[choice]
         ]
@@ -156,7 +141,7 @@ class GroupResult:
             "%(group)s: %(votes)s of %(eligible)s eligible weight; agreement %(agreement)s.",
             group=self.name,
             votes=", ".join(parts) or _("no ballots"),
-            eligible=number(self.eligible),
+            eligible=format_decimal(self.eligible),
             agreement=percent(self.agreement) if self.agreement is not None else _("none yet"),
         )
 
@@ -220,9 +205,9 @@ class MotionCard:
     def may_vote(self) -> bool:
         return (
             self.voter is not None
-            and self.motion.status == "open"
-            and self.item.status == "open"
-            and self.item.deliberation.status == "open"
+            and self.motion.is_open
+            and self.item.is_open
+            and self.item.deliberation.is_open
         )
 
     @property
@@ -241,9 +226,9 @@ def _group_names(motion: Motion, language: str) -> dict[str, str]:
 
 
 def _results(motion: Motion, rule: Rule, names: dict[str, str]) -> Results | None:
-    if motion.status == "draft":
+    if motion.is_draft:
         return None
-    final = motion.status == "closed"
+    final = motion.is_closed
     tally = motion.result if final else queries.live_tally(motion)
     if tally.get("sealed"):
         return Results(tally, final, rule, [], [])
@@ -288,7 +273,7 @@ def motion_card(user, motion: Motion) -> MotionCard:
     rule = queries.motion_rule(motion)
     names = _group_names(motion, language)
     voter = ballot = None
-    if user.is_authenticated and motion.status != "draft":
+    if user.is_authenticated and not motion.is_draft:
         voter, ballot = queries.own_ballot(user, motion)
     return MotionCard(
         motion=motion,
@@ -326,8 +311,6 @@ def item_motions_section(item: AgendaItem) -> ItemMotions:
 @bp.app_context_processor
 def voting_template_helpers():
     return {
-        "voting_percent": percent,
-        "voting_number": number,
         "voting_choice_label": choice_label,
         "voting_outcome_label": outcome_label,
         "voting_rtl": text_direction() == "rtl",
@@ -347,7 +330,7 @@ def show(motion_id):
     motion = queries.readable_motion(current_user, motion_id)
     card = motion_card(current_user, motion)
     ballots = None
-    if not motion.secret and motion.status != "draft":
+    if not motion.secret and not motion.is_draft:
         ballots = [open_ballot_json(*row) for row in queries.open_ballots(current_user, motion)]
     return render_template(
         "voting/motion.html",
@@ -420,25 +403,25 @@ def propose(item_id):
     if request.method == "GET":
         return render()
     form = request.form
-    try:
-        motion = in_transaction(
-            lambda: services.create_motion(
-                current_user,
-                item,
-                text=form.get("text", ""),
-                rule=_rule_from_form(form, [g.key for g in groups]),
-                secret=form.get("secret"),
-            )
-        )
-    except ServiceError as error:
-        if isinstance(error, Unauthorized | Forbidden | NotFound):
-            raise
+
+    def refused(error: ServiceError):
         field_name = (error.field or "").removeprefix("rule.")
         if field_name == "chamber_thresholds":
             field_name = "chambers"
         return render({"form": "motion", "field": field_name, "message": str(error.message)}, 422)
-    flash(_("The motion was saved as a draft. Open it when the vote should begin."), "success")
-    return redirect(_motion_url(motion), code=303)
+
+    return form_action(
+        lambda: services.create_motion(
+            current_user,
+            item,
+            text=form.get("text", ""),
+            rule=_rule_from_form(form, [g.key for g in groups]),
+            secret=form.get("secret"),
+        ),
+        done=_("The motion was saved as a draft. Open it when the vote should begin."),
+        back=_motion_url,
+        refused=refused,
+    )
 
 
 def _back(motion: Motion) -> str:
@@ -447,38 +430,35 @@ def _back(motion: Motion) -> str:
     return safe_next_url(target) if target else _motion_url(motion)
 
 
-def _act(motion: Motion, action, success: str) -> bool:
-    """Run a moderator's or voter's form action and flash how it went; refusals of the
-    input or state come back as a message on the page the form was on."""
-    try:
-        in_transaction(lambda: action(motion))
-    except ServiceError as error:
-        if isinstance(error, Unauthorized):
-            raise
-        flash(str(error.message), "error")
-        return False
-    flash(success, "success")
-    return True
+def _needs_sign_in(error: ServiceError) -> bool:
+    """Only a refusal to the anonymous leaves the page (for the sign-in form): any other
+    refusal of a ballot or a moderator's button (not a voter, not a moderator, a motion no
+    longer open) is a message on the page the form was on."""
+    return isinstance(error, Unauthorized)
 
 
 @bp.post("/motions/<int:motion_id>/open")
 def open_motion(motion_id):
     """The moderators' button: open the vote."""
     motion = queries.readable_motion(current_user, motion_id)
-    _act(motion, lambda m: services.open_motion(current_user, m), _("The vote is open."))
-    return redirect(_back(motion), code=303)
+    return form_action(
+        lambda: services.open_motion(current_user, motion),
+        done=_("The vote is open."),
+        back=_back(motion),
+        to_error_pages=_needs_sign_in,
+    )
 
 
 @bp.post("/motions/<int:motion_id>/close")
 def close_motion(motion_id):
     """The moderators' button: close the vote and freeze its result."""
     motion = queries.readable_motion(current_user, motion_id)
-    _act(
-        motion,
-        lambda m: services.close_motion(current_user, m),
-        _("The vote is closed and its result recorded."),
+    return form_action(
+        lambda: services.close_motion(current_user, motion),
+        done=_("The vote is closed and its result recorded."),
+        back=_back(motion),
+        to_error_pages=_needs_sign_in,
     )
-    return redirect(_back(motion), code=303)
 
 
 @bp.post("/motions/<int:motion_id>/ballot")
@@ -489,9 +469,9 @@ def cast_ballot(motion_id):
     if choice is None:
         abort(400)
     label = choice_label(choice) if choice in CHOICE_LABELS else choice
-    _act(
-        motion,
-        lambda m: services.cast_ballot(current_user, m, choice),
-        _("Your ballot was recorded: %(choice)s.", choice=label),
+    return form_action(
+        lambda: services.cast_ballot(current_user, motion, choice),
+        done=_("Your ballot was recorded: %(choice)s.", choice=label),
+        back=_back(motion),
+        to_error_pages=_needs_sign_in,
     )
-    return redirect(_back(motion), code=303)
