@@ -154,6 +154,7 @@ OTHERS = {
         "BENCHMARKS.md",
     ],
     "records": [sys.executable, "-m", "benchmarks.records_export", "--record"],
+    "flood": [sys.executable, "-m", "benchmarks.socket_flood", "--record"],
 }
 
 
