@@ -66,3 +66,28 @@ def test_behind_a_trusted_proxy_the_forwarded_client_address_counts(database_pat
         headers={"X-Forwarded-For": "203.0.113.8"},
     )
     assert other.status_code == 401
+
+
+def test_an_address_counts_failures_only_and_a_success_clears_them(app, world):
+    app.config["LOGIN_RATE_LIMIT"] = "3/300"
+    app.config["LOGIN_CLIENT_RATE_LIMIT"] = "0/300"
+    client = app.test_client()
+    # Signing in again and again is no guessing: successes never use up the limit.
+    assert [attempt(client, "delegate@example.org", PASSWORD).status_code for _ in range(5)] == [
+        302
+    ] * 5
+    # Two failures, then the right password: the run of failures is over.
+    assert [attempt(client, "delegate@example.org").status_code for _ in range(2)] == [401] * 2
+    assert attempt(client, "delegate@example.org", PASSWORD).status_code == 302
+    assert [attempt(client, "delegate@example.org").status_code for _ in range(3)] == [401] * 3
+    # Now the failures are used up: even the right password waits (a guess must not be
+    # confirmed by its success).
+    assert attempt(client, "delegate@example.org", PASSWORD).status_code == 429
+
+
+def test_the_client_limit_still_counts_every_attempt(app, world):
+    app.config["LOGIN_CLIENT_RATE_LIMIT"] = "3/300"
+    client = app.test_client()
+    for _ in range(3):
+        assert attempt(client, "delegate@example.org", PASSWORD).status_code == 302
+    assert attempt(client, "delegate@example.org", PASSWORD).status_code == 429

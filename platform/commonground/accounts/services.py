@@ -21,7 +21,7 @@ from ..deliberations.access import membership_of, require_moderator
 from ..deliberations.models import ROLES, Deliberation, Membership, StakeholderGroup
 from ..errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from ..fields import choice
-from ..realtime.ratelimit import check_rate
+from ..realtime.ratelimit import check_failures, check_rate, clear_failures, record_failure
 from ..records.audit import record_event
 from .auth import (
     hash_password,
@@ -100,8 +100,12 @@ def authenticate(email: str, password: str, client_address: str | None = None) -
     out who has an account. Attempts are rate-limited per address and per client, so
     passwords cannot be guessed at speed (``RateLimited``, HTTP 429).
     """
-    if isinstance(email, str):
-        check_rate(f"login:email:{email.strip().lower()}", "LOGIN_RATE_LIMIT")
+    # Per address, failures only (a correct password clears them), and once they are used
+    # up even the right password waits: a guess must not be confirmed by its success.
+    # Per client, every attempt counts.
+    email_key = f"login:email:{email.strip().lower()}" if isinstance(email, str) else None
+    if email_key:
+        check_failures(email_key, "LOGIN_RATE_LIMIT")
     if client_address:
         check_rate(f"login:client:{client_address}", "LOGIN_CLIENT_RATE_LIMIT")
     user = find_user(email) if isinstance(email, str) else None
@@ -114,9 +118,13 @@ def authenticate(email: str, password: str, client_address: str | None = None) -
     else:
         ok = verify_password(user, password)
     if not ok:
+        if email_key:
+            record_failure(email_key, "LOGIN_RATE_LIMIT")
         raise Unauthorized(
             _l("The email address or the password is not correct."), code="invalid_credentials"
         )
+    if email_key:
+        clear_failures(email_key)
     return user
 
 

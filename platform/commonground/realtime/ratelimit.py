@@ -56,6 +56,20 @@ class MemoryWindows:
             hits.append(now)
             return 0.0
 
+    def peek(self, key: str, count: int, seconds: float, now: float | None = None) -> float:
+        """Like ``hit`` without recording: 0 if an action would be allowed."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            hits = self._hits.get(key, deque())
+            while hits and hits[0] <= now - seconds:
+                hits.popleft()
+            return hits[0] + seconds - now if len(hits) >= count else 0.0
+
+    def clear(self, key: str) -> None:
+        """Forget every action of ``key``."""
+        with self._lock:
+            self._hits.pop(key, None)
+
 
 # Atomic check-and-record: the rejected attempt is not counted, so a member who waits
 # the announced time always gets through.
@@ -75,6 +89,20 @@ return math.ceil((tonumber(oldest[2]) + window - now) * 1000)
 """
 
 
+_PEEK = """
+local key = KEYS[1]
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local limit = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+if redis.call('ZCARD', key) < limit then
+  return 0
+end
+local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+return math.ceil((tonumber(oldest[2]) + window - now) * 1000)
+"""
+
+
 class RedisWindows:
     """Sliding windows in Redis sorted sets, shared by every process."""
 
@@ -82,6 +110,7 @@ class RedisWindows:
         self._client = client
         self._prefix = prefix
         self._script = client.register_script(_SLIDING_WINDOW)
+        self._peek = client.register_script(_PEEK)
 
     def hit(self, key: str, count: int, seconds: float) -> float:
         wait_ms = self._script(
@@ -89,6 +118,13 @@ class RedisWindows:
             args=[time.time(), seconds, count, uuid.uuid4().hex],
         )
         return int(wait_ms) / 1000
+
+    def peek(self, key: str, count: int, seconds: float) -> float:
+        wait_ms = self._peek(keys=[f"{self._prefix}rate:{key}"], args=[time.time(), seconds, count])
+        return int(wait_ms) / 1000
+
+    def clear(self, key: str) -> None:
+        self._client.delete(f"{self._prefix}rate:{key}")
 
 
 def check_rate(key: str, setting: str = "POST_RATE_LIMIT") -> None:
@@ -98,12 +134,41 @@ def check_rate(key: str, setting: str = "POST_RATE_LIMIT") -> None:
     When Redis is configured but unreachable the action is allowed and a warning logged:
     a broken limiter must not silence a deliberation.
     """
+    _limit(key, setting, record=True)
+
+
+def check_failures(key: str, setting: str) -> None:
+    """Refuse (``RateLimited``) when ``key`` has used up its failures in the window of
+    ``setting``, without counting this attempt: only ``record_failure`` counts."""
+    _limit(key, setting, record=False)
+
+
+def record_failure(key: str, setting: str) -> None:
+    """Count one failure of ``key`` (a wrong password …) in the window of ``setting``."""
+    count, seconds = parse_rate(current_app.config[setting])
+    if count <= 0:
+        return
+    try:
+        state().rate_windows.hit(key, count, seconds)
+    except Exception:
+        logger.warning("rate limiter unavailable; %s not counted", key, exc_info=True)
+
+
+def clear_failures(key: str) -> None:
+    """Forget the failures of ``key`` (a success ends the run of failures)."""
+    try:
+        state().rate_windows.clear(key)
+    except Exception:
+        logger.warning("rate limiter unavailable; %s not cleared", key, exc_info=True)
+
+
+def _limit(key: str, setting: str, *, record: bool) -> None:
     count, seconds = parse_rate(current_app.config[setting])
     if count <= 0:
         return
     windows = state().rate_windows
     try:
-        wait = windows.hit(key, count, seconds)
+        wait = (windows.hit if record else windows.peek)(key, count, seconds)
     except Exception:
         logger.warning("rate limiter unavailable; allowing %s", key, exc_info=True)
         return

@@ -1,0 +1,32 @@
+"""The sliding windows behind every rate limit: in memory and in Redis, the same answers."""
+
+import uuid
+
+import pytest
+from conftest import reachable
+
+from commonground.realtime.ratelimit import MemoryWindows, RedisWindows
+
+
+def windows_of(kind: str):
+    if kind == "memory":
+        return MemoryWindows()
+    if not reachable("127.0.0.1", 6379):
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
+    import redis
+
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/0", decode_responses=True)
+    return RedisWindows(client, f"cg-test-{uuid.uuid4().hex}:")
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis"])
+def test_peek_never_counts_hit_counts_and_clear_forgets(kind):
+    windows = windows_of(kind)
+    assert windows.peek("k", 2, 60) == 0
+    assert windows.hit("k", 2, 60) == 0 and windows.hit("k", 2, 60) == 0
+    assert windows.peek("k", 2, 60) > 0 and windows.peek("k", 2, 60) > 0
+    assert windows.hit("k", 2, 60) > 0  # full: refused, not counted
+    windows.clear("k")
+    assert windows.peek("k", 2, 60) == 0
+    assert windows.hit("k", 2, 60) == 0
+    assert windows.peek("other", 1, 60) == 0
