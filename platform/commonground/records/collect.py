@@ -22,6 +22,7 @@ work before exporting.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -50,9 +51,12 @@ from ..live.models import Announcement
 from ..live.participation import participation
 from ..voting.models import Ballot, Motion, MotionVoter
 from ..voting.queries import live_tally
+from . import log as transparency_log
+from . import signing
 from .audit import chain_link
 from .chain import GENESIS_HASH
-from .models import AuditEvent
+from .leaves import LEAF_FORMAT
+from .models import AuditEvent, LogLeaf
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +90,8 @@ class RecordSource:
     group_keys: list[str] = field(default_factory=list)
     #: Agenda item ids in scope, in agenda order.
     item_ids: list[int] = field(default_factory=list)
+    #: The size of the log's head once :meth:`log` has read it.
+    log_size: int | None = None
 
     @property
     def moderator(self) -> bool:
@@ -317,6 +323,30 @@ class RecordSource:
             .limit(1)
         ).first()
         return (row.hash, row.seq) if row else (GENESIS_HASH, 0)
+
+    def log(self) -> dict:
+        """The deliberation's transparency log as the record carries it: the format of its
+        leaves, the latest signed head (read first: :meth:`log_leaves` stops at its size, so
+        the leaves written always match it) and the public key that signed it."""
+        deliberation = db.session.get(Deliberation, self.deliberation_id)
+        head = signing.signed(transparency_log.tree_head(deliberation).to_json())
+        self.log_size = head["size"]
+        return {"format": LEAF_FORMAT, "head": head, "key": signing.instance_public_key()}
+
+    def log_leaves(self) -> Iterator[dict]:
+        """The log's entries in order, up to the head :meth:`log` gave (the whole log, as
+        for the audit chain, in an item's record too): each exactly as its leaf hashes it."""
+        size = self.log_size
+        query = sa.select(LogLeaf.leaf_index, LogLeaf.entry).where(
+            LogLeaf.deliberation_id == self.deliberation_id
+        )
+        if size is not None:
+            query = query.where(LogLeaf.leaf_index < size)
+        query = query.order_by(LogLeaf.leaf_index)
+        for rows in _keyset(query, LogLeaf.leaf_index, lambda row: row[0]):
+            for _, entry in rows:
+                yield json.loads(entry)
+            _end_read()
 
     def post_count(self) -> int:
         """How many posts the record holds (for progress bars)."""

@@ -59,6 +59,8 @@ def record_members(source: RecordSource, progress: Progress | None = None) -> di
         "format": source.format,
         "groups": source.groups,
         "items": source.items,
+        "log": source.log,
+        "log_leaves": lambda: Stream(source.log_leaves()),
         "members": lambda: Stream(source.members()),
         "motions": source.motions,
         "participation": source.participation,
