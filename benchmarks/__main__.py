@@ -154,6 +154,7 @@ OTHERS = {
         "BENCHMARKS.md",
     ],
     "records": [sys.executable, "-m", "benchmarks.records_export", "--record"],
+    "log": [sys.executable, "-m", "benchmarks.transparency_log", "--record"],
 }
 
 

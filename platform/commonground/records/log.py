@@ -127,16 +127,20 @@ def append(deliberation: Deliberation, event: str, subject: str, data: dict, at=
     return row
 
 
+def pseudonym_key(deliberation_id: int) -> str:
+    """The secret the deliberation's member pseudonyms are keyed with (made, with the log's
+    state, the first time it is needed)."""
+    key = db.session.scalar(
+        sa.select(LogState.pseudonym_key).where(LogState.deliberation_id == deliberation_id)
+    )
+    return key if key is not None else _locked_state(deliberation_id).pseudonym_key
+
+
 def member_pseudonym(deliberation_id: int, membership_id: int | None) -> str | None:
     """The member's pseudonym in the deliberation's leaves and records."""
     if membership_id is None:
         return None
-    key = db.session.scalar(
-        sa.select(LogState.pseudonym_key).where(LogState.deliberation_id == deliberation_id)
-    )
-    if key is None:
-        key = _locked_state(deliberation_id).pseudonym_key
-    return leaves.pseudonym(key, membership_id)
+    return leaves.pseudonym(pseudonym_key(deliberation_id), membership_id)
 
 
 # --- reading heads and proofs ---------------------------------------------------------------
@@ -215,10 +219,24 @@ def _nodes(deliberation_id: int, ranges) -> dict[tuple[int, int], bytes]:
     ranges = set(ranges)
     if not ranges:
         return {}
+    by_level: dict[int, list[int]] = {}
+    for level, position in sorted(ranges):
+        by_level.setdefault(level, []).append(position)
+    # One term per level, each a whole primary-key prefix plus a list of positions: SQLite
+    # and PostgreSQL then look each up in the key, where a row-value IN (or a term shared
+    # outside the OR) lets SQLite scan every node of the deliberation.
     rows = db.session.execute(
         sa.select(LogNode.level, LogNode.position, LogNode.hash).where(
-            LogNode.deliberation_id == deliberation_id,
-            sa.tuple_(LogNode.level, LogNode.position).in_(sorted(ranges)),
+            sa.or_(
+                *(
+                    sa.and_(
+                        LogNode.deliberation_id == deliberation_id,
+                        LogNode.level == level,
+                        LogNode.position.in_(positions),
+                    )
+                    for level, positions in by_level.items()
+                )
+            )
         )
     )
     found = {(level, position): bytes(digest) for level, position, digest in rows}

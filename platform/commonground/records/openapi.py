@@ -25,7 +25,7 @@ ACCESS = (
     "public deliberation anyone may, without an account. Read-only tokens suffice. Moderators "
     "and admins get the moderators' record (text of hidden posts, flagged; every summary "
     "version; draft motions); everyone else the readers' record (hidden posts show only the "
-    "moderator's reason; published summaries only). Members appear as pseudonymous ids; "
+    "moderator's reason; published summaries only). Members appear under keyed pseudonyms; "
     "secret ballots never appear individually. Nothing depends on the moment of export: two "
     "exports of a closed deliberation are identical byte for byte."
 )

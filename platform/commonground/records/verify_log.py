@@ -12,7 +12,8 @@ signed it (``log``). The check:
    first ``size`` leaves is that head's root — the record's log extends it, so no leaf the
    head covered was changed, removed or reordered since;
 3. compares the record's content with what the leaves committed to: every version of each
-   post's body and each translation hashes to its leaf's ``body_sha256``; every audit event
+   post's body and each translation hashes to its leaf's ``body_sha256``, each post's
+   author is the pseudonym its creation's leaf names; every audit event
    is folded in with its hash; each ballot and receipt appears in its motion's leaves (open
    ballots with the same choice and sequence); each whole-deliberation record holds every
    post the log created.
@@ -59,6 +60,8 @@ class LogCheck:
         #: audit seq → (leaf, audit hash).
         self.audit: dict[int, tuple[int, str]] = {}
         self.posts_seen: set[int] = set()
+        #: post id → (leaf, author pseudonym) of its creation.
+        self.authors: dict[int, tuple[int, str]] = {}
         #: What the posts' checks found, reported once the record is known to carry a log.
         self.post_problems: list[str] = []
 
@@ -77,6 +80,8 @@ class LogCheck:
         subject = str(entry.get("subject", ""))
         if event in (POST_CREATE, POST_EDIT):
             self.bodies[_id(subject)].append((index, data.get("body_sha256")))
+            if event == POST_CREATE:
+                self.authors[_id(subject)] = (index, data.get("author"))
         elif event == POST_TRANSLATE:
             self.translations[(_id(subject), data.get("language"))] = (
                 index,
@@ -97,6 +102,9 @@ class LogCheck:
         if not logged:
             fail(f"post {post_id} is not in the log")
             return
+        leaf, author = self.authors.get(post_id, (None, None))
+        if author != post.get("author"):
+            fail(f"post {post_id}: its author differs from the one leaf {leaf} of the log names")
         if post.get("content_withheld"):
             return
         versions = [revision["body"] for revision in post.get("revisions", [])]
