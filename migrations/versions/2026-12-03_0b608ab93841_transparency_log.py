@@ -22,8 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from commonground.records import leaves
-from commonground.records.chain import canonical_json
-from commonground.records.merkle import append_to_frontier, frontier_root
+from commonground.records.merkle import frontier_root
 
 revision = "0b608ab93841"
 down_revision = "c31fbfde86a5"
@@ -249,34 +248,14 @@ def backfill_deliberation(connection, deliberation_id: int, slug: str) -> None:
     events = history(connection, deliberation_id, alias)
     if not events:
         return
-    frontier: list[bytes] = []
-    leaf_rows, node_rows = [], []
-    for index, (at, _, _, event, subject, data) in enumerate(events):
-        value = leaves.entry(
-            deliberation=slug,
-            leaf=index,
-            event=event,
-            subject=subject,
-            at=at.replace(tzinfo=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            data=data,
-        )
-        leaf = leaves.entry_hash(value)
-        frontier, completed = append_to_frontier(frontier, index, leaf)
-        leaf_rows.append(
-            {
-                "deliberation_id": deliberation_id,
-                "leaf_index": index,
-                "event": event,
-                "subject": subject,
-                "entry": canonical_json(value).decode("utf-8"),
-                "hash": leaf.hex(),
-                "created_at": at,
-            }
-        )
-        node_rows.extend(
-            {"deliberation_id": deliberation_id, "level": level, "position": position, "hash": h}
-            for level, position, h in completed
-        )
+    leaf_rows, node_rows, frontier = leaves.appended_leaves(
+        deliberation_id,
+        slug,
+        0,
+        [],
+        [(event, subject, data, at) for at, _, _, event, subject, data in events],
+        lambda at: at.replace(tzinfo=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+    )
     connection.execute(sa.insert(log_leaves), leaf_rows)
     connection.execute(sa.insert(log_nodes), node_rows)
     connection.execute(

@@ -24,7 +24,7 @@ import hmac
 from typing import Any
 
 from .chain import canonical_json
-from .merkle import leaf_hash
+from .merkle import append_to_frontier, leaf_hash
 
 #: Version of the leaves' shape, in the record's ``log`` member.
 LEAF_FORMAT = "commonground-log/1"
@@ -116,3 +116,36 @@ def audit_data(*, seq: int, hash_: str) -> dict:
     """An audit event folded into the log: the leaf commits to the event's chain hash, which
     covers its actor, target and payload."""
     return {"audit_seq": seq, "audit_hash": hash_}
+
+
+def appended_leaves(
+    deliberation_id: int, slug: str, size: int, frontier: list[bytes], events, iso
+) -> tuple[list[dict], list[dict], list[bytes]]:
+    """The rows of ``events`` — ``(event, subject, data, at)`` each, in order — appended to
+    a log of ``size`` leaves whose frontier is ``frontier``: the leaves' rows, the rows of
+    the complete subtrees they complete, and the new frontier. ``iso(at)`` writes a time.
+    Pure, for the log and for the migration that backfilled it alike."""
+    leaf_rows, node_rows = [], []
+    for event, subject, data, at in events:
+        value = entry(
+            deliberation=slug, leaf=size, event=event, subject=subject, at=iso(at), data=data
+        )
+        digest = entry_hash(value)
+        frontier, completed = append_to_frontier(frontier, size, digest)
+        leaf_rows.append(
+            {
+                "deliberation_id": deliberation_id,
+                "leaf_index": size,
+                "event": event,
+                "subject": subject,
+                "entry": canonical_json(value).decode("utf-8"),
+                "hash": digest.hex(),
+                "created_at": at,
+            }
+        )
+        node_rows.extend(
+            {"deliberation_id": deliberation_id, "level": lv, "position": p, "hash": node}
+            for lv, p, node in completed
+        )
+        size += 1
+    return leaf_rows, node_rows, frontier

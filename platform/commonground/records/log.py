@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -23,10 +24,8 @@ from ..deliberations.models import AgendaItem, Deliberation
 from ..discussion.models import PostRevision
 from ..errors import NotFound
 from . import leaves
-from .chain import canonical_json
 from .merkle import (
     EMPTY_ROOT,
-    append_to_frontier,
     consistency_proof,
     frontier_ranges,
     frontier_root,
@@ -86,45 +85,35 @@ def _locked_state(deliberation_id: int) -> LogState:
     return state
 
 
-def append(deliberation: Deliberation, event: str, subject: str, data: dict, at=None) -> LogLeaf:
+def append(deliberation: Deliberation, event: str, subject: str, data: dict, at=None) -> None:
     """Append one leaf to ``deliberation``'s log and flush; the caller commits."""
+    append_many(deliberation, [(event, subject, data, at or utcnow())])
+    logger.info("log %s: %s %s", deliberation.slug, event, subject)
+
+
+def append_many(deliberation: Deliberation, events: Iterable[tuple]) -> int:
+    """Append leaves for ``events`` — ``(event, subject, data, at)`` each, in order — with
+    one lock, one read of the frontier and bulk inserts (imports); flushed. Returns the
+    new size of the log."""
     state = _locked_state(deliberation.id)
-    at = at or utcnow()
-    index = state.size
-    value = leaves.entry(
-        deliberation=deliberation.slug,
-        leaf=index,
-        event=event,
-        subject=subject,
-        at=iso(at),
-        data=data,
+    size = state.size
+    ranges = frontier_ranges(size)
+    stored = _nodes(deliberation.id, ranges)
+    frontier = [stored[r] for r in ranges]
+    events = list(events)
+    leaf_rows, node_rows, frontier = leaves.appended_leaves(
+        deliberation.id, deliberation.slug, size, frontier, events, iso
     )
-    text = canonical_json(value)
-    leaf = leaves.entry_hash(value)
-    frontier = _nodes(deliberation.id, frontier_ranges(index))
-    new_frontier, completed = append_to_frontier(
-        [frontier[r] for r in frontier_ranges(index)], index, leaf
-    )
-    row = LogLeaf(
-        deliberation_id=deliberation.id,
-        leaf_index=index,
-        event=event,
-        subject=subject,
-        entry=text.decode("utf-8"),
-        hash=leaf.hex(),
-        created_at=at,
-    )
-    db.session.add(row)
-    db.session.add_all(
-        LogNode(deliberation_id=deliberation.id, level=level, position=position, hash=digest)
-        for level, position, digest in completed
-    )
-    state.size = index + 1
-    state.root = frontier_root(new_frontier).hex()
-    state.updated_at = at
+    size += len(leaf_rows)
+    if not leaf_rows:
+        return size
+    db.session.execute(sa.insert(LogLeaf), leaf_rows)
+    db.session.execute(sa.insert(LogNode), node_rows)
+    state.size = size
+    state.root = frontier_root(frontier).hex()
+    state.updated_at = events[-1][3]
     db.session.flush()
-    logger.info("log %s leaf %s: %s %s", deliberation.slug, index, event, subject)
-    return row
+    return size
 
 
 def pseudonym_key(deliberation_id: int) -> str:
