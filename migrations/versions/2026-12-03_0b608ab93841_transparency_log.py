@@ -232,7 +232,7 @@ def history(connection, deliberation_id: int, alias) -> list[tuple]:
             sequence=row.sequence,
         )
         events.append(
-            (row.updated_at, 5, row.id, leaves.BALLOT_CAST, f"motion:{row.motion_id}", data)
+            (row.updated_at, 5, row.id, leaves.BALLOT_CAST, f"receipt:{row.receipt}", data)
         )
     events.sort(key=lambda event: event[:3])
     return events

@@ -125,3 +125,12 @@ def test_the_deliberation_page_shows_the_signed_head(client, world, built):
     assert head["root"] in page and head["key_id"] in page
     assert "Journal de transparence" in page
     assert "/api/v1/deliberations/ai-2026/log/head" in page
+
+
+def test_a_post_finds_the_proof_of_its_creation(client, world, built):
+    path = "/deliberations/ai-2026/log/proof/inclusion"
+    body = get(client, world, path, post=built.top_post).get_json()
+    assert '"event":"post.create"' in body["entry"]
+    assert f'"subject":"post:{built.top_post}"' in body["entry"]
+    assert get(client, world, path, post=999).status_code == 404
+    assert get(client, world, path, post="x").status_code == 422

@@ -126,13 +126,16 @@ def log_head(slug: str):
 
 @bp.get("/deliberations/<slug>/log/proof/inclusion")
 def log_inclusion(slug: str):
-    """The audit path of one leaf (``leaf=N``, or the leaf of a ballot ``receipt``) in the
+    """The audit path of one leaf (``leaf=N``, the leaf of a ballot ``receipt`` or of a
+    ``post``'s creation) in the
     tree of the latest head (or of its first ``size`` leaves)."""
     deliberation = _log_deliberation(slug)
     head = _signed_head(deliberation)
     size = _size_argument("size", head["size"])
     if request.args.get("receipt") not in (None, ""):
         index = log.receipt_leaf(deliberation, request.args["receipt"])
+    elif request.args.get("post") not in (None, ""):
+        index = log.post_leaf(deliberation, fields.integer(request.args["post"], "post", minimum=1))
     else:
         index = fields.integer(request.args.get("leaf"), "leaf", minimum=0)
     if index >= size:

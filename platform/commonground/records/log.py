@@ -319,7 +319,7 @@ def log_ballot_cast(motion, ballot, **kwargs) -> None:
     _append_in_item(
         motion.item_id,
         leaves.BALLOT_CAST,
-        f"motion:{motion.id}",
+        f"receipt:{ballot.receipt}",
         ballot.updated_at,
         lambda alias: leaves.ballot_data(
             motion=motion.id,
@@ -334,16 +334,29 @@ def log_ballot_cast(motion, ballot, **kwargs) -> None:
 
 def receipt_leaf(deliberation: Deliberation, receipt: str) -> int:
     """The index of the leaf that logged the ballot with ``receipt``, or a 404 error."""
-    receipt = str(receipt).lower()
-    index = None
-    if len(receipt) == 64 and all(c in "0123456789abcdef" for c in receipt):
-        index = db.session.scalar(
-            sa.select(LogLeaf.leaf_index).where(
-                LogLeaf.deliberation_id == deliberation.id,
-                LogLeaf.event == leaves.BALLOT_CAST,
-                LogLeaf.entry.contains(f'"receipt":"{receipt}"'),
-            )
-        )
+    index = _subject_leaf(deliberation, f"receipt:{str(receipt).lower()}", leaves.BALLOT_CAST)
     if index is None:
         raise NotFound(_l("No ballot with this receipt is in the log."), code="unknown_receipt")
     return index
+
+
+def post_leaf(deliberation: Deliberation, post_id: int) -> int:
+    """The index of the leaf that logged the creation of post ``post_id``, or a 404 error."""
+    index = _subject_leaf(deliberation, f"post:{post_id}", leaves.POST_CREATE)
+    if index is None:
+        raise NotFound(_l("There is no post with this number."), code="unknown_post")
+    return index
+
+
+def _subject_leaf(deliberation: Deliberation, subject: str, event: str) -> int | None:
+    """The first leaf about ``subject`` recording ``event`` (an index lookup)."""
+    return db.session.scalar(
+        sa.select(LogLeaf.leaf_index)
+        .where(
+            LogLeaf.deliberation_id == deliberation.id,
+            LogLeaf.subject == subject,
+            LogLeaf.event == event,
+        )
+        .order_by(LogLeaf.leaf_index)
+        .limit(1)
+    )

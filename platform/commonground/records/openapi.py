@@ -161,13 +161,19 @@ LOG_PATHS: dict = {
             "The inclusion proof of one leaf",
             "The leaf's entry and hash and its audit path (RFC 9162 §2.1.3) in the tree of "
             "the first `size` leaves (by default the latest head's), with that tree's root "
-            "and the latest signed head. Name the leaf by number or, for a voter checking "
-            "their ballot, by its receipt.",
+            "and the latest signed head. Name the leaf by number, by post (its creation) "
+            "or, for a voter checking their ballot, by its receipt.",
             "LogInclusionProof",
             parameters=[
                 query_parameter("leaf", SIZE, "The leaf's 0-based index", required=False),
                 query_parameter(
                     "receipt", HEX_HASH, "A ballot receipt, instead of `leaf`", required=False
+                ),
+                query_parameter(
+                    "post",
+                    {"type": "integer", "minimum": 1},
+                    "A post, instead of `leaf`: the leaf of its creation",
+                    required=False,
                 ),
                 query_parameter("size", SIZE, "The tree's size", required=False),
             ],
