@@ -24,7 +24,6 @@ work before exporting.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -341,9 +340,10 @@ class RecordSource:
         self.log_size = head["size"]
         return {"format": LEAF_FORMAT, "head": head, "key": signing.instance_public_key()}
 
-    def log_leaves(self) -> Iterator[dict]:
+    def log_leaves(self) -> Iterator[str]:
         """The log's entries in order, up to the head :meth:`log` gave (the whole log, as
-        for the audit chain, in an item's record too): each exactly as its leaf hashes it."""
+        for the audit chain, in an item's record too): each exactly as its leaf hashes it,
+        canonical JSON text."""
         size = self.log_size
         query = sa.select(LogLeaf.leaf_index, LogLeaf.entry).where(
             LogLeaf.deliberation_id == self.deliberation_id
@@ -353,7 +353,7 @@ class RecordSource:
         query = query.order_by(LogLeaf.leaf_index)
         for rows in _keyset(query, LogLeaf.leaf_index, lambda row: row[0]):
             for _, entry in rows:
-                yield json.loads(entry)
+                yield entry
             _end_read()
 
     def post_count(self) -> int:
