@@ -237,3 +237,22 @@ def test_a_reformatted_record_is_told_apart_from_a_tampered_one(
     assert code == 1
     assert "re-saved with other JSON formatting" not in output
     assert "its content was altered, not only its formatting" in output
+
+
+def test_edited_reaction_counts_fail(runner, client, world, built, tmp_path):
+    _head, key = save(client, world, tmp_path)
+    record = export(runner, tmp_path / "record.json")
+    code, output = verify(runner, record, "--key", key)
+    assert code == 0, output
+
+    def change(value):
+        reactions = post_of(value, built.top_post)["reactions"]
+        reactions["agree"] += 1
+        next(g for g in reactions["groups"] if g["key"] == "governments")["agree"] += 1
+
+    redigested(record, change)
+    code, output = verify(runner, record, "--key", key)
+    assert code == 1
+    assert f"post {built.top_post}: 3 agree in the record, 2 in the log's reactions" in output
+    assert "3 agree in group governments" not in output
+    assert "2 agree in group governments in the record, 1 in the log" in output

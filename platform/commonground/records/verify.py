@@ -307,6 +307,8 @@ def _verify_json_view(view, report: Report, log_check: LogCheck) -> None:
                 log_check.leaf(index, element, report)
             elif key == "posts":
                 log_check.post(element)
+            elif key == "members":
+                log_check.member(element)
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             report.fail(f"{key}[{index}] does not have the record's structure ({error!r})")
 

@@ -13,7 +13,8 @@ signed it (``log``). The check:
    head covered was changed, removed or reordered since;
 3. compares the record's content with what the leaves committed to: every version of each
    post's body and each translation hashes to its leaf's ``body_sha256``, each post's
-   author is the pseudonym its creation's leaf names; every audit event
+   author is the pseudonym its creation's leaf names; its reaction counts (overall and per
+   group) are those of each member's latest stance in the log; every audit event
    is folded in with its hash; each ballot and receipt appears in its motion's leaves (open
    ballots with the same choice and sequence); each whole-deliberation record holds every
    post the log created.
@@ -33,6 +34,7 @@ from .leaves import (
     POST_CREATE,
     POST_EDIT,
     POST_TRANSLATE,
+    REACTION_CHANGE,
     content_sha256,
     entry_hash,
 )
@@ -62,6 +64,10 @@ class LogCheck:
         self.posts_seen: set[int] = set()
         #: post id → (leaf, author pseudonym) of its creation.
         self.authors: dict[int, tuple[int, str]] = {}
+        #: post id → {member pseudonym: latest stance}.
+        self.stances: dict[int, dict[str, str]] = defaultdict(dict)
+        #: member pseudonym → stakeholder group key (from the record's ``members``).
+        self.groups: dict[str, str | None] = {}
         #: What the posts' checks found, reported once the record is known to carry a log.
         self.post_problems: list[str] = []
 
@@ -87,10 +93,16 @@ class LogCheck:
                 index,
                 data.get("body_sha256"),
             )
+        elif event == REACTION_CHANGE:
+            self.stances[data.get("post")][data.get("member")] = data.get("stance")
         elif event == BALLOT_CAST:
             self.ballots[data.get("motion")][data.get("receipt")] = data
         elif "audit_seq" in data:
             self.audit[data["audit_seq"]] = (index, data.get("audit_hash"))
+
+    def member(self, member: dict) -> None:
+        """One element of ``members`` (read before the posts): the member's group."""
+        self.groups[member["id"]] = member.get("group")
 
     def post(self, post: dict) -> None:
         """One element of ``posts``, read after every leaf: its bodies and translations
@@ -107,6 +119,7 @@ class LogCheck:
             fail(f"post {post_id}: its author differs from the one leaf {leaf} of the log names")
         if post.get("content_withheld"):
             return
+        self._check_reactions(post, fail)
         versions = [revision["body"] for revision in post.get("revisions", [])]
         versions.append(post["body"])
         if len(versions) != len(logged):
@@ -126,6 +139,31 @@ class LogCheck:
                     f"post {post_id}: its {translation['language']} translation differs from "
                     f"the one leaf {found[0]} of the log committed to"
                 )
+
+    def _check_reactions(self, post: dict, fail) -> None:
+        """The post's reaction counts, overall and per group, against the latest stance of
+        each member the log recorded (counted in the member's group as the record lists
+        it)."""
+        reactions = post.get("reactions")
+        if not isinstance(reactions, dict):
+            return
+        totals: dict[str, int] = defaultdict(int)
+        by_group: dict = defaultdict(lambda: defaultdict(int))
+        for member, stance in self.stances.get(post["id"], {}).items():
+            totals[stance] += 1
+            by_group[self.groups.get(member)][stance] += 1
+        counted = [(None, reactions, totals)] + [
+            (group.get("key"), group, by_group.get(group.get("key"), {}))
+            for group in reactions.get("groups", [])
+        ]
+        for key, recorded, logged in counted:
+            for stance in ("agree", "disagree", "pass"):
+                if recorded.get(stance) != logged.get(stance, 0):
+                    where = f" in group {key}" if key is not None else ""
+                    fail(
+                        f"post {post['id']}: {recorded.get(stance)} {stance}{where} in the "
+                        f"record, {logged.get(stance, 0)} in the log's reactions"
+                    )
 
     # --- the end ------------------------------------------------------------------------------
 
