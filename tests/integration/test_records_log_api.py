@@ -134,3 +134,26 @@ def test_a_post_finds_the_proof_of_its_creation(client, world, built):
     assert f'"subject":"post:{built.top_post}"' in body["entry"]
     assert get(client, world, path, post=999).status_code == 404
     assert get(client, world, path, post="x").status_code == 422
+
+
+def test_a_cast_ballot_comes_with_the_path_of_its_inclusion_proof(client, world, built):
+    from commonground.voting import services as voting
+
+    motion = voting.create_motion(
+        world.users["moderator"], world.item, text="Vote", rule={"kind": "majority"}, secret=True
+    )
+    voting.open_motion(world.users["moderator"], motion)
+    db.session.commit()
+    cast = client.put(
+        f"/api/v1/motions/{motion.id}/ballot",
+        json={"choice": "no"},
+        headers=world.headers("delegate"),
+    ).get_json()
+    assert cast["log_proof"].endswith(f"/log/proof/inclusion?receipt={cast['receipt']}")
+    body = client.get(cast["log_proof"], headers=world.headers("delegate")).get_json()
+    leaf = hashlib.sha256(b"\x00" + body["entry"].encode()).digest()
+    path = [bytes.fromhex(node) for node in body["proof"]]
+    head = body["head"]
+    assert verify_inclusion(body["leaf"], head["size"], leaf, path, bytes.fromhex(head["root"]))
+    own = client.get(f"/api/v1/motions/{motion.id}/ballot", headers=world.headers("delegate"))
+    assert own.get_json()["log_proof"] == cast["log_proof"]
