@@ -78,6 +78,7 @@ def build(database: Path, posts: int, seed: int = 2026) -> None:
     from commonground.deliberations.services import create_deliberation, update_deliberation
     from commonground.discussion.models import Post, PostTranslation, Reaction
     from commonground.discussion.rules import child_path
+    from commonground.records.models import LogLeaf, LogNode, LogState
 
     rng = random.Random(seed)
     app = _app(database)
@@ -202,9 +203,25 @@ def build(database: Path, posts: int, seed: int = 2026) -> None:
             db.session.execute(sa.insert(PostTranslation), translations)
         for chunk in range(0, len(reactions), 20_000):
             db.session.execute(sa.insert(Reaction), reactions[chunk : chunk + 20_000])
+        # Rows written in bulk bypass the services, so their leaves are missing: rebuild the
+        # log from the history, as the migration that introduced it did for old databases.
+        for model in (LogLeaf, LogNode, LogState):
+            db.session.execute(sa.delete(model))
+        backfill_logs(db.session.connection())
         update_deliberation(admin, deliberation, status="closed")
         db.session.commit()
         db.engine.dispose()
+
+
+def backfill_logs(connection) -> None:
+    """The backfill of the migration that introduced the transparency log."""
+    import importlib.util
+
+    path = next((ROOT / "migrations" / "versions").glob("*_transparency_log.py"))
+    spec = importlib.util.spec_from_file_location("transparency_log_migration", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.backfill(connection)
 
 
 def peak_rss() -> int:

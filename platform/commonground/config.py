@@ -22,18 +22,17 @@ def _flag(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _secret_key(instance_path: Path) -> str:
-    """Return the SECRET_KEY from the environment or from ``instance/secret_key``.
+def _kept_secret(variable: str, path: Path) -> str:
+    """Return the secret in environment ``variable``, else the one kept in ``path``.
 
-    The key is generated on first start and kept, so sessions survive restarts.
+    The secret (32 random bytes, hex) is generated on first start and kept, so it survives
+    restarts; the file is created with owner-only permissions.
     """
-    if key := os.environ.get("SECRET_KEY"):
+    if key := os.environ.get(variable):
         return key
-    path = instance_path / "secret_key"
     if path.exists():
         return path.read_text().strip()
     key = secrets.token_hex(32)
-    # Created with owner-only permissions: the key signs every session cookie.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(key)
@@ -49,7 +48,11 @@ def settings_from_environment(instance_path: Path) -> dict:
     is_sqlite = database_url.startswith("sqlite")
     origins = os.environ.get("SOCKETIO_ALLOWED_ORIGINS", "")
     return {
-        "SECRET_KEY": _secret_key(instance_path),
+        # Signs every session cookie.
+        "SECRET_KEY": _kept_secret("SECRET_KEY", instance_path / "secret_key"),
+        # The Ed25519 private key (its 32-byte seed, hex, or PEM) that signs the heads of the
+        # transparency logs; publish its public half (GET /api/v1/log/key), keep it forever.
+        "LOG_SIGNING_KEY": _kept_secret("LOG_SIGNING_KEY", instance_path / "log_signing_key"),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "HOST": os.environ.get("HOST", "127.0.0.1"),

@@ -36,6 +36,18 @@ member_took_part = _signals.signal("member-took-part")
 #: ``membership``, ``item``. Receivers may mark the post before it is announced.
 post_created = _signals.signal("post-created")
 
+#: A post's author changed its body or language; the previous body is kept as a revision
+#: (discussion). Sender: the ``Post``; ``membership``.
+post_edited = _signals.signal("post-edited")
+
+#: A human translation of a post was added or replaced (discussion). Sender: the
+#: ``PostTranslation``; ``post``, ``membership``.
+post_translated = _signals.signal("post-translated")
+
+#: A member's reaction to a post was set or changed (consensus). Sender: the ``Reaction``;
+#: ``post``, ``membership``.
+reaction_changed = _signals.signal("reaction-changed")
+
 #: A ballot was cast or changed, and flushed (voting). Sender: the ``Motion``; ``ballot``.
 ballot_cast = _signals.signal("ballot-cast")
 

@@ -11,7 +11,7 @@ from .deliberations.models import (
 )
 from .discussion.models import Post, PostRevision, PostTranslation, Reaction
 from .live.models import Announcement, FloorRequest, SessionState
-from .records.models import AuditEvent
+from .records.models import AuditEvent, LogLeaf, LogNode, LogState
 from .voting.models import Ballot, Motion, MotionGroup, MotionVoter
 
 __all__ = [
@@ -25,6 +25,9 @@ __all__ = [
     "Deliberation",
     "FloorRequest",
     "Invitation",
+    "LogLeaf",
+    "LogNode",
+    "LogState",
     "Membership",
     "Motion",
     "MotionGroup",

@@ -200,6 +200,25 @@ def test_a_second_run_changes_nothing(app, export):
     assert reaction_snapshot() == reactions
 
 
+def test_imported_posts_and_reactions_are_leaves_and_the_record_verifies(app, export, tmp_path):
+    from commonground.records.log import tree_head
+    from commonground.records.models import LogLeaf
+
+    assert run_import(app, export).exit_code == 0
+    events = list(db.session.scalars(sa.select(LogLeaf.event).order_by(LogLeaf.leaf_index)))
+    counts = row_counts()
+    assert events.count("post.create") == counts["posts"]
+    assert events.count("reaction.change") == counts["reactions"]
+    size = tree_head(db.session.scalar(sa.select(Deliberation))).size
+    assert run_import(app, export).exit_code == 0  # a second run appends nothing
+    assert tree_head(db.session.scalar(sa.select(Deliberation))).size == size
+    runner = app.test_cli_runner()
+    record = tmp_path / "record.json"
+    assert runner.invoke(args=["records", "export", "audits", "-o", str(record)]).exit_code == 0
+    verified = runner.invoke(args=["records", "verify", str(record)])
+    assert verified.exit_code == 0, verified.output
+
+
 def test_a_later_export_adds_only_what_is_new(app, export):
     assert run_import(app, export).exit_code == 0
     write_csv(

@@ -3,6 +3,7 @@ and scope, verifiable, deterministic for a closed deliberation, and never leakin
 audience may not see (hidden posts' text, secret ballots, drafts)."""
 
 import json
+import re
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -12,6 +13,7 @@ from commonground.records.api import record_schema
 from commonground.records.chain import canonical_json
 from commonground.records.collect import operator_source
 from commonground.records.export import stream_record_json
+from commonground.records.log import member_pseudonym
 from commonground.records.verify import verify_file
 
 URL = "/api/v1/deliberations/ai-2026/record.json"
@@ -173,7 +175,7 @@ def test_a_moderators_record_holds_hidden_text_flagged_and_every_summary_version
     assert hidden["body"] == HIDDEN_MARKERS[0]
     assert [r["body"] for r in hidden["revisions"]] == [HIDDEN_MARKERS[1]]
     assert [t["body"] for t in hidden["translations"]] == [HIDDEN_MARKERS[2]]
-    assert hidden["hidden_by"] == world.memberships["moderator"].id
+    assert hidden["hidden_by"] == alias(world, "moderator")
     assert [(s["version"], s["status"]) for s in record["summaries"]] == [
         (1, "draft"),
         (2, "published"),
@@ -193,6 +195,11 @@ def assert_no_secret_ballots(record: dict, built) -> None:
     assert [r["receipt"] for r in receipts] == sorted(r["receipt"] for r in receipts)
 
 
+def alias(world, role: str) -> str:
+    """The pseudonym under which a role's member appears in records."""
+    return member_pseudonym(world.deliberation.id, world.memberships[role].id)
+
+
 def test_members_are_pseudonymous(client, world, built):
     raw = fetch(client, world.headers("moderator")).decode()
     for user in world.users.values():
@@ -200,6 +207,15 @@ def test_members_are_pseudonymous(client, world, built):
         assert user.name not in raw
     record = json.loads(raw)
     assert set(record["members"][0]) == {"id", "role", "group", "weight"}
+    # Keyed pseudonyms, never the sequential ids that would name a group's only delegate.
+    ids = {member["id"] for member in record["members"]}
+    assert ids == {
+        alias(world, role) for role in ("moderator", "delegate", "delegate2", "observer")
+    }
+    assert all(re.fullmatch(r"m-[0-9a-f]{16}", member_id) for member_id in ids)
+    assert {post["author"] for post in record["posts"]} <= ids
+    again = json.loads(fetch(client, world.headers("observer")))
+    assert {member["id"] for member in again["members"]} == ids  # stable across exports
 
 
 def test_reaction_aggregates_and_open_ballots_are_in_the_record(client, world, built):
@@ -215,8 +231,8 @@ def test_reaction_aggregates_and_open_ballots_are_in_the_record(client, world, b
     assert (reply["parent"], reply["depth"]) == (built.top_post, 1)
     ballots = {(b["member"], b["choice"]) for b in record["ballots"]}
     assert ballots == {
-        (world.memberships["delegate"].id, "yes"),
-        (world.memberships["delegate2"].id, "no"),
+        (alias(world, "delegate"), "yes"),
+        (alias(world, "delegate2"), "no"),
     }
 
 

@@ -83,6 +83,7 @@ def react(user, post: Post, stance) -> OwnReaction:
     reaction.stance = stance
     reaction.updated_at = utcnow()
     db.session.flush()
+    events.reaction_changed.send(reaction, post=post, membership=membership)
     logger.info("reaction on post %s by member %s", post.id, membership.id)
     aggregates = post_reactions(item, post.id)
     emit_after_commit("reactions", aggregates, to=item_room(item.id))

@@ -119,6 +119,7 @@ def edit_post(user, post: Post, *, body, language=None) -> Post:
     post.language = language
     post.edited_at = now
     db.session.flush()
+    events.post_edited.send(post, membership=membership)
     logger.info("post %s edited by member %s", post.id, membership.id)
     emit_after_commit("post:edit", post_view(post, PUBLIC).to_json(), to=item_room(item.id))
     return post
@@ -200,6 +201,7 @@ def translate_post(user, post: Post, *, language, body, rate_limited: bool = Tru
     translation.translator_id = membership.id
     translation.created_at = utcnow()
     db.session.flush()
+    events.post_translated.send(translation, post=post, membership=membership)
     logger.info("post %s translated into %s by member %s", post.id, language, membership.id)
     emit_after_commit("post:edit", post_view(post, PUBLIC).to_json(), to=item_room(item.id))
     return translation

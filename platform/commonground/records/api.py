@@ -1,5 +1,6 @@
 """Records over /api/v1 (DESIGN §6, §7): the record of a deliberation (or of one item) as
-JSON, Data Package and printable HTML, and the JSON Schema of the record.
+JSON, Data Package and printable HTML, the JSON Schema of the record, and the transparency
+log's signed heads, public key and proofs.
 
 Who may export (``collect.record_source``): whoever may read the deliberation — its
 observers, delegates and moderators, admins, and for a public deliberation anyone, without
@@ -14,11 +15,15 @@ from functools import cache
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, request, stream_with_context
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import fields
 from ..api.openapi import describe_blueprint
+from ..deliberations.access import get_deliberation, require_reader
+from ..errors import NotFound
 from ..i18n import current_language
+from . import log, signing
 from .collect import record_source
 from .datapackage import stream_datapackage
 from .export import stream_record_json
@@ -92,3 +97,83 @@ def schema():
     )
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
+
+
+# --- the transparency log -------------------------------------------------------------------
+
+
+def _log_deliberation(slug: str):
+    deliberation = get_deliberation(slug)
+    require_reader(current_user, deliberation)
+    return deliberation
+
+
+def _signed_head(deliberation) -> dict:
+    return signing.signed(log.tree_head(deliberation).to_json())
+
+
+@bp.get("/log/key")
+def log_key():
+    """The public key that signs every log head of this instance."""
+    return signing.instance_public_key()
+
+
+@bp.get("/deliberations/<slug>/log/head")
+def log_head(slug: str):
+    """The deliberation's latest signed tree head."""
+    return _signed_head(_log_deliberation(slug))
+
+
+@bp.get("/deliberations/<slug>/log/proof/inclusion")
+def log_inclusion(slug: str):
+    """The audit path of one leaf (``leaf=N``, the leaf of a ballot ``receipt`` or of a
+    ``post``'s creation) in the
+    tree of the latest head (or of its first ``size`` leaves)."""
+    deliberation = _log_deliberation(slug)
+    head = _signed_head(deliberation)
+    size = _size_argument("size", head["size"])
+    if request.args.get("receipt") not in (None, ""):
+        index = log.receipt_leaf(deliberation, request.args["receipt"])
+    elif request.args.get("post") not in (None, ""):
+        index = log.post_leaf(deliberation, fields.integer(request.args["post"], "post", minimum=1))
+    else:
+        index = fields.integer(request.args.get("leaf"), "leaf", minimum=0)
+    if index >= size:
+        raise NotFound(_l("The log has no such leaf."), code="no_such_leaf")
+    leaf = log.leaf_at(deliberation, index)
+    return {
+        "deliberation": deliberation.slug,
+        "leaf": index,
+        "size": size,
+        "entry": leaf.entry,
+        "leaf_hash": leaf.hash,
+        "proof": [node.hex() for node in log.inclusion(deliberation, index, size)],
+        "root": log.root_at(deliberation, size).hex(),
+        "head": head,
+    }
+
+
+@bp.get("/deliberations/<slug>/log/proof/consistency")
+def log_consistency(slug: str):
+    """The proof that the log's first ``from`` leaves are a prefix of its first ``to``."""
+    deliberation = _log_deliberation(slug)
+    head = _signed_head(deliberation)
+    new_size = _size_argument("to", head["size"])
+    old_size = fields.integer(request.args.get("from"), "from", minimum=0, maximum=new_size)
+    return {
+        "deliberation": deliberation.slug,
+        "from": old_size,
+        "to": new_size,
+        "from_root": log.root_at(deliberation, old_size).hex(),
+        "to_root": log.root_at(deliberation, new_size).hex(),
+        "proof": [node.hex() for node in log.consistency(deliberation, old_size, new_size)],
+        "head": head,
+    }
+
+
+def _size_argument(name: str, current: int) -> int:
+    """A tree size from the query (at most the current one), the current one by default."""
+    value = request.args.get(name)
+    if value in (None, ""):
+        return current
+    return fields.integer(value, name, minimum=0, maximum=current)

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from ..db import db, iso, utcnow
 from ..deliberations.models import Deliberation
+from . import leaves, log
 from .chain import GENESIS_HASH, event_body, first_broken_link, link_hash
 from .models import AuditEvent
 
@@ -64,6 +65,14 @@ def record_event(
     )
     db.session.add(event)
     db.session.flush()
+    # Every audit event is also a leaf of the transparency log, committing to its hash.
+    log.append(
+        deliberation,
+        action,
+        target,
+        leaves.audit_data(seq=seq, hash_=event.hash),
+        at=created_at,
+    )
     logger.info("audit %s #%s %s %s by user %s", deliberation.slug, seq, action, target, actor_id)
     return event
 

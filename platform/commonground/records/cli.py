@@ -7,6 +7,7 @@ and exits non-zero, saying what differs, on any alteration.
 """
 
 import contextlib
+import json
 import os
 import sys
 from pathlib import Path
@@ -113,13 +114,28 @@ def export_command(slug, format_, output, item, audience, lang, quiet):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--digest", help="The SHA-256 the record must have (as published or cited).")
 @click.option("--audit-head", help="The audit chain head the record must end with.")
+@click.option(
+    "--head",
+    "head_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A signed log head saved earlier (GET …/log/head): the record's log must extend it.",
+)
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="The platform's public key (GET /api/v1/log/key) that must have signed the heads.",
+)
 @with_appcontext
-def verify_command(file, digest, audit_head):
-    """Check a record.json or record.zip: digests, audit chain, cross-references.
+def verify_command(file, digest, audit_head, head_file, key_file):
+    """Check a record.json or record.zip: digests, audit chain, transparency log (leaves,
+    root, signed head; with --head, that the log extends a head saved earlier), and the
+    content against what the log committed to.
 
     Exits 0 when the record is intact, 1 (listing what differs) otherwise.
     """
-    report = verify_file(file, digest=digest, audit_head=audit_head)
+    head, key = _json_file(head_file), _json_file(key_file)
+    report = verify_file(file, digest=digest, audit_head=audit_head, head=head, key=key)
     for note in report.notes:
         click.echo(note)
     if not report.ok:
@@ -134,3 +150,17 @@ def verify_command(file, digest, audit_head):
             head=report.audit_head,
         )
     )
+
+
+def _json_file(path: str | None) -> dict | None:
+    """A small JSON file given on the command line (a head, a key), or None."""
+    if path is None:
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            value = json.load(handle)
+    except (OSError, ValueError) as error:
+        raise click.BadParameter(str(error)) from None
+    if not isinstance(value, dict):
+        raise click.BadParameter(_("%(path)s does not hold a JSON object.", path=path))
+    return value

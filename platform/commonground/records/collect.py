@@ -3,7 +3,9 @@
 Every export format (JSON, Data Package, HTML) reads through one :class:`RecordSource`, so
 the formats can never disagree about what a reader may see:
 
-- members appear by their membership id only (pseudonymous: no names, no e-mail addresses);
+- members appear under keyed pseudonyms only (``leaves.pseudonym``: no names, no e-mail
+  addresses, never the sequential membership id, which with one delegate per group would
+  name the person), the same as in the transparency log's leaves;
 - a hidden post's text, translations, earlier versions and reactions are withheld from
   readers, who see that it was hidden and the moderator's reason; moderators (and admins)
   get the text, flagged ``hidden``;
@@ -50,9 +52,12 @@ from ..live.models import Announcement
 from ..live.participation import participation
 from ..voting.models import Ballot, Motion, MotionVoter
 from ..voting.queries import live_tally
+from . import log as transparency_log
+from . import signing
 from .audit import chain_link
 from .chain import GENESIS_HASH
-from .models import AuditEvent
+from .leaves import LEAF_FORMAT, pseudonym
+from .models import AuditEvent, LogLeaf
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +91,14 @@ class RecordSource:
     group_keys: list[str] = field(default_factory=list)
     #: Agenda item ids in scope, in agenda order.
     item_ids: list[int] = field(default_factory=list)
+    #: The size of the log's head once :meth:`log` has read it.
+    log_size: int | None = None
+    #: The secret of the members' pseudonyms (``leaves.pseudonym``).
+    pseudonym_key: str = ""
+
+    def alias(self, membership_id: int | None) -> str | None:
+        """A member's pseudonym in this deliberation, as its log's leaves name them."""
+        return None if membership_id is None else pseudonym(self.pseudonym_key, membership_id)
 
     @property
     def moderator(self) -> bool:
@@ -147,7 +160,7 @@ class RecordSource:
         ]
 
     def members(self) -> Iterator[dict]:
-        """Every member as a pseudonymous id with role, group and vote weight."""
+        """Every member under their pseudonym, with role, group and vote weight."""
         query = (
             sa.select(Membership.id, Membership.role, StakeholderGroup.key, Membership.weight)
             .outerjoin(StakeholderGroup, StakeholderGroup.id == Membership.group_id)
@@ -156,7 +169,7 @@ class RecordSource:
         )
         for rows in _keyset(query, Membership.id, lambda row: row[0]):
             for member_id, role, group, weight in rows:
-                yield {"id": member_id, "role": role, "group": group, "weight": weight}
+                yield {"id": self.alias(member_id), "role": role, "group": group, "weight": weight}
             _end_read()
 
     def items(self) -> list[dict]:
@@ -257,7 +270,7 @@ class RecordSource:
                 "divergences": s.divergences or "",
                 "recommendations": s.recommendations or "",
                 "based_on": s.based_on_id,
-                "author": s.author_id,
+                "author": self.alias(s.author_id),
                 "created_at": iso(s.created_at),
                 "published_at": iso(s.published_at),
                 "superseded_at": iso(s.superseded_at),
@@ -270,7 +283,7 @@ class RecordSource:
         return [
             {
                 "id": a.id,
-                "author": a.author_id,
+                "author": self.alias(a.author_id),
                 "text": a.text,
                 "language": a.language,
                 "created_at": iso(a.created_at),
@@ -317,6 +330,31 @@ class RecordSource:
             .limit(1)
         ).first()
         return (row.hash, row.seq) if row else (GENESIS_HASH, 0)
+
+    def log(self) -> dict:
+        """The deliberation's transparency log as the record carries it: the format of its
+        leaves, the latest signed head (read first: :meth:`log_leaves` stops at its size, so
+        the leaves written always match it) and the public key that signed it."""
+        deliberation = db.session.get(Deliberation, self.deliberation_id)
+        head = signing.signed(transparency_log.tree_head(deliberation).to_json())
+        self.log_size = head["size"]
+        return {"format": LEAF_FORMAT, "head": head, "key": signing.instance_public_key()}
+
+    def log_leaves(self) -> Iterator[str]:
+        """The log's entries in order, up to the head :meth:`log` gave (the whole log, as
+        for the audit chain, in an item's record too): each exactly as its leaf hashes it,
+        canonical JSON text."""
+        size = self.log_size
+        query = sa.select(LogLeaf.leaf_index, LogLeaf.entry).where(
+            LogLeaf.deliberation_id == self.deliberation_id
+        )
+        if size is not None:
+            query = query.where(LogLeaf.leaf_index < size)
+        query = query.order_by(LogLeaf.leaf_index)
+        for rows in _keyset(query, LogLeaf.leaf_index, lambda row: row[0]):
+            for _, entry in rows:
+                yield entry
+            _end_read()
 
     def post_count(self) -> int:
         """How many posts the record holds (for progress bars)."""
@@ -390,7 +428,7 @@ class RecordSource:
             "parent": post.parent_id,
             "path": post.path,
             "depth": path_depth(post.path),
-            "author": post.author_id,
+            "author": self.alias(post.author_id),
             "group": group_key,
             "language": post.language,
             "created_at": iso(post.created_at),
@@ -399,14 +437,14 @@ class RecordSource:
             "hidden": bool(post.hidden),
             "hidden_reason": post.hidden_reason if post.hidden else None,
             "hidden_at": iso(post.hidden_at) if post.hidden else None,
-            "hidden_by": post.hidden_by_id if post.hidden and self.moderator else None,
+            "hidden_by": self.alias(post.hidden_by_id) if post.hidden and self.moderator else None,
             "content_withheld": not shown,
             "body": post.body if shown else None,
             "translations": [
                 {
                     "language": t.language,
                     "body": t.body,
-                    "translator": t.translator_id,
+                    "translator": self.alias(t.translator_id),
                     "created_at": iso(t.created_at),
                 }
                 for t in translations
@@ -452,7 +490,7 @@ class RecordSource:
                 for ballot, group_key, weight in rows:
                     yield {
                         "motion": ballot.motion_id,
-                        "member": ballot.membership_id,
+                        "member": self.alias(ballot.membership_id),
                         "group": group_key,
                         "weight": weight,
                         "choice": ballot.choice,
@@ -538,6 +576,7 @@ def _source(deliberation: Deliberation, item_id: int | None, audience: str) -> R
         audience=audience,
         group_keys=group_keys,
         item_ids=item_ids,
+        pseudonym_key=transparency_log.pseudonym_key(deliberation.id),
     )
 
 

@@ -90,6 +90,12 @@ def _id(name: str, description: str) -> dict:
     return f(name, "integer", description, required=True, minimum=1)
 
 
+def _member(name: str, description: str, *, required: bool = False) -> dict:
+    """A member's keyed pseudonym (``m-`` and 16 hex digits), never their database id."""
+    constraints = {"required": True} if required else {}
+    return f(name, "string", description, **constraints, pattern="^m-[0-9a-f]{16}$")
+
+
 TABLES: list[Table] = [
     Table(
         "deliberation",
@@ -130,9 +136,10 @@ TABLES: list[Table] = [
     Table(
         "members",
         "Members",
-        "Members as pseudonymous ids (membership ids), with role, group and vote weight.",
+        "Members under keyed pseudonyms (as in the transparency log), with role, group and "
+        "vote weight.",
         [
-            _id("id", "Membership id (pseudonymous)"),
+            _member("id", "The member's pseudonym", required=True),
             f("role", "string", "Role", enum=["moderator", "delegate", "observer"]),
             f("group", "string", "Stakeholder group key; empty: none"),
             f("weight", "integer", "Vote weight", minimum=1),
@@ -183,7 +190,7 @@ TABLES: list[Table] = [
             f("parent", "integer", "The post this one replies to; empty: top level"),
             f("path", "string", "Materialised path; sorting by it gives thread order"),
             f("depth", "integer", "Reply depth (0: top level)", minimum=0),
-            _id("author", "Membership id of the author (pseudonymous)"),
+            _member("author", "The author's pseudonym", required=True),
             f("group", "string", "The author's stakeholder group key"),
             f("language", "string", "Language of the body"),
             f("created_at", "datetime", "Time posted (UTC)"),
@@ -192,7 +199,7 @@ TABLES: list[Table] = [
             f("hidden", "boolean", "Hidden by a moderator"),
             f("hidden_reason", "string", "The moderator's reason for hiding"),
             f("hidden_at", "datetime", "When it was hidden"),
-            f("hidden_by", "integer", "Membership id of the moderator (moderators' record)"),
+            _member("hidden_by", "The moderator's pseudonym (moderators' record)"),
             f("content_withheld", "boolean", "Whether body and translations are withheld"),
             f("body", "string", "Markdown source"),
         ],
@@ -213,7 +220,7 @@ TABLES: list[Table] = [
             _id("post", "Post id"),
             f("language", "string", "Language", required=True),
             f("body", "string", "Translated text (Markdown)"),
-            f("translator", "integer", "Membership id of the translator"),
+            _member("translator", "The translator's pseudonym"),
             f("created_at", "datetime", "Time translated (UTC)"),
         ],
         ["post", "language"],
@@ -331,7 +338,7 @@ TABLES: list[Table] = [
         "motions never appear here.",
         [
             _id("motion", "Motion id"),
-            _id("member", "Membership id of the voter (pseudonymous)"),
+            _member("member", "The voter's pseudonym", required=True),
             f("group", "string", "Group key in the motion's snapshot"),
             f("weight", "integer", "Weight in the motion's snapshot", minimum=1),
             f("choice", "string", "Choice", enum=["yes", "no", "abstain", "block"]),
@@ -370,7 +377,7 @@ TABLES: list[Table] = [
             f("divergences", "string", "Divergences (Markdown)"),
             f("recommendations", "string", "Recommendations (Markdown)"),
             f("based_on", "integer", "Version continued or translated (may be a draft)"),
-            f("author", "integer", "Membership id of the author"),
+            _member("author", "The author's pseudonym"),
             f("created_at", "datetime", "Time saved (UTC)"),
             f("published_at", "datetime", "Time published (UTC)"),
             f("superseded_at", "datetime", "Time superseded by a later version"),
@@ -424,7 +431,7 @@ TABLES: list[Table] = [
         "The moderators' announcements.",
         [
             _id("id", "Announcement id"),
-            f("author", "integer", "Membership id of the author"),
+            _member("author", "The author's pseudonym"),
             f("text", "string", "Text"),
             f("language", "string", "Language"),
             f("created_at", "datetime", "Time announced (UTC)"),

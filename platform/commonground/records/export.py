@@ -48,6 +48,10 @@ class Lazy:
         self.compute = compute
 
 
+class Canonical(str):
+    """JSON text already in canonical form (a log entry as stored), written as it is."""
+
+
 def record_members(source: RecordSource, progress: Progress | None = None) -> dict:
     """The top-level members of the record body, each a callable giving its value (called
     only when its turn to be written comes, in sorted key order)."""
@@ -59,6 +63,9 @@ def record_members(source: RecordSource, progress: Progress | None = None) -> di
         "format": source.format,
         "groups": source.groups,
         "items": source.items,
+        "log": source.log,
+        # Stored in canonical form: written as stored, never parsed and dumped again.
+        "log_leaves": lambda: Stream(map(Canonical, source.log_leaves())),
         "members": lambda: Stream(source.members()),
         "motions": source.motions,
         "participation": source.participation,
@@ -75,7 +82,9 @@ def canonical_chunks(value: Any) -> Iterator[str]:
     value with every stream expanded into a list."""
     if isinstance(value, Lazy):
         value = value.compute()
-    if isinstance(value, Stream):
+    if isinstance(value, Canonical):
+        yield value
+    elif isinstance(value, Stream):
         yield "["
         first = True
         for element in value.items:

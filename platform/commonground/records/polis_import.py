@@ -42,6 +42,8 @@ from ..deliberations.queries import next_item_position
 from ..discussion.models import Post, Reaction
 from ..discussion.rules import child_path
 from ..errors import Conflict
+from . import leaves
+from . import log as transparency_log
 from .audit import record_event
 from .polis_read import Conversation, Progress, read_comments, read_votes
 
@@ -310,12 +312,38 @@ def _posts(
     for post in created:
         post.path = child_path(None, post.id)
     db.session.flush()
+    # Bulk-written rows bypass the services' signals: their leaves are appended here.
+    deliberation = item.deliberation
+    key = transparency_log.pseudonym_key(deliberation.id)
+    transparency_log.append_many(
+        deliberation,
+        (
+            (
+                leaves.POST_CREATE,
+                f"post:{post.id}",
+                leaves.post_created_data(
+                    item=item.id,
+                    parent=None,
+                    author=leaves.pseudonym(key, post.author_id),
+                    language=post.language,
+                    body=post.body,
+                ),
+                post.created_at,
+            )
+            for post in created
+        ),
+    )
     report.posts_created = len(created)
     return {external[len(prefix) :]: post.id for external, post in posts.items()}
 
 
-def _merge_votes(batch: dict[tuple[int, int], tuple[int, str]], report: ImportReport) -> None:
-    """Store a batch of latest votes: new reactions inserted, later ones updated."""
+def _merge_votes(
+    deliberation: Deliberation,
+    batch: dict[tuple[int, int], tuple[int, str]],
+    report: ImportReport,
+) -> None:
+    """Store a batch of latest votes: new reactions inserted, later ones updated, each with
+    its leaf in the deliberation's log."""
     post_ids = {post for post, _ in batch}
     member_ids = {member for _, member in batch}
     stored = {}
@@ -330,7 +358,7 @@ def _merge_votes(batch: dict[tuple[int, int], tuple[int, str]], report: ImportRe
     ):
         if (post_id, member_id) in batch:
             stored[(post_id, member_id)] = (reaction_id, stance, updated_at)
-    inserts, updates = [], []
+    inserts, updates, changes = [], [], []
     for (post_id, member_id), (milliseconds, stance) in batch.items():
         moment = _moment(milliseconds)
         known = stored.get((post_id, member_id))
@@ -345,15 +373,34 @@ def _merge_votes(batch: dict[tuple[int, int], tuple[int, str]], report: ImportRe
             )
         elif moment >= known[2] and (stance, moment) != (known[1], known[2]):
             updates.append({"id": known[0], "stance": stance, "updated_at": moment})
+        else:
+            continue
+        changes.append((moment, post_id, member_id, stance))
     if inserts:
         db.session.execute(sa.insert(Reaction), inserts)
     if updates:
         db.session.execute(sa.update(Reaction), updates)
     report.reactions_created += len(inserts)
     report.reactions_changed += len(updates)
+    key = transparency_log.pseudonym_key(deliberation.id)
+    transparency_log.append_many(
+        deliberation,
+        (
+            (
+                leaves.REACTION_CHANGE,
+                f"post:{post_id}",
+                leaves.reaction_data(
+                    post=post_id, member=leaves.pseudonym(key, member_id), stance=stance
+                ),
+                moment,
+            )
+            for moment, post_id, member_id, stance in sorted(changes)
+        ),
+    )
 
 
 def _reactions(
+    deliberation: Deliberation,
     conversation: Conversation,
     members: dict[str, int],
     posts: dict[str, int],
@@ -374,10 +421,10 @@ def _reactions(
         if progress:
             progress(1)
         if len(batch) >= BATCH_SIZE:
-            _merge_votes(batch, report)
+            _merge_votes(deliberation, batch, report)
             batch = {}
     if batch:
-        _merge_votes(batch, report)
+        _merge_votes(deliberation, batch, report)
 
 
 def write_conversation(
@@ -400,7 +447,7 @@ def write_conversation(
     report.item = item.id
     members = _members(deliberation, conversation, groups, report)
     posts = _posts(item, conversation, members, language, report)
-    _reactions(conversation, members, posts, report, progress)
+    _reactions(deliberation, conversation, members, posts, report, progress)
     db.session.flush()
     if report.changed:
         record_event(

@@ -11,7 +11,9 @@ the same checks with ``hashlib`` and ``json``.
    members equal the digests ``integrity`` records — a mismatch names the member;
 3. the audit hash chain recomputes from its events (``chain.first_broken_link``), and its
    head and length equal those the body and ``integrity`` state;
-4. cross-checks against the chain: each closed motion's frozen result has the SHA-256 and
+4. the transparency log: its leaves, root and signed head, a head saved earlier, and the
+   record's content against what the leaves committed to (``verify_log.py``);
+5. cross-checks against the chain: each closed motion's frozen result has the SHA-256 and
    receipts digest its ``motion.close`` event recorded; each published summary has the
    digest of its ``summary.publish`` event; each hidden post the reason of its ``post.hide``
    event; the receipts listed give each result's ``receipts_digest``; and the result of each
@@ -37,6 +39,7 @@ import hashlib
 import io
 import json
 import mmap
+import tempfile
 import zipfile
 import zlib
 from collections import defaultdict
@@ -49,6 +52,7 @@ from ..voting.rules import GroupInfo, Rule, tally
 from .chain import GENESIS_HASH, canonical_json, first_broken_link
 from .datapackage import DESCRIPTOR, descriptor_bytes, descriptor_digest, zip_time
 from .export import integrity_block
+from .verify_log import LogCheck
 
 INTEGRITY_KEY = b'"integrity"'
 
@@ -69,6 +73,8 @@ class Report:
     body_sha256: str | None = None
     audit_head: str | None = None
     audit_events: int | None = None
+    #: The file is not written as the exporter writes it (it may only be re-formatted).
+    reformatted: bool = False
 
     @property
     def ok(self) -> bool:
@@ -82,11 +88,18 @@ class Report:
 
 
 def verify_file(
-    path: str | Path, *, digest: str | None = None, audit_head: str | None = None
+    path: str | Path,
+    *,
+    digest: str | None = None,
+    audit_head: str | None = None,
+    head: dict | None = None,
+    key: dict | None = None,
 ) -> Report:
     """Verify a ``record.json`` or ``record.zip`` (told apart by content, not name).
 
-    ``digest`` / ``audit_head``: values published elsewhere that the record must match.
+    ``digest`` / ``audit_head``: values published elsewhere that the record must match;
+    ``head`` / ``key``: a signed log head saved earlier and the platform's public key
+    (``verify_log.py``).
     """
     path = Path(path)
     report = Report(str(path))
@@ -94,9 +107,15 @@ def verify_file(
         report.fail(f"{path} is not a file")
         return report
     report.kind = "record.zip" if zipfile.is_zipfile(path) else "record.json"
-    check = verify_datapackage if report.kind == "record.zip" else verify_json
     try:
-        check(path, report)
+        if report.kind == "record.zip":
+            verify_datapackage(path, report)
+            if head is not None or key is not None:
+                report.fail("record.zip does not carry the log: check the head with record.json")
+        else:
+            verify_json(path, report, LogCheck(head, key))
+            if not report.ok and report.reformatted:
+                _tell_reformatting_apart(path, report, head, key)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, zlib.error) as error:
         # Content a tamperer made up can break any expectation; none may crash the check.
         report.fail(f"the record does not have the expected structure ({error!r})")
@@ -263,8 +282,8 @@ def read_members(view, on_element=None, on_problem=None) -> list[tuple[str, int,
     return members
 
 
-def verify_json(path: Path, report: Report) -> None:
-    """Check a ``record.json`` (see the module docstring)."""
+def verify_json(path: Path, report: Report, log_check: LogCheck | None = None) -> None:
+    """Check a ``record.json`` (see the module docstring), against its log too."""
     with path.open("rb") as handle:
         size = handle.seek(0, 2)
         if size == 0:
@@ -273,24 +292,35 @@ def verify_json(path: Path, report: Report) -> None:
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
             view = memoryview(mapped)
             try:
-                _verify_json_view(view, report)
+                _verify_json_view(view, report, log_check or LogCheck())
             finally:
                 view.release()
 
 
-def _verify_json_view(view, report: Report) -> None:
+def _verify_json_view(view, report: Report, log_check: LogCheck) -> None:
     content = _RecordContent()
 
     def on_element(key, index, element):
         try:
             content.element(key, element)
+            if key == "log_leaves":
+                log_check.leaf(index, element, report)
+            elif key == "posts":
+                log_check.post(element)
+            elif key == "members":
+                log_check.member(element)
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             report.fail(f"{key}[{index}] does not have the record's structure ({error!r})")
 
+    def not_canonical(message):
+        report.fail(message)
+        report.reformatted = True
+
     try:
-        members = read_members(view, on_element, report.fail)
+        members = read_members(view, on_element, not_canonical)
     except NotCanonical as error:
         report.fail(f"the file is not the record as exported: {error}")
+        report.reformatted = True
         return
     keys = [key for key, _, _, _ in members]
     if keys[-1] != "integrity":
@@ -298,6 +328,7 @@ def _verify_json_view(view, report: Report) -> None:
         return
     if keys[:-1] != sorted(keys[:-1]):
         report.fail("the record's members are not in canonical (sorted) order")
+        report.reformatted = True
     integrity = members[-1][3]
     if not isinstance(integrity, dict):
         report.fail("integrity is not an object")
@@ -306,7 +337,7 @@ def _verify_json_view(view, report: Report) -> None:
         if value is not None:
             content.member(key, value)
 
-    # Steps 2 (digests), 3 (the chain) and 4 (cross-checks) of the module docstring.
+    # Steps 2 (digests), 3 (the chain), 4 (the log) and 5 (cross-checks) of the docstring.
     _check_json_digests(view, members, integrity, report)
     events = content.audit.get("events") if isinstance(content.audit, dict) else None
     if not isinstance(events, list):
@@ -314,6 +345,46 @@ def _verify_json_view(view, report: Report) -> None:
         return
     _check_chain(events, report, integrity, content.audit)
     content.cross_check(report)
+    values = {key: value for key, _, _, value in members}
+    deliberation, scope = values.get("deliberation") or {}, values.get("scope") or {}
+    log_check.finish(
+        report,
+        log=values.get("log"),
+        slug=deliberation.get("slug"),
+        whole=scope.get("item") is None,
+        audit_events=events,
+        ballots=content.ballots,
+        receipts=content.receipts,
+    )
+
+
+def _tell_reformatting_apart(path: Path, report: Report, head, key) -> None:
+    """A file that is not canonical JSON: re-serialise it canonically and check that. If the
+    content then verifies, the file was only re-saved with other formatting — say so, and
+    still fail (it is not the file as exported, and its digest is not the one cited)."""
+    try:
+        record = _strict_loads(path.read_bytes())
+        integrity = record.pop("integrity")
+        canonical = canonical_json(record)[:-1] + b',"integrity":' + canonical_json(integrity)
+    except (ValueError, KeyError, AttributeError, TypeError, UnicodeDecodeError):
+        return  # not even JSON of the record's shape: the problems found stand
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "record.json"
+        copy.write_bytes(canonical + b"}")
+        again = Report(str(copy))
+        verify_json(copy, again, LogCheck(head, key))
+    if again.ok:
+        report.problems = [
+            "the file was re-saved with other JSON formatting: re-serialised canonically "
+            f"(sorted keys, no whitespace) its content verifies intact, SHA-256 "
+            f"{again.body_sha256}, but it is not the record as exported"
+        ]
+        report.body_sha256 = again.body_sha256
+    else:
+        report.note(
+            "re-serialised canonically the record still fails: its content was altered, "
+            "not only its formatting"
+        )
 
 
 def _check_json_digests(

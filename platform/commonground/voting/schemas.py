@@ -106,6 +106,13 @@ def own_ballot_json(motion: Motion, voter: MotionVoter | None, ballot: Ballot | 
         "receipt": ballot.receipt if ballot else None,
         "cast_at": iso(ballot.cast_at) if ballot else None,
         "updated_at": iso(ballot.updated_at) if ballot else None,
+        # Where the voter gets the proof that the log holds this ballot (records' API).
+        "log_proof": (
+            f"/api/v1/deliberations/{motion.item.deliberation.slug}/log/proof/inclusion"
+            f"?receipt={ballot.receipt}"
+            if ballot
+            else None
+        ),
     }
 
 
@@ -364,6 +371,13 @@ OPENAPI_SCHEMAS = {
             },
             "cast_at": _TIME_OR_NULL,
             "updated_at": _TIME_OR_NULL,
+            "log_proof": {
+                "type": ["string", "null"],
+                "description": (
+                    "The path of this ballot's inclusion proof in the deliberation's "
+                    "transparency log (its leaf holds the receipt only, for a secret motion)."
+                ),
+            },
         },
     },
     "OpenBallot": {

@@ -1,0 +1,24 @@
+"""What the records capability adds to pages: the deliberation's signed log head, shown on
+the deliberation page (``templates/records/_log_head.html``) for readers to note or publish.
+
+The page belongs to ``deliberations``, which never reads the log itself: it includes the
+fragment when this helper is in the template context.
+"""
+
+from . import log, signing
+
+
+def log_template_helpers() -> dict:
+    """``log_head(deliberation)`` for templates."""
+    return {"log_head": page_head}
+
+
+def page_head(deliberation) -> dict:
+    """The head as the page shows it: size, time of the last leaf, the signed head."""
+    head = log.tree_head(deliberation)
+    state = log.state_of(deliberation)
+    return {
+        "size": head.size,
+        "time": state.updated_at if state is not None else None,
+        "signed": signing.signed(head.to_json()),
+    }
