@@ -13,10 +13,16 @@ from ..api.openapi import describe_blueprint
 from ..deliberations.access import get_item
 from ..errors import Invalid
 from ..transactions import committed
-from . import queries, reactions, services
+from . import queries, reactions, sensemaking, services
 from .openapi import OPENAPI_PATHS
 from .rules import SECTIONS, diff_text
-from .schemas import OPENAPI_SCHEMAS, SummaryRefs, common_ground_json, summary_json
+from .schemas import (
+    OPENAPI_SCHEMAS,
+    SummaryRefs,
+    common_ground_json,
+    opinions_json,
+    summary_json,
+)
 
 bp = Blueprint("consensus_api", __name__, url_prefix="/api/v1")
 describe_blueprint(bp, OPENAPI_PATHS, OPENAPI_SCHEMAS)
@@ -29,6 +35,13 @@ def common_ground(item_id: int):
     language = request.args.get("language") or None
     ground = queries.common_ground(current_user, item, language=language)
     return jsonify(common_ground_json(ground))
+
+
+@bp.get("/items/<int:item_id>/opinions")
+def opinions(item_id: int):
+    """The opinion groups emerging from the item's reactions (Pol.is classic)."""
+    item = get_item(item_id)
+    return jsonify(opinions_json(sensemaking.readable_opinions(current_user, item)))
 
 
 @bp.get("/posts/<int:post_id>/reaction")

@@ -39,12 +39,31 @@ DIFF_SCHEMA = {
     },
 }
 
+#: The ranked posts, and the bridging method that scored them.
+COMMON_GROUND = {
+    **list_of("CommonGroundEntry"),
+    "properties": {
+        **list_of("CommonGroundEntry")["properties"],
+        "bridging": {
+            "type": "object",
+            "properties": {
+                "method": {
+                    "type": "object",
+                    "required": ["name", "version", "params"],
+                    "description": "How `bridging` is computed: `line` is what the lower "
+                    "bound must clear, `level` the interval's credibility",
+                }
+            },
+        },
+    },
+}
+
 OPENAPI_PATHS: dict = {
     "/api/v1/items/{item_id}/common-ground": {
         "parameters": [ITEM_ID],
         "get": operation(
             "The item's posts ranked by group-informed consensus",
-            {"200": json_response("The ranked posts", schema=list_of("CommonGroundEntry"))},
+            {"200": json_response("The ranked posts", schema=COMMON_GROUND)},
             operation_id="getCommonGround",
             description="Visible posts only (hidden ones are left out for everyone), "
             "highest group-informed consensus first, ties in post order. Reactions appear "
@@ -58,6 +77,24 @@ OPENAPI_PATHS: dict = {
                 )
             ],
             errors={**COMMON_ERRORS, "422": error_response("`language` is not a language code")},
+        ),
+    },
+    "/api/v1/items/{item_id}/opinions": {
+        "parameters": [ITEM_ID],
+        "get": operation(
+            "Opinion groups emerging from the item's reactions",
+            {
+                "200": json_response(
+                    "The groups, consensus and representative statements", "OpinionGroups"
+                )
+            },
+            operation_id="getOpinionGroups",
+            description="Computed as Pol.is classic does (participants × statements matrix, "
+            "hidden posts zeroed, at least 7 responses to be clustered, column-mean "
+            "imputation, PCA to 2 components, k-means with k from 2 to 5 chosen by "
+            "silhouette, fixed start). With too few participants `clustered` is false and "
+            "`reason` says why. Results are cached per item and recomputed at most every "
+            "`OPINIONS_INTERVAL` seconds while reactions change.",
         ),
     },
     "/api/v1/posts/{post_id}/reaction": {

@@ -26,9 +26,11 @@ from ..discussion.schemas import PostView
 from ..errors import NotFound
 from ..records.chain import canonical_json
 from ..voting.models import Motion
+from .bridging import Bridging
 from .models import ConsensusSummary
 from .reactions import count_reactions, own_stances
 from .rules import SECTIONS, PostScore, rank_by_consensus, score_post
+from .sensemaking import bridging_of
 
 #: How many top common-ground posts the summary editor shows as evidence.
 EVIDENCE_POSTS = 10
@@ -43,6 +45,8 @@ class CommonGroundEntry:
 
     post: PostView
     score: PostScore
+    #: Agreement across declared and opinion groups, with its interval (``bridging.py``).
+    bridging: Bridging | None = None
 
 
 @dataclass
@@ -87,11 +91,15 @@ def common_ground(
         ((post, score_post(keys, counts.get(post.id, {}))) for post in posts),
         order=lambda post: post.id,
     )
+    bridges = bridging_of(item, [(post.id, score) for post, score in ranked])
     return CommonGround(
         item=item,
         reader=reader,
         groups=groups,
-        entries=[CommonGroundEntry(post, score) for post, score in ranked],
+        entries=[
+            CommonGroundEntry(post, score, bridge)
+            for (post, score), bridge in zip(ranked, bridges, strict=True)
+        ],
         languages=dict(sorted(languages.items(), key=lambda kv: (-kv[1], kv[0]))),
         language=language,
         mine=own_stances(reader.membership, item.id) if with_own else {},

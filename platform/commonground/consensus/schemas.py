@@ -16,21 +16,41 @@ from ..accounts.models import User
 from ..db import db, iso
 from ..deliberations.models import AgendaItem, Membership
 from ..discussion.rules import render_markdown
+from .bridging import LEVEL, LINE, METHOD
 from .models import ConsensusSummary
 from .queries import CommonGround, CommonGroundEntry, citation_targets
 from .reactions import score_json
 from .rules import SECTIONS, citations, link_citations
+from .sensemaking import ItemOpinions
 
 
 def entry_json(entry: CommonGroundEntry) -> dict:
     """One Common Ground entry: ``{"post": POST, "agree", "disagree", "pass", "groups":
     [{"key", "agree", "disagree", "pass"}], "min_agreement", "group_informed_consensus",
-    "majority_consensus"}`` (the issue's shape, in that order)."""
-    return {"post": entry.post.to_json(), **score_json(entry.score)}
+    "majority_consensus"}`` (the issue's shape, in that order), then ``bridging``,
+    ``coverage`` and ``qualifies`` (issue 13)."""
+    return {"post": entry.post.to_json(), **score_json(entry.score), **bridging_json(entry)}
+
+
+def bridging_json(entry: CommonGroundEntry) -> dict:
+    """``bridging: {score, low, high}``, ``coverage: {responding, total}``, ``qualifies``."""
+    bridge = entry.bridging
+    return {
+        "bridging": {
+            "score": _rounded(bridge.score),
+            "low": _rounded(bridge.low),
+            "high": _rounded(bridge.high),
+        },
+        "coverage": {"responding": bridge.responding, "total": bridge.total},
+        "qualifies": bridge.qualifies,
+    }
 
 
 def common_ground_json(ground: CommonGround) -> dict:
-    return {"items": [entry_json(entry) for entry in ground.entries]}
+    return {
+        "items": [entry_json(entry) for entry in ground.entries],
+        "bridging": {"method": {**METHOD, "params": {"line": LINE, "level": LEVEL}}},
+    }
 
 
 # --- summaries -------------------------------------------------------------------------------
@@ -106,6 +126,91 @@ def summary_json(summary: ConsensusSummary, refs: SummaryRefs) -> dict:
     }
 
 
+# --- opinion groups --------------------------------------------------------------------------
+
+
+def _rounded(value: float) -> float | None:
+    """Coordinates and statistics to six decimals (None for NaN): enough for any map, and
+    the same bytes on every run."""
+    return None if value != value else round(float(value), 6)
+
+
+def opinions_json(opinions: ItemOpinions) -> dict:
+    """``GET /api/v1/items/<id>/opinions``: the algorithm, the groups with their members and
+    centres, every visible statement's counts per group, the consensus and representative
+    statements (post ids), as issue 13 names them. Hidden posts count in the computation
+    (zeroed) but are not statements anyone is shown."""
+    result, matrix = opinions.groups, opinions.matrix
+    posts = matrix.posts
+    counts = opinions.group_counts()
+    representative_of: dict[int, list[dict]] = {}
+    for group, chosen in result.representative.items():
+        for statement in chosen:
+            representative_of.setdefault(statement.statement, []).append(
+                {
+                    "group": group,
+                    "direction": statement.direction,
+                    "p": _rounded(statement.p),
+                    "p_test": _rounded(statement.p_test),
+                    "repness": _rounded(statement.repness),
+                    "repness_test": _rounded(statement.repness_test),
+                }
+            )
+    values = matrix.values
+    statements = []
+    for column, post_id in enumerate(posts):
+        if matrix.moderated[column]:
+            continue
+        responses = values[:, column]
+        statements.append(
+            {
+                "post": post_id,
+                "agree": int((responses == 1).sum()),
+                "disagree": int((responses == -1).sum()),
+                "pass": int((responses == 0).sum()),
+                "groups": [
+                    {
+                        "id": group,
+                        "agree": int(agree[column]),
+                        "disagree": int(disagree[column]),
+                        "pass": int(seen[column] - agree[column] - disagree[column]),
+                    }
+                    for group, (agree, disagree, seen) in counts.items()
+                ],
+                "representative": representative_of.get(column, []),
+            }
+        )
+    return {
+        "item": opinions.item_id,
+        "algorithm": opinions.algorithm,
+        "clustered": result.clustered,
+        "reason": result.reason,
+        "participants": {
+            "responding": len(matrix.members),
+            "clustered": int((result.labels >= 0).sum()),
+        },
+        "groups": [
+            {
+                "id": group,
+                "size": len(result.members(group)),
+                "members": [matrix.members[row] for row in result.members(group)],
+                "centre": [_rounded(v) for v in result.centres[group]],
+            }
+            for group in range(result.group_count)
+        ],
+        "statements": statements,
+        "consensus": {
+            "agree": [posts[c] for c in result.consensus_agree],
+            "disagree": [posts[c] for c in result.consensus_disagree],
+        },
+        "representative": {
+            str(group): [posts[s.statement] for s in chosen]
+            for group, chosen in result.representative.items()
+        },
+        "silhouette": None if result.silhouette is None else _rounded(result.silhouette),
+    }
+
+
 # --- OpenAPI ---------------------------------------------------------------------------------
 
 _RATIONAL = {
@@ -158,10 +263,38 @@ _AGGREGATES = {
 }
 _AGGREGATE_KEYS = list(_AGGREGATES)
 
+_BRIDGING = {
+    "bridging": {
+        "type": "object",
+        "required": ["score", "low", "high"],
+        "description": "Agreement of the least convinced group — declared groups with "
+        "members and opinion groups — as the median and 95 % interval of the posterior of "
+        "min over groups of Beta(A+1, D+1)",
+        "properties": {
+            "score": {"type": "number", "minimum": 0, "maximum": 1},
+            "low": {"type": "number", "minimum": 0, "maximum": 1},
+            "high": {"type": "number", "minimum": 0, "maximum": 1},
+        },
+    },
+    "coverage": {
+        "type": "object",
+        "required": ["responding", "total"],
+        "description": "Groups that responded at all (passes count), of the groups counted",
+        "properties": {
+            "responding": {"type": "integer", "minimum": 0},
+            "total": {"type": "integer", "minimum": 0},
+        },
+    },
+    "qualifies": {
+        "type": "boolean",
+        "description": "Common ground: the interval's lower bound is above 1/2",
+    },
+}
+
 COMMON_GROUND_ENTRY = {
     "type": "object",
-    "required": ["post", *_AGGREGATE_KEYS],
-    "properties": {"post": {"$ref": "#/components/schemas/Post"}, **_AGGREGATES},
+    "required": ["post", *_AGGREGATE_KEYS, *_BRIDGING],
+    "properties": {"post": {"$ref": "#/components/schemas/Post"}, **_AGGREGATES, **_BRIDGING},
 }
 
 POST_REACTIONS = {
@@ -280,6 +413,136 @@ SUMMARY_INPUT = {
     },
 }
 
+_COUNTS = {
+    "agree": {"type": "integer", "minimum": 0},
+    "disagree": {"type": "integer", "minimum": 0},
+    "pass": {"type": "integer", "minimum": 0},
+}
+_POST_IDS = {"type": "array", "items": {"type": "integer"}}
+
+OPINION_GROUPS = {
+    "type": "object",
+    "description": "Opinion groups emerging from the reactions, as Pol.is classic finds them "
+    "(issue 13). Hidden posts count in the computation as Pol.is counts statements moderated "
+    "out (zeroed) but are not listed.",
+    "required": [
+        "item",
+        "algorithm",
+        "clustered",
+        "reason",
+        "participants",
+        "groups",
+        "statements",
+        "consensus",
+        "representative",
+    ],
+    "properties": {
+        "item": {"type": "integer"},
+        "algorithm": {
+            "type": "object",
+            "required": ["name", "version", "params"],
+            "properties": {
+                "name": {"type": "string", "const": "polis-classic"},
+                "version": {"type": "string"},
+                "params": {
+                    "type": "object",
+                    "description": "min_responses (to be clustered), min_participants (to "
+                    "form groups), components, k_min, k_max, seed, pick_max, confidence",
+                },
+            },
+        },
+        "clustered": {
+            "type": "boolean",
+            "description": "False while too few members have responded enough: no group is "
+            "invented",
+        },
+        "reason": {
+            "type": ["string", "null"],
+            "enum": ["too_few_participants", "too_little_variety", None],
+        },
+        "participants": {
+            "type": "object",
+            "required": ["responding", "clustered"],
+            "properties": {
+                "responding": {"type": "integer", "minimum": 0},
+                "clustered": {"type": "integer", "minimum": 0},
+            },
+        },
+        "groups": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "size", "members", "centre"],
+                "properties": {
+                    "id": {"type": "integer", "minimum": 0},
+                    "size": {"type": "integer", "minimum": 1},
+                    "members": {
+                        "type": "array",
+                        "items": {"type": "integer"},
+                        "description": "Membership ids",
+                    },
+                    "centre": {
+                        "type": "array",
+                        "items": {"type": "number"},
+                        "minItems": 2,
+                        "maxItems": 2,
+                        "description": "In the plane of the first two principal components",
+                    },
+                },
+            },
+        },
+        "statements": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["post", *_COUNTS, "groups", "representative"],
+                "properties": {
+                    "post": {"type": "integer"},
+                    **_COUNTS,
+                    "groups": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["id", *_COUNTS],
+                            "properties": {"id": {"type": "integer"}, **_COUNTS},
+                        },
+                    },
+                    "representative": {
+                        "type": "array",
+                        "description": "The groups this statement represents, with Pol.is's "
+                        "figures: p = (1+n)/(2+N) in the group, repness = p / p of the rest",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "group": {"type": "integer"},
+                                "direction": {"enum": ["agree", "disagree"]},
+                                "p": {"type": "number"},
+                                "p_test": {"type": "number"},
+                                "repness": {"type": "number"},
+                                "repness_test": {"type": "number"},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+        "consensus": {
+            "type": "object",
+            "required": ["agree", "disagree"],
+            "description": "Post ids most of everyone agrees (disagrees) with: p > 1/2 at "
+            "90 % confidence, strongest first, up to 5 each",
+            "properties": {"agree": _POST_IDS, "disagree": _POST_IDS},
+        },
+        "representative": {
+            "type": "object",
+            "description": "Group id → the post ids that set the group apart (Pol.is repness), "
+            "agreements first",
+            "additionalProperties": _POST_IDS,
+        },
+        "silhouette": {"type": ["number", "null"]},
+    },
+}
+
 SUMMARY_PATCH = {
     "type": "object",
     "description": "Fields to change; the others are kept from the draft.",
@@ -290,6 +553,7 @@ SUMMARY_PATCH = {
 }
 
 OPENAPI_SCHEMAS = {
+    "OpinionGroups": OPINION_GROUPS,
     "GroupReactions": GROUP_REACTIONS,
     "CommonGroundEntry": COMMON_GROUND_ENTRY,
     "PostReactions": POST_REACTIONS,

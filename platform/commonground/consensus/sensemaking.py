@@ -1,0 +1,211 @@
+"""Reading an item's opinion groups: the response matrix from the database, the computation
+of :mod:`.opinions`, and its cache. No change to any data.
+
+The matrix is read in one query (every reaction to the item's posts, hidden posts included:
+their columns are zeroed, as Pol.is does with statements moderated out). The result is kept
+per item in the process and recomputed only when the item's reactions have changed *and*
+the last computation is older than ``OPINIONS_INTERVAL`` seconds (default 5): a busy room
+costs one computation every few seconds, however many people read the page. Whether the
+reactions changed is asked of the database (one aggregate query), not of this process's
+memory, so every process of a scaled-out installation notices changes made by the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import sqlalchemy as sa
+from flask import current_app
+
+from ..db import db
+from ..deliberations.access import require_reader
+from ..deliberations.models import AgendaItem, Membership, StakeholderGroup
+from ..discussion.models import Post, Reaction
+from .bridging import Bridging, bridging_many
+from .opinions import ALGORITHM, VERSION, OpinionGroups, OpinionParams, opinion_groups
+from .rules import PostScore
+
+logger = logging.getLogger(__name__)
+
+#: Config key: the least number of seconds between two computations of one item.
+INTERVAL_SETTING = "OPINIONS_INTERVAL"
+DEFAULT_INTERVAL = 5.0
+
+_VALUES = {"agree": 1.0, "disagree": -1.0, "pass": 0.0}
+
+
+@dataclass
+class ResponseMatrix:
+    """Who responded how to which statement of an item."""
+
+    #: Membership id of each row, ascending.
+    members: list[int]
+    #: Post id of each column, ascending.
+    posts: list[int]
+    #: +1 / −1 / 0, NaN where a member did not respond.
+    values: np.ndarray
+    #: Per column: the post is hidden by a moderator.
+    moderated: np.ndarray
+    #: Declared stakeholder group key of each row (None: no group).
+    declared: list[str | None]
+
+
+@dataclass
+class ItemOpinions:
+    """An item's opinion groups as computed at ``computed_at`` from ``matrix``."""
+
+    item_id: int
+    matrix: ResponseMatrix
+    groups: OpinionGroups
+    computed_at: float
+    fingerprint: tuple
+
+    @property
+    def algorithm(self) -> dict:
+        return {"name": ALGORITHM, "version": VERSION, "params": self.groups.params.to_json()}
+
+    def group_counts(self) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Per opinion group: agrees, disagrees and responses per post (column)."""
+        values = self.matrix.values
+        counts = {}
+        for group in range(self.groups.group_count):
+            rows = values[self.groups.labels == group]
+            counts[group] = (
+                (rows == 1).sum(axis=0),
+                (rows == -1).sum(axis=0),
+                (~np.isnan(rows)).sum(axis=0),
+            )
+        return counts
+
+
+def response_matrix(item_id: int) -> ResponseMatrix:
+    """Every reaction to the item's posts, as a members × posts matrix (one query)."""
+    rows = db.session.execute(
+        sa.select(
+            Reaction.membership_id,
+            Reaction.post_id,
+            Reaction.stance,
+            Post.hidden,
+            StakeholderGroup.key,
+        )
+        .join(Post, Post.id == Reaction.post_id)
+        .join(Membership, Membership.id == Reaction.membership_id)
+        .outerjoin(StakeholderGroup, StakeholderGroup.id == Membership.group_id)
+        .where(Post.item_id == item_id)
+    ).all()
+    members = sorted({row[0] for row in rows})
+    posts = sorted({row[1] for row in rows})
+    row_of = {member: i for i, member in enumerate(members)}
+    column_of = {post: j for j, post in enumerate(posts)}
+    values = np.full((len(members), len(posts)), np.nan)
+    moderated = np.zeros(len(posts), dtype=bool)
+    declared: list[str | None] = [None] * len(members)
+    for member, post, stance, hidden, key in rows:
+        values[row_of[member], column_of[post]] = _VALUES[stance]
+        moderated[column_of[post]] = hidden
+        declared[row_of[member]] = key
+    return ResponseMatrix(members, posts, values, moderated, declared)
+
+
+def _fingerprint(item_id: int) -> tuple:
+    """Changes whenever a reaction to the item is added, changed or removed, or a post that
+    has reactions is hidden or shown again."""
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(Reaction.id),
+            sa.func.max(Reaction.id),
+            sa.func.max(Reaction.updated_at),
+            sa.func.sum(sa.case((Post.hidden.is_(True), Post.id), else_=0)),
+        )
+        .join(Post, Post.id == Reaction.post_id)
+        .where(Post.item_id == item_id)
+    ).one()
+    return tuple(str(value) for value in row)
+
+
+#: (database URL, item id) → result: one process may serve several databases (tests do).
+_cache: dict[tuple[str, int], ItemOpinions] = {}
+_lock = threading.Lock()
+
+
+def item_opinions(item: AgendaItem, params: OpinionParams | None = None) -> ItemOpinions:
+    """The item's opinion groups: from the cache while fresh (see the module), else computed
+    now and cached. Readers' rights are the caller's business."""
+    interval = float(current_app.config.get(INTERVAL_SETTING, DEFAULT_INTERVAL))
+    fingerprint = _fingerprint(item.id)
+    key = (str(db.engine.url), item.id)
+    now = time.monotonic()
+    with _lock:
+        cached = _cache.get(key)
+    if cached is not None and (
+        cached.fingerprint == fingerprint or now - cached.computed_at < interval
+    ):
+        return cached
+    matrix = response_matrix(item.id)
+    started = time.perf_counter()
+    groups = opinion_groups(matrix.values, matrix.moderated, params)
+    logger.info(
+        "opinion groups of item %s: %s members × %s posts, %s groups, %.0f ms",
+        item.id,
+        len(matrix.members),
+        len(matrix.posts),
+        groups.group_count,
+        1000 * (time.perf_counter() - started),
+    )
+    result = ItemOpinions(item.id, matrix, groups, now, fingerprint)
+    with _lock:
+        _cache[key] = result
+    return result
+
+
+def populated_groups(item: AgendaItem) -> set[str]:
+    """Keys of the declared stakeholder groups that have at least one member: a group nobody
+    belongs to can never respond, so it cannot hold a statement back."""
+    return set(
+        db.session.scalars(
+            sa.select(StakeholderGroup.key)
+            .join(Membership, Membership.group_id == StakeholderGroup.id)
+            .where(StakeholderGroup.deliberation_id == item.deliberation_id)
+            .distinct()
+        )
+    )
+
+
+def bridging_of(item: AgendaItem, scored: list[tuple[int, PostScore]]) -> list[Bridging]:
+    """Bridging figures (see :mod:`.bridging`) of the item's posts, each given with its
+    score: over the declared groups that have members and over the opinion groups."""
+    populated = populated_groups(item)
+    opinions = item_opinions(item)
+    column_of = {post: j for j, post in enumerate(opinions.matrix.posts)}
+    by_opinion = opinions.group_counts()
+    rows = []
+    for post_id, score in scored:
+        row = [(c.agree, c.disagree, c.seen) for key, c in score.groups if key in populated]
+        column = column_of.get(post_id)
+        for agree, disagree, seen in by_opinion.values():
+            row.append(
+                (0, 0, 0)
+                if column is None
+                else (int(agree[column]), int(disagree[column]), int(seen[column]))
+            )
+        rows.append(row)
+    if not rows:
+        return []
+    counts = np.array(rows, dtype=float).reshape(len(rows), -1, 3)
+    return bridging_many(counts[:, :, 0], counts[:, :, 1], counts[:, :, 2])
+
+
+def readable_opinions(user, item: AgendaItem) -> ItemOpinions:
+    """The item's opinion groups, for anyone who may read its deliberation."""
+    require_reader(user, item.deliberation)
+    return item_opinions(item)
+
+
+def forget() -> None:
+    """Drop every cached result: the next reading of each item recomputes."""
+    with _lock:
+        _cache.clear()

@@ -1,0 +1,124 @@
+"""Opinion groups and bridging over the API (issue 13): ``GET /api/v1/items/<id>/opinions``
+and the bridging figures of ``GET …/common-ground``.
+
+With the shared data, each real conversation is imported as ``flask polis import`` does and
+the API's answer is compared with red-dwarf run on the raw votes: the same number of groups,
+the same sizes, the same consensus statements. A small room gets no invented groups, and
+thin evidence never qualifies as common ground.
+"""
+
+import warnings
+
+import pytest
+import sqlalchemy as sa
+from conftest import SHARED_DATA
+from polis_votes import latest_votes
+from test_polis_import import run_import
+from test_reactions import make_post, react
+
+from commonground.db import db
+from commonground.deliberations.models import AgendaItem, Deliberation
+from commonground.discussion.models import Post
+
+POLIS = SHARED_DATA / "polis"
+needs_shared_data = pytest.mark.skipif(
+    not (POLIS / "brexit-consensus" / "votes.csv").is_file(),
+    reason=f"the shared Pol.is data is not at {POLIS}",
+)
+
+
+def opinions(client, world, item_id, role="delegate"):
+    return client.get(f"/api/v1/items/{item_id}/opinions", headers=world.headers(role))
+
+
+@needs_shared_data
+@pytest.mark.parametrize("conversation", ["brexit-consensus", "15-per-hour-seattle"])
+def test_an_imported_conversation_has_the_opinion_groups_red_dwarf_finds(
+    app, client, world, conversation
+):
+    polis = pytest.importorskip("reddwarf.implementations.polis", reason="red-dwarf not installed")
+    assert run_import(app, POLIS / conversation, conversation).exit_code == 0
+    item_id = db.session.scalar(
+        sa.select(AgendaItem.id).join(Deliberation).where(Deliberation.slug == conversation)
+    )
+    rows = db.session.execute(sa.select(Post.id, Post.external_id).where(Post.item_id == item_id))
+    comment_of = {post_id: int(external.rsplit(":", 1)[1]) for post_id, external in rows}
+
+    response = opinions(client, world, item_id, role="admin")
+    assert response.status_code == 200
+    body = response.get_json()
+    votes, moderated = latest_votes(POLIS / conversation)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = polis.run_pipeline(votes=votes, mod_out_statement_ids=moderated, random_state=0)
+
+    assert body["algorithm"]["name"] == "polis-classic"
+    assert body["algorithm"]["params"]["min_responses"] == 7
+    assert body["clustered"] is True and body["reason"] is None
+    theirs = sorted(reference.participants_df["cluster_id"].value_counts().tolist())
+    ours = sorted(group["size"] for group in body["groups"])
+    assert len(ours) == len(theirs)
+    assert all(abs(a - b) <= 3 for a, b in zip(ours, theirs, strict=True))
+    assert all(len(group["members"]) == group["size"] for group in body["groups"])
+    for direction in ("agree", "disagree"):
+        assert [comment_of[p] for p in body["consensus"][direction]] == [
+            s["tid"] for s in reference.consensus[direction]
+        ]
+    assert set(body["representative"]) == {str(g["id"]) for g in body["groups"]}
+    # Hidden posts are computed with, but never listed.
+    listed = {s["post"] for s in body["statements"]}
+    assert not {p for p, c in comment_of.items() if c in moderated} & listed
+
+    ground = client.get(
+        f"/api/v1/items/{item_id}/common-ground", headers=world.headers("admin")
+    ).get_json()
+    for entry in ground["items"]:
+        bridge = entry["bridging"]
+        assert 0 <= bridge["low"] <= bridge["score"] <= bridge["high"] <= 1
+        # Declared groups (two Pol.is groups and "ungrouped") plus the opinion groups.
+        assert entry["coverage"]["total"] == 3 + len(body["groups"])
+        assert entry["qualifies"] == (bridge["low"] > 0.5)
+
+
+def test_a_small_room_is_told_there_are_not_enough_participants_yet(client, world):
+    post = make_post(world)
+    assert react(client, world, post.id, "delegate").status_code == 200
+    assert react(client, world, post.id, "delegate2", "disagree").status_code == 200
+    body = opinions(client, world, world.item.id).get_json()
+    assert body["clustered"] is False
+    assert body["reason"] == "too_few_participants"
+    assert body["groups"] == [] and body["representative"] == {}
+    assert body["participants"] == {"responding": 2, "clustered": 0}
+    assert [s["post"] for s in body["statements"]] == [post.id]
+
+
+def test_opinions_are_for_readers_of_the_deliberation_only(client, world):
+    response = client.get(
+        f"/api/v1/items/{world.item.id}/opinions", headers=world.headers("outsider")
+    )
+    assert response.status_code in (403, 404)
+
+
+def test_one_agree_from_every_group_is_not_yet_common_ground(client, world):
+    post = make_post(world)
+    react(client, world, post.id, "delegate")
+    react(client, world, post.id, "delegate2")
+    entry = client.get(
+        f"/api/v1/items/{world.item.id}/common-ground", headers=world.headers("delegate")
+    ).get_json()["items"][0]
+    # The old measure says 100 %; the bridging interval says how little that means.
+    assert entry["min_agreement"] == "1"
+    assert entry["coverage"] == {"responding": 2, "total": 2}
+    assert entry["bridging"]["low"] < 0.5 < entry["bridging"]["high"]
+    assert entry["qualifies"] is False
+
+
+def test_a_group_that_has_not_responded_holds_a_statement_back(client, world):
+    post = make_post(world)
+    react(client, world, post.id, "delegate")
+    entry = client.get(
+        f"/api/v1/items/{world.item.id}/common-ground", headers=world.headers("delegate")
+    ).get_json()["items"][0]
+    assert entry["coverage"] == {"responding": 1, "total": 2}
+    assert entry["bridging"]["low"] < 0.05
+    assert entry["qualifies"] is False
