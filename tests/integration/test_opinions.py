@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from conftest import SHARED_DATA
 from polis_votes import latest_votes
 from test_polis_import import run_import
-from test_reactions import make_post, react
+from test_reactions import make_post, page_url, react, signed_in
 
 from commonground.db import db
 from commonground.deliberations.models import AgendaItem, Deliberation
@@ -122,3 +122,20 @@ def test_a_group_that_has_not_responded_holds_a_statement_back(client, world):
     assert entry["coverage"] == {"responding": 1, "total": 2}
     assert entry["bridging"]["low"] < 0.05
     assert entry["qualifies"] is False
+
+
+def test_the_page_explains_bridging_in_words_and_never_says_100_percent_from_one_response(
+    app, client, world
+):
+    both = make_post(world, body="Both groups agree")
+    one = make_post(world, body="Only one group answered")
+    react(client, world, both.id, "delegate")
+    react(client, world, both.id, "delegate2")
+    react(client, world, one.id, "delegate")
+    html = signed_in(app, "delegate").get(page_url(world)).get_data(as_text=True)
+    assert html.index(f'id="cg-post-{both.id}"') < html.index(f'id="cg-post-{one.id}"')
+    assert "Posts are ranked by the lower end of that range" in html
+    assert "Not yet common ground: 1 of 2 groups has not responded." in html
+    assert "Not yet common ground: the least convinced group agrees somewhere between" in html
+    assert "100%" not in html and "100 %" not in html
+    assert "2 of 2 groups responded" in html

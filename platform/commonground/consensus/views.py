@@ -11,11 +11,12 @@ The item page shows the current summary and links here through ``item_consensus(
 (a template global used by ``consensus/_item_consensus.html``).
 """
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, format_percent
+from flask_babel import format_decimal, format_percent, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -35,6 +36,7 @@ from ..labels import outcome_label, stance_labels
 from ..pages import safe_next_url
 from ..transactions import committed
 from . import queries, reactions, services
+from .bridging import LEVEL, LINE, Bridging
 from .metrics import GroupCounts
 from .models import ConsensusSummary
 from .rules import PostScore, citation, diff_text
@@ -107,6 +109,69 @@ def measure_texts(score: PostScore) -> dict[str, str]:
         "min_agreement": format_percent(float(score.min_agreement), format="#,##0%"),
         "majority_p": format_percent(float(score.majority.p), format="#,##0%"),
     }
+
+
+def _floor_percent(value: float) -> str:
+    """A share as a whole percentage, rounded *down*: an interval that reaches 99.6 % is not
+    shown as "100 %" — nothing short of certainty is."""
+    return format_percent(math.floor(100 * value) / 100, format="#,##0%")
+
+
+def bridging_texts(bridge: Bridging) -> dict[str, str]:
+    """A post's bridging figure, its interval and the verdict, in words (issue 13)."""
+    figures = {
+        "score": _floor_percent(bridge.score),
+        "low": _floor_percent(bridge.low),
+        "high": _floor_percent(bridge.high),
+    }
+    level = format_percent(LEVEL, format="#,##0%")
+    line = format_percent(LINE, format="#,##0%")
+    if bridge.qualifies:
+        # i18n: %(low)s is a percentage; %(level)s the confidence, e.g. "95 %".
+        verdict = _(
+            "Common ground: with %(level)s confidence, at least %(low)s of every group agrees.",
+            level=level,
+            low=figures["low"],
+        )
+    elif bridge.silent:
+        verdict = ngettext(
+            "Not yet common ground: %(num)d of %(total)d groups has not responded.",
+            "Not yet common ground: %(num)d of %(total)d groups have not responded.",
+            bridge.silent,
+            total=bridge.total,
+        )
+    else:
+        # i18n: %(low)s and %(high)s are percentages; %(line)s is "50 %".
+        verdict = _(
+            "Not yet common ground: the least convinced group agrees somewhere between "
+            "%(low)s and %(high)s; the lower end must pass %(line)s.",
+            low=figures["low"],
+            high=figures["high"],
+            line=line,
+        )
+    return {
+        **figures,
+        # i18n: the bridging figure of a post and its credible interval.
+        "figure": _(
+            "%(score)s (%(level)s interval: %(low)s to %(high)s)",
+            score=figures["score"],
+            level=level,
+            low=figures["low"],
+            high=figures["high"],
+        ),
+        "coverage": _(
+            "%(responding)s of %(total)s groups responded",
+            responding=bridge.responding,
+            total=bridge.total,
+        ),
+        "verdict": verdict,
+    }
+
+
+def rank_by_bridging(entries: list[dict]) -> list[dict]:
+    """Highest lower bound first (then the highest figure, then the previous order): a post
+    agreed by a few ranks below one agreed by many."""
+    return sorted(entries, key=lambda entry: (-entry["bridge"].low, -entry["bridge"].score))
 
 
 def client_strings() -> dict[str, str]:
@@ -215,9 +280,12 @@ def common_ground(slug, item_id):
             "measures": measure_texts(entry.score),
             "translation": entry.post.translation_into(language),
             "group_name": names.get(entry.post.author.group) if entry.post.author.group else None,
+            "bridge": entry.bridging,
+            "bridging": bridging_texts(entry.bridging),
         }
         for entry in ground.entries
     ]
+    entries = rank_by_bridging(entries)
     return render_template(
         "consensus/common_ground.html",
         deliberation=item.deliberation,
@@ -229,6 +297,8 @@ def common_ground(slug, item_id):
         refusal=refusal,
         stances=stance_labels(),
         language=language,
+        bridging_level=format_percent(LEVEL, format="#,##0%"),
+        bridging_line=format_percent(LINE, format="#,##0%"),
         language_counts=[
             (code, language_name(code, language), count) for code, count in ground.languages.items()
         ],
