@@ -139,3 +139,36 @@ def test_the_page_explains_bridging_in_words_and_never_says_100_percent_from_one
     assert "Not yet common ground: the least convinced group agrees somewhere between" in html
     assert "100%" not in html and "100 %" not in html
     assert "2 of 2 groups responded" in html
+
+
+def test_the_opinion_page_of_a_small_room_says_not_enough_yet(app, client, world):
+    post = make_post(world)
+    react(client, world, post.id, "delegate")
+    url = f"/d/{world.deliberation.slug}/items/{world.item.id}/opinions"
+    response = signed_in(app, "delegate").get(url)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'data-opinions-status="too_few_participants"' in html
+    assert "Not enough reactions yet" in html and "So far 0 have." in html
+    assert "<polygon" not in html  # no invented group
+
+
+@needs_shared_data
+def test_the_opinion_map_of_a_real_conversation_and_its_table(app, client, world):
+    assert run_import(app, POLIS / "brexit-consensus", "brexit-consensus").exit_code == 0
+    item_id = db.session.scalar(
+        sa.select(AgendaItem.id).join(Deliberation).where(Deliberation.slug == "brexit-consensus")
+    )
+    body = opinions(client, world, item_id, role="admin").get_json()
+    html = (
+        signed_in(app, "admin")
+        .get(f"/d/brexit-consensus/items/{item_id}/opinions")
+        .get_data(as_text=True)
+    )
+    assert html.count('r="3.5"') == body["participants"]["responding"]  # one dot each
+    assert html.count("<polygon") == len(body["groups"])
+    table = html[html.index('<table class="cg-opinion-table">') : html.index("</table>")]
+    for group in body["groups"]:
+        letter = chr(ord("A") + group["id"])
+        assert f'<th scope="row">Opinion group {letter}</th><td>{group["size"]}</td>' in table
+    assert "What sets each group apart" in html

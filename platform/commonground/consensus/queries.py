@@ -30,7 +30,7 @@ from .bridging import Bridging
 from .models import ConsensusSummary
 from .reactions import count_reactions, own_stances
 from .rules import SECTIONS, PostScore, rank_by_consensus, score_post
-from .sensemaking import bridging_of
+from .sensemaking import ItemOpinions, bridging_of, item_opinions
 
 #: How many top common-ground posts the summary editor shows as evidence.
 EVIDENCE_POSTS = 10
@@ -247,3 +247,25 @@ def citation_targets(item: AgendaItem) -> tuple[set[int], set[int]]:
     posts = set(db.session.scalars(sa.select(Post.id).where(Post.item_id == item.id)))
     motions = set(db.session.scalars(sa.select(Motion.id).where(Motion.item_id == item.id)))
     return posts, motions
+
+
+# --- opinion groups --------------------------------------------------------------------------
+
+
+@dataclass
+class OpinionView:
+    """What the opinion-group page shows: the computation, the declared groups, and the
+    visible posts it cites (by id)."""
+
+    item: AgendaItem
+    opinions: ItemOpinions
+    groups: list[StakeholderGroup]
+    posts: dict[int, PostView]
+
+
+def opinion_view(user, item: AgendaItem) -> OpinionView:
+    """The item's opinion groups with what the page needs to show them (readers only)."""
+    reader = reader_for(user, item.deliberation)
+    opinions = item_opinions(item)
+    posts = {p.id: p for p in load_post_views(item.id, reader) if not p.hidden}
+    return OpinionView(item, opinions, list(item.deliberation.groups), posts)

@@ -68,6 +68,12 @@ class ItemOpinions:
     def algorithm(self) -> dict:
         return {"name": ALGORITHM, "version": VERSION, "params": self.groups.params.to_json()}
 
+    @property
+    def clusterable(self) -> int:
+        """Members with enough responses to be clustered."""
+        answered = (~np.isnan(self.matrix.values)).sum(axis=1)
+        return int((answered >= self.groups.params.min_responses).sum())
+
     def group_counts(self) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Per opinion group: agrees, disagrees and responses per post (column)."""
         values = self.matrix.values

@@ -39,6 +39,7 @@ from . import queries, reactions, services
 from .bridging import LEVEL, LINE, Bridging
 from .metrics import GroupCounts
 from .models import ConsensusSummary
+from .opinion_map import colours, cross_count, layout
 from .rules import PostScore, citation, diff_text
 from .schemas import SummaryRefs
 from .services import SECTIONS
@@ -585,3 +586,68 @@ def item_consensus(item: AgendaItem) -> ItemConsensus:
 @bp.app_template_global("summary_sections")
 def summary_sections() -> dict[str, str]:
     return section_labels()
+
+
+# --- opinion groups --------------------------------------------------------------------------
+
+
+def opinion_group_name(group: int) -> str:
+    """How the pages name opinion group ``group``: A, B, C…"""
+    # i18n: an opinion group found in the reactions; %(letter)s is A, B, C…
+    return _("Opinion group %(letter)s", letter=chr(ord("A") + group))
+
+
+@bp.get("/d/<slug>/items/<int:item_id>/opinions")
+def opinions(slug, item_id):
+    """The item's opinion groups: the map, the same data as a table, and the statements that
+    set each group apart or unite everyone."""
+    item = _item_in(slug, item_id)
+    language = current_language()
+    view = queries.opinion_view(current_user, item)
+    result, matrix = view.opinions.groups, view.opinions.matrix
+    keys = [group.key for group in view.groups]
+    names = _group_names(view.groups, language)
+    table = colours(keys)
+    counts = cross_count(result.labels, matrix.declared, keys)
+    present = {key for row in counts.values() for key in row}
+    legend = [(names[key], table[key]) for key in keys if key in present]
+    if None in present:
+        legend.append((_("No stakeholder group"), table[None]))
+    columns = [key for key in keys if key in present] + ([None] if None in present else [])
+
+    def posts_of(columns_: list[int]) -> list:
+        return [view.posts[matrix.posts[c]] for c in columns_ if matrix.posts[c] in view.posts]
+
+    groups = [
+        {
+            "id": group,
+            "name": opinion_group_name(group),
+            "size": len(result.members(group)),
+            "counts": [counts.get(group, {}).get(key, 0) for key in columns],
+            "representative": [
+                (view.posts[matrix.posts[s.statement]], s)
+                for s in result.representative.get(group, [])
+                if matrix.posts[s.statement] in view.posts
+            ],
+        }
+        for group in range(result.group_count)
+    ]
+    return render_template(
+        "consensus/opinions.html",
+        deliberation=item.deliberation,
+        item=item,
+        text=item.text_in(language),
+        result=result,
+        algorithm=view.opinions.algorithm,
+        responding=len(matrix.members),
+        clusterable=view.opinions.clusterable,
+        map=layout(result.projection, result.labels, matrix.declared, keys),
+        legend=legend,
+        columns=[names[key] if key else _("No stakeholder group") for key in columns],
+        groups=groups,
+        unclustered=[counts.get(-1, {}).get(key, 0) for key in columns],
+        outline_names={group["id"]: group["name"] for group in groups},
+        consensus_agree=posts_of(result.consensus_agree),
+        consensus_disagree=posts_of(result.consensus_disagree),
+        language=language,
+    )
