@@ -154,6 +154,7 @@ OTHERS = {
         "BENCHMARKS.md",
     ],
     "records": [sys.executable, "-m", "benchmarks.records_export", "--record"],
+    "opinions": [sys.executable, "-m", "benchmarks.opinions", "--record"],
 }
 
 

@@ -42,6 +42,10 @@ ballot_cast = _signals.signal("ballot-cast")
 #: A motion opened or closed (voting). Sender: the ``Motion``; ``status``: its new status.
 motion_status_changed = _signals.signal("motion-status-changed")
 
+#: A member's reaction to a post was recorded or changed, and flushed (consensus). Sender:
+#: the ``Post``; ``membership``, ``item``, ``stance`` (the new one).
+reaction_changed = _signals.signal("reaction-changed")
+
 #: A consensus summary version was published (consensus). Sender: the ``ConsensusSummary``.
 summary_published = _signals.signal("summary-published")
 

@@ -16,6 +16,7 @@ from polis_votes import latest_votes
 from test_polis_import import run_import
 from test_reactions import make_post, page_url, react, signed_in
 
+from commonground.consensus import sensemaking
 from commonground.db import db
 from commonground.deliberations.models import AgendaItem, Deliberation
 from commonground.discussion.models import Post
@@ -172,3 +173,39 @@ def test_the_opinion_map_of_a_real_conversation_and_its_table(app, client, world
         letter = chr(ord("A") + group["id"])
         assert f'<th scope="row">Opinion group {letter}</th><td>{group["size"]}</td>' in table
     assert "What sets each group apart" in html
+
+
+def test_reactions_have_the_groups_recomputed_in_the_background_once_and_readers_do_not(
+    app, client, world, monkeypatch
+):
+    app.config["OPINIONS_INTERVAL"] = 60
+    sensemaking.forget()
+    computed = []
+    real = sensemaking.opinion_groups
+    monkeypatch.setattr(
+        sensemaking, "opinion_groups", lambda *a, **k: computed.append(1) or real(*a, **k)
+    )
+    tasks = []
+    monkeypatch.setattr(
+        sensemaking.socketio,
+        "start_background_task",
+        lambda task, *args: tasks.append((task, args)),
+    )
+    monkeypatch.setattr(sensemaking.socketio, "sleep", lambda seconds: None)
+    post = make_post(world)
+    react(client, world, post.id, "delegate")
+    react(client, world, post.id, "delegate2", "disagree")
+    assert len(tasks) == 1  # two reactions, one recomputation
+    assert computed == []  # nothing computed while reacting
+    task, args = tasks.pop()
+    task(*args)
+    assert computed == [1]
+    for _ in range(3):
+        body = opinions(client, world, world.item.id).get_json()
+        assert body["participants"]["responding"] == 2
+    assert computed == [1]  # readers found the fresh result
+    # A later reaction schedules the next recomputation; meanwhile readers get the last result.
+    react(client, world, post.id, "observer", "pass")
+    assert len(tasks) == 1
+    assert opinions(client, world, world.item.id).get_json()["participants"]["responding"] == 2
+    assert computed == [1]

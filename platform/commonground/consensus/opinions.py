@@ -36,6 +36,7 @@ from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import silhouette_score
+from threadpoolctl import threadpool_limits
 
 __all__ = [
     "ALGORITHM",
@@ -383,7 +384,16 @@ def opinion_groups(
     ``matrix``: float, +1 agree, −1 disagree, 0 pass, NaN no response. ``moderated``: a
     boolean per column, True for statements moderators took out.
     """
-    params = params or OpinionParams()
+    # One thread: on a busy server, OpenMP's threads fight the processes serving requests
+    # for the cores — ten times slower on two shared cores (BENCHMARKS.md) — and matrices
+    # of one agenda item are small enough for one core.
+    with threadpool_limits(limits=1):
+        return _opinion_groups(matrix, moderated, params or OpinionParams())
+
+
+def _opinion_groups(
+    matrix: np.ndarray, moderated: np.ndarray | None, params: OpinionParams
+) -> OpinionGroups:
     matrix = np.asarray(matrix, dtype=float)
     if matrix.ndim != 2:
         raise ValueError("the response matrix must have two dimensions")

@@ -8,6 +8,13 @@ the last computation is older than ``OPINIONS_INTERVAL`` seconds (default 5): a 
 costs one computation every few seconds, however many people read the page. Whether the
 reactions changed is asked of the database (one aggregate query), not of this process's
 memory, so every process of a scaled-out installation notices changes made by the others.
+
+Recomputing happens in the background: a reaction (the ``reaction_changed`` signal) has the
+process that recorded it recompute its item once the reaction is committed, no sooner than
+the interval after the previous computation, and once for any number of reactions in
+between. Readers then find a fresh result; only a process that did not record the change
+computes while reading, at most once per interval. ``OPINIONS_INTERVAL = 0`` turns the
+background work off: every reading after a change computes (the tests use this).
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ from ..db import db
 from ..deliberations.access import require_reader
 from ..deliberations.models import AgendaItem, Membership, StakeholderGroup
 from ..discussion.models import Post, Reaction
+from ..extensions import socketio
+from ..realtime.emitting import call_after_commit
 from .bridging import Bridging, bridging_many
 from .opinions import ALGORITHM, VERSION, OpinionGroups, OpinionParams, opinion_groups
 from .rules import PostScore
@@ -138,9 +147,12 @@ _cache: dict[tuple[str, int], ItemOpinions] = {}
 _lock = threading.Lock()
 
 
-def item_opinions(item: AgendaItem, params: OpinionParams | None = None) -> ItemOpinions:
+def item_opinions(
+    item: AgendaItem, params: OpinionParams | None = None, *, fresh: bool = False
+) -> ItemOpinions:
     """The item's opinion groups: from the cache while fresh (see the module), else computed
-    now and cached. Readers' rights are the caller's business."""
+    now and cached; ``fresh``: computed now unless nothing changed. Readers' rights are the
+    caller's business."""
     interval = float(current_app.config.get(INTERVAL_SETTING, DEFAULT_INTERVAL))
     fingerprint = _fingerprint(item.id)
     key = (str(db.engine.url), item.id)
@@ -148,7 +160,7 @@ def item_opinions(item: AgendaItem, params: OpinionParams | None = None) -> Item
     with _lock:
         cached = _cache.get(key)
     if cached is not None and (
-        cached.fingerprint == fingerprint or now - cached.computed_at < interval
+        cached.fingerprint == fingerprint or (not fresh and now - cached.computed_at < interval)
     ):
         return cached
     matrix = response_matrix(item.id)
@@ -209,6 +221,48 @@ def readable_opinions(user, item: AgendaItem) -> ItemOpinions:
     """The item's opinion groups, for anyone who may read its deliberation."""
     require_reader(user, item.deliberation)
     return item_opinions(item)
+
+
+#: (database URL, item id) of the recomputations already scheduled by this process.
+_due: set[tuple[str, int]] = set()
+
+
+def refresh_when_committed(post, *, item: AgendaItem, **_facts) -> None:
+    """Receiver of ``reaction_changed``: recompute the item's opinion groups in the
+    background once the reaction is committed (coalesced; see the module)."""
+    app = current_app._get_current_object()
+    interval = float(app.config.get(INTERVAL_SETTING, DEFAULT_INTERVAL))
+    if interval <= 0:
+        return
+    call_after_commit(lambda: _schedule(app, item.id, interval))
+
+
+def _schedule(app, item_id: int, interval: float) -> None:
+    key = (str(db.engine.url), item_id)
+    with _lock:
+        if key in _due:
+            # A recomputation is scheduled and has not read the reactions yet: it will see these.
+            return
+        _due.add(key)
+        cached = _cache.get(key)
+    wait = (
+        interval if cached is None else max(0.0, cached.computed_at + interval - time.monotonic())
+    )
+    socketio.start_background_task(_recompute, app, key, wait)
+
+
+def _recompute(app, key: tuple[str, int], wait: float) -> None:
+    socketio.sleep(wait)
+    with _lock:
+        # From here on, a newly committed reaction schedules a recomputation of its own.
+        _due.discard(key)
+    try:
+        with app.app_context():
+            item = db.session.get(AgendaItem, key[1])
+            if item is not None:
+                item_opinions(item, fresh=True)
+    except Exception:
+        logger.exception("could not recompute the opinion groups of item %s", key[1])
 
 
 def forget() -> None:

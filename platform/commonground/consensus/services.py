@@ -86,6 +86,7 @@ def react(user, post: Post, stance) -> OwnReaction:
     logger.info("reaction on post %s by member %s", post.id, membership.id)
     aggregates = post_reactions(item, post.id)
     emit_after_commit("reactions", aggregates, to=item_room(item.id))
+    events.reaction_changed.send(post, membership=membership, item=item, stance=stance)
     return OwnReaction(post.id, stance, reaction.updated_at, aggregates)
 
 
