@@ -2,9 +2,19 @@
 tests that compare our opinion groups with red-dwarf's."""
 
 import csv
+import warnings
 from pathlib import Path
 
 import numpy as np
+import pytest
+from conftest import SHARED_DATA
+
+POLIS = SHARED_DATA / "polis"
+CONVERSATIONS = ["brexit-consensus", "15-per-hour-seattle"]
+needs_shared_data = pytest.mark.skipif(
+    not (POLIS / "brexit-consensus" / "votes.csv").is_file(),
+    reason=f"the shared Pol.is data is not at {POLIS}",
+)
 
 
 def latest_votes(folder: Path) -> tuple[list[dict], list[int]]:
@@ -35,3 +45,25 @@ def as_matrix(votes: list[dict]) -> tuple[np.ndarray, list[int], list[int]]:
     for v in votes:
         matrix[row[v["participant_id"]], column[v["statement_id"]]] = v["vote"]
     return matrix, participants, statements
+
+
+def red_dwarf(conversation: str):
+    """(red-dwarf's result, the latest votes, the moderated comment ids) of a shared
+    conversation; skips the test when red-dwarf is not installed."""
+    polis = pytest.importorskip("reddwarf.implementations.polis", reason="red-dwarf not installed")
+    votes, moderated = latest_votes(POLIS / conversation)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # red-dwarf's own dependencies warn on import and use
+        reference = polis.run_pipeline(votes=votes, mod_out_statement_ids=moderated, random_state=0)
+    return reference, votes, moderated
+
+
+def both_ways(conversation: str):
+    """Our opinion groups and red-dwarf's of a shared conversation, from the same votes:
+    (ours, red-dwarf's, matrix, participant ids of its rows, statement ids of its columns)."""
+    from commonground.consensus.opinions import opinion_groups
+
+    reference, votes, moderated = red_dwarf(conversation)
+    matrix, participants, statements = as_matrix(votes)
+    ours = opinion_groups(matrix, np.array([s in moderated for s in statements]))
+    return ours, reference, matrix, participants, statements

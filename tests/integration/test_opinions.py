@@ -7,25 +7,18 @@ the same sizes, the same consensus statements. A small room gets no invented gro
 thin evidence never qualifies as common ground.
 """
 
-import warnings
-
 import pytest
 import sqlalchemy as sa
-from conftest import SHARED_DATA
-from polis_votes import latest_votes
+from conftest import csrf_token
+from polis_votes import CONVERSATIONS, POLIS, needs_shared_data, red_dwarf
 from test_polis_import import run_import
 from test_reactions import make_post, page_url, react, signed_in
 
 from commonground.consensus import sensemaking
+from commonground.consensus.models import Exposure
 from commonground.db import db
 from commonground.deliberations.models import AgendaItem, Deliberation
-from commonground.discussion.models import Post
-
-POLIS = SHARED_DATA / "polis"
-needs_shared_data = pytest.mark.skipif(
-    not (POLIS / "brexit-consensus" / "votes.csv").is_file(),
-    reason=f"the shared Pol.is data is not at {POLIS}",
-)
+from commonground.discussion.models import Post, Reaction
 
 
 def opinions(client, world, item_id, role="delegate"):
@@ -33,11 +26,11 @@ def opinions(client, world, item_id, role="delegate"):
 
 
 @needs_shared_data
-@pytest.mark.parametrize("conversation", ["brexit-consensus", "15-per-hour-seattle"])
+@pytest.mark.parametrize("conversation", CONVERSATIONS)
 def test_an_imported_conversation_has_the_opinion_groups_red_dwarf_finds(
     app, client, world, conversation
 ):
-    polis = pytest.importorskip("reddwarf.implementations.polis", reason="red-dwarf not installed")
+    reference, _votes, moderated = red_dwarf(conversation)
     assert run_import(app, POLIS / conversation, conversation).exit_code == 0
     item_id = db.session.scalar(
         sa.select(AgendaItem.id).join(Deliberation).where(Deliberation.slug == conversation)
@@ -48,10 +41,6 @@ def test_an_imported_conversation_has_the_opinion_groups_red_dwarf_finds(
     response = opinions(client, world, item_id, role="admin")
     assert response.status_code == 200
     body = response.get_json()
-    votes, moderated = latest_votes(POLIS / conversation)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        reference = polis.run_pipeline(votes=votes, mod_out_statement_ids=moderated, random_state=0)
 
     assert body["algorithm"]["name"] == "polis-classic"
     assert body["algorithm"]["params"]["min_responses"] == 7
@@ -109,7 +98,7 @@ def test_one_agree_from_every_group_is_not_yet_common_ground(client, world):
     ).get_json()["items"][0]
     # The old measure says 100 %; the bridging interval says how little that means.
     assert entry["min_agreement"] == "1"
-    assert entry["coverage"] == {"responding": 2, "total": 2}
+    assert entry["coverage"] == {"responding": 2, "seen": 2, "total": 2}
     assert entry["bridging"]["low"] < 0.5 < entry["bridging"]["high"]
     assert entry["qualifies"] is False
 
@@ -120,7 +109,7 @@ def test_a_group_that_has_not_responded_holds_a_statement_back(client, world):
     entry = client.get(
         f"/api/v1/items/{world.item.id}/common-ground", headers=world.headers("delegate")
     ).get_json()["items"][0]
-    assert entry["coverage"] == {"responding": 1, "total": 2}
+    assert entry["coverage"] == {"responding": 1, "seen": 1, "total": 2}
     assert entry["bridging"]["low"] < 0.05
     assert entry["qualifies"] is False
 
@@ -209,3 +198,95 @@ def test_reactions_have_the_groups_recomputed_in_the_background_once_and_readers
     assert len(tasks) == 1
     assert opinions(client, world, world.item.id).get_json()["participants"]["responding"] == 2
     assert computed == [1]
+
+
+def next_statement(client, world, role="delegate"):
+    return client.get(f"/api/v1/items/{world.item.id}/next-statement", headers=world.headers(role))
+
+
+def test_the_next_statement_is_one_not_yet_answered_and_being_shown_it_is_recorded(client, world):
+    own = make_post(world, author="delegate", body="My own post")
+    answered = make_post(world, author="delegate2", body="Answered")
+    offered = make_post(world, author="delegate2", body="Not yet answered")
+    react(client, world, answered.id, "delegate")
+    response = next_statement(client, world)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["post"]["id"] == offered.id  # never one's own, never one answered
+    assert body["remaining"] == 2  # own post included: it is not answered
+    assert body["algorithm"]["name"] == "polis-priority"
+    rows = db.session.execute(sa.select(Exposure.post_id, Exposure.times)).all()
+    assert rows == [(offered.id, 1)]
+    # Shown, not answered: no reaction was made, it is no pass.
+    assert react_rows_for(offered.id) == []
+    # Offered again when nothing else is left; then, answered, nothing is.
+    assert next_statement(client, world).get_json()["post"]["id"] == offered.id
+    assert db.session.scalar(sa.select(Exposure.times)) == 2
+    react(client, world, offered.id, "delegate", "pass")
+    body = next_statement(client, world).get_json()
+    assert body["post"] is None and body["remaining"] == 1
+    assert own.id != offered.id
+
+
+def test_posts_never_shown_come_before_those_shown_already(client, world):
+    first = make_post(world, author="delegate2", body="One")
+    second = make_post(world, author="delegate2", body="Two")
+    shown = {next_statement(client, world).get_json()["post"]["id"] for _ in range(2)}
+    assert shown == {first.id, second.id}
+
+
+def test_only_members_who_may_react_are_offered_statements(client, world):
+    make_post(world, author="delegate2")
+    assert next_statement(client, world, "admin").status_code == 403
+    assert next_statement(client, world, "anonymous").status_code == 401
+
+
+def react_rows_for(post_id: int) -> list:
+    return db.session.execute(sa.select(Reaction.id).where(Reaction.post_id == post_id)).all()
+
+
+def test_coverage_counts_the_groups_that_were_shown_a_post_apart_from_those_that_answered(
+    client, world
+):
+    post = make_post(world, author="moderator")
+    react(client, world, post.id, "delegate")
+    assert next_statement(client, world, "delegate2").get_json()["post"]["id"] == post.id
+    entry = client.get(
+        f"/api/v1/items/{world.item.id}/common-ground", headers=world.headers("delegate")
+    ).get_json()["items"][0]
+    assert entry["coverage"] == {"responding": 1, "seen": 2, "total": 2}
+
+
+def test_reacting_to_statements_one_at_a_time_without_javascript(app, world):
+    first = make_post(world, author="delegate2", body="First statement")
+    second = make_post(world, author="delegate2", body="Second statement")
+    client = signed_in(app, "delegate")
+    url = f"/d/{world.deliberation.slug}/items/{world.item.id}/react"
+    seen = []
+    for _ in range(2):
+        html = client.get(url).get_data(as_text=True)
+        post = first if f'id="cg-post-{first.id}"' in html else second
+        assert post.id not in seen
+        seen.append(post.id)
+        token = csrf_token(client, url)
+        response = client.post(
+            f"/d/{world.deliberation.slug}/posts/{post.id}/reaction",
+            data={"stance": "agree", "csrf_token": token, "next": url},
+        )
+        assert response.status_code == 303 and url in response.headers["Location"]
+    html = client.get(url).get_data(as_text=True)
+    assert "You have reacted to every post of this item you can react to." in html
+    assert sorted(seen) == [first.id, second.id]
+    item_page = client.get(f"/d/{world.deliberation.slug}/items/{world.item.id}")
+    assert url in item_page.get_data(as_text=True)
+
+
+def test_the_one_at_a_time_page_says_why_nothing_can_be_reacted_to(app, world):
+    make_post(world, author="delegate2")
+    url = f"/d/{world.deliberation.slug}/items/{world.item.id}/react"
+    assert signed_in(app, "admin").get(url).status_code == 403  # not a member
+    world.item.status = "closed"
+    db.session.commit()
+    html = signed_in(app, "delegate").get(url).get_data(as_text=True)
+    assert 'class="flash"' in html and "data-reaction-form" not in html
+    assert db.session.scalar(sa.select(sa.func.count(Exposure.id))) == 0

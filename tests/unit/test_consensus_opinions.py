@@ -6,16 +6,13 @@ raw votes: the same groups, the same consensus and representative statements. Th
 tests state the rules on small matrices and, with hypothesis, the invariants.
 """
 
-import warnings
-
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SHARED_DATA
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from polis_votes import as_matrix, latest_votes
+from polis_votes import CONVERSATIONS, both_ways, needs_shared_data
 
 from commonground.consensus.opinions import (
     TOO_FEW_PARTICIPANTS,
@@ -24,24 +21,11 @@ from commonground.consensus.opinions import (
     opinion_groups,
 )
 
-POLIS = SHARED_DATA / "polis"
-CONVERSATIONS = ["brexit-consensus", "15-per-hour-seattle"]
-needs_shared_data = pytest.mark.skipif(
-    not (POLIS / "brexit-consensus" / "votes.csv").is_file(),
-    reason=f"the shared Pol.is data is not at {POLIS}",
-)
-
 
 @needs_shared_data
 @pytest.mark.parametrize("conversation", CONVERSATIONS)
 def test_a_real_conversation_is_clustered_as_red_dwarf_clusters_it(conversation):
-    polis = pytest.importorskip("reddwarf.implementations.polis", reason="red-dwarf not installed")
-    votes, moderated = latest_votes(POLIS / conversation)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        reference = polis.run_pipeline(votes=votes, mod_out_statement_ids=moderated, random_state=0)
-    matrix, participants, statements = as_matrix(votes)
-    ours = opinion_groups(matrix, np.array([s in moderated for s in statements]))
+    ours, reference, _matrix, participants, statements = both_ways(conversation)
 
     assert ours.clustered
     theirs = reference.participants_df["cluster_id"]

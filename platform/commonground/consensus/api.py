@@ -20,6 +20,7 @@ from .schemas import (
     OPENAPI_SCHEMAS,
     SummaryRefs,
     common_ground_json,
+    offer_json,
     opinions_json,
     summary_json,
 )
@@ -42,6 +43,16 @@ def opinions(item_id: int):
     """The opinion groups emerging from the item's reactions (Pol.is classic)."""
     item = get_item(item_id)
     return jsonify(opinions_json(sensemaking.readable_opinions(current_user, item)))
+
+
+@bp.get("/items/<int:item_id>/next-statement")
+def next_statement(item_id: int):
+    """The next post for you to react to, chosen by the corrected Pol.is priority; being
+    shown it is recorded (as seen, not as a pass)."""
+    item = get_item(item_id)
+    with committed():
+        offer = services.offer_next_statement(current_user, item)
+    return jsonify(offer_json(offer, item, current_user))
 
 
 @bp.get("/posts/<int:post_id>/reaction")

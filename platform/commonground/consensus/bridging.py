@@ -55,6 +55,8 @@ class Bridging:
     high: float
     responding: int
     total: int
+    #: Groups that responded or were at least shown the post (routing records that).
+    seen: int = 0
 
     @property
     def qualifies(self) -> bool:
@@ -83,9 +85,15 @@ def _quantile(q: float, agree: np.ndarray, disagree: np.ndarray) -> np.ndarray:
     return (low + high) / 2
 
 
-def bridging_many(agree: np.ndarray, disagree: np.ndarray, responses: np.ndarray) -> list[Bridging]:
+def bridging_many(
+    agree: np.ndarray,
+    disagree: np.ndarray,
+    responses: np.ndarray,
+    shown: np.ndarray | None = None,
+) -> list[Bridging]:
     """Bridging of many statements at once: statements × groups arrays of agrees, disagrees
-    and responses (passes included, for the coverage)."""
+    and responses (passes included, for the coverage); ``shown``, also statements × groups:
+    whether the group was shown the statement (responding counts as shown either way)."""
     agree = np.asarray(agree, dtype=float)
     disagree = np.asarray(disagree, dtype=float)
     responses = np.asarray(responses)
@@ -95,14 +103,26 @@ def bridging_many(agree: np.ndarray, disagree: np.ndarray, responses: np.ndarray
         raise ValueError("counts must be non-negative and responses at least agree + disagree")
     statements, groups = agree.shape
     if groups == 0:
-        return [Bridging(0.0, 0.0, 0.0, 0, 0) for _ in range(statements)]
+        return [Bridging(0.0, 0.0, 0.0, 0, 0, 0) for _ in range(statements)]
     tail = (1 - LEVEL) / 2
     low = _quantile(tail, agree, disagree)
     score = _quantile(0.5, agree, disagree)
     high = _quantile(1 - tail, agree, disagree)
     responding = (responses > 0).sum(axis=1)
+    seen = (
+        responding
+        if shown is None
+        else ((np.asarray(shown, dtype=bool)) | (responses > 0)).sum(axis=1)
+    )
     return [
-        Bridging(float(score[i]), float(low[i]), float(high[i]), int(responding[i]), groups)
+        Bridging(
+            float(score[i]),
+            float(low[i]),
+            float(high[i]),
+            int(responding[i]),
+            groups,
+            int(seen[i]),
+        )
         for i in range(statements)
     ]
 

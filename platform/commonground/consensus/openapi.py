@@ -97,6 +97,21 @@ OPENAPI_PATHS: dict = {
             "`OPINIONS_INTERVAL` seconds while reactions change.",
         ),
     },
+    "/api/v1/items/{item_id}/next-statement": {
+        "parameters": [ITEM_ID],
+        "get": operation(
+            "The next post for you to react to",
+            {"200": json_response("The post (or null) and how it was chosen", "NextStatement")},
+            operation_id="getNextStatement",
+            description="Chosen at random, weighted by the Pol.is priority as Pol.is meant "
+            "it (not the constant 49 of a version it shipped), raised for posts that groups "
+            "have not seen; posts never shown to you come first; your own posts and those "
+            "you reacted to are never offered. Being shown a post is recorded: it counts as "
+            "seen, never as a pass. Members who may react only (403 otherwise, 409 when the "
+            "item or deliberation is not open).",
+            errors=WRITE_ERRORS,
+        ),
+    },
     "/api/v1/posts/{post_id}/reaction": {
         "parameters": [POST_ID],
         "get": operation(

@@ -109,6 +109,8 @@ class OpinionGroups:
     #: Each participant's place in the plane of the first two components (NaN when the
     #: participant gave no response at all).
     projection: np.ndarray
+    #: Per statement: distance from the centre of a participant who only agreed with it.
+    extremity: np.ndarray
     #: Centre of each group in that plane, group id = index.
     centres: np.ndarray
     #: Statements (columns) everyone agrees on / disagrees on, strongest first.
@@ -141,31 +143,41 @@ def _zero_moderated(matrix: np.ndarray, moderated: np.ndarray) -> np.ndarray:
     return zeroed
 
 
-def project(matrix: np.ndarray, moderated: np.ndarray, params: OpinionParams) -> np.ndarray:
-    """Every participant's place in the plane of the first principal components (steps 1–3).
+def project(
+    matrix: np.ndarray, moderated: np.ndarray, params: OpinionParams
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every participant's place in the plane of the first principal components (steps 1–3),
+    and every statement's *extremity*: how far from the centre a participant who answered
+    only that statement, agreeing, would be placed (Pol.is's routing uses it).
 
-    Statements nobody answered carry no information and are left out of the fit; the scaling
-    still counts every column, as Pol.is does.
+    Statements nobody answered carry no information and are left out of the fit (their
+    extremity is 0); the scaling still counts every column, as Pol.is does.
     """
     zeroed = _zero_moderated(matrix, moderated)
     rows, columns = zeroed.shape
     answered = ~np.isnan(zeroed)
     used = answered.any(axis=0)
     data = zeroed[:, used]
+    extremity = np.zeros(columns)
     if data.shape[1] == 0 or rows == 0:
-        return np.full((rows, params.components), np.nan)
+        return np.full((rows, params.components), np.nan), extremity
     means = np.nanmean(np.where(answered[:, used], data, np.nan), axis=0)
     imputed = np.where(np.isnan(data), means, data)
     components = min(params.components, *imputed.shape)
+    pca = PCA(n_components=components, random_state=params.seed)
     with warnings.catch_warnings():
         # Everyone answering alike leaves no variance to explain: a warning, not an error.
         warnings.simplefilter("ignore", RuntimeWarning)
-        points = PCA(n_components=components, random_state=params.seed).fit_transform(imputed)
+        points = pca.fit_transform(imputed)
     if components < params.components:
         points = np.hstack([points, np.zeros((rows, params.components - components))])
     responses = answered.sum(axis=1)
     scale = np.sqrt(columns / np.maximum(1, responses))
-    return points * scale[:, np.newaxis]
+    # The lone agreement differs from the imputed means in its own column only, and one
+    # response scales by √columns.
+    lone = (1 - pca.mean_) * pca.components_
+    extremity[used] = np.sqrt(columns) * np.linalg.norm(lone, axis=0)
+    return points * scale[:, np.newaxis], extremity
 
 
 # --- the groups ------------------------------------------------------------------------------
@@ -404,7 +416,7 @@ def _opinion_groups(
     if moderated.shape != (columns,):
         raise ValueError("one moderated flag per statement")
     consensus_agree, consensus_disagree = consensus_statements(matrix, moderated, params)
-    projection = project(matrix, moderated, params)
+    projection, extremity = project(matrix, moderated, params)
     labels = np.full(rows, -1, dtype=int)
     clusterable = np.flatnonzero((~np.isnan(matrix)).sum(axis=1) >= params.min_responses)
     unclustered = OpinionGroups(
@@ -413,6 +425,7 @@ def _opinion_groups(
         reason=TOO_FEW_PARTICIPANTS,
         labels=labels,
         projection=projection,
+        extremity=extremity,
         centres=np.empty((0, params.components)),
         consensus_agree=consensus_agree,
         consensus_disagree=consensus_disagree,
@@ -430,6 +443,7 @@ def _opinion_groups(
         reason=None,
         labels=labels,
         projection=projection,
+        extremity=extremity,
         centres=centres,
         consensus_agree=consensus_agree,
         consensus_disagree=consensus_disagree,

@@ -269,3 +269,10 @@ def opinion_view(user, item: AgendaItem) -> OpinionView:
     opinions = item_opinions(item)
     posts = {p.id: p for p in load_post_views(item.id, reader) if not p.hidden}
     return OpinionView(item, opinions, list(item.deliberation.groups), posts)
+
+
+def post_view(user, item: AgendaItem, post_id: int) -> PostView:
+    """One post of the item as ``user`` reads it."""
+    reader = reader_for(user, item.deliberation)
+    (post,) = load_post_views(item.id, reader, post_ids=[post_id])
+    return post

@@ -18,7 +18,7 @@ from ..deliberations.models import AgendaItem, Membership
 from ..discussion.rules import render_markdown
 from .bridging import LEVEL, LINE, METHOD
 from .models import ConsensusSummary
-from .queries import CommonGround, CommonGroundEntry, citation_targets
+from .queries import CommonGround, CommonGroundEntry, citation_targets, post_view
 from .reactions import score_json
 from .rules import SECTIONS, citations, link_citations
 from .sensemaking import ItemOpinions
@@ -41,7 +41,11 @@ def bridging_json(entry: CommonGroundEntry) -> dict:
             "low": _rounded(bridge.low),
             "high": _rounded(bridge.high),
         },
-        "coverage": {"responding": bridge.responding, "total": bridge.total},
+        "coverage": {
+            "responding": bridge.responding,
+            "seen": bridge.seen,
+            "total": bridge.total,
+        },
         "qualifies": bridge.qualifies,
     }
 
@@ -211,6 +215,29 @@ def opinions_json(opinions: ItemOpinions) -> dict:
     }
 
 
+# --- routing ---------------------------------------------------------------------------------
+
+#: How the next statement is chosen, reported with every offer.
+ROUTING_ALGORITHM = {
+    "name": "polis-priority",
+    "version": "1",
+    "params": {"newness_half_life": 5, "newness_boost": 8, "unseen_group_boost": 1},
+}
+
+
+def offer_json(offer, item: AgendaItem, user) -> dict:
+    """``GET /api/v1/items/<id>/next-statement``: the post (as the reader sees it) or null,
+    its priority, how many posts are left, and the algorithm."""
+    post = post_view(user, item, offer.post_id) if offer.post_id is not None else None
+    return {
+        "item": item.id,
+        "post": post.to_json() if post else None,
+        "priority": None if offer.priority is None else _rounded(offer.priority),
+        "remaining": offer.remaining,
+        "algorithm": ROUTING_ALGORITHM,
+    }
+
+
 # --- OpenAPI ---------------------------------------------------------------------------------
 
 _RATIONAL = {
@@ -279,9 +306,11 @@ _BRIDGING = {
     "coverage": {
         "type": "object",
         "required": ["responding", "total"],
-        "description": "Groups that responded at all (passes count), of the groups counted",
+        "description": "Groups that responded at all (passes count), and that responded or "
+        "were shown the post by routing, of the groups counted",
         "properties": {
             "responding": {"type": "integer", "minimum": 0},
+            "seen": {"type": "integer", "minimum": 0},
             "total": {"type": "integer", "minimum": 0},
         },
     },
@@ -543,6 +572,32 @@ OPINION_GROUPS = {
     },
 }
 
+NEXT_STATEMENT = {
+    "type": "object",
+    "required": ["item", "post", "priority", "remaining", "algorithm"],
+    "properties": {
+        "item": {"type": "integer"},
+        "post": {
+            "oneOf": [{"$ref": "#/components/schemas/Post"}, {"type": "null"}],
+            "description": "The post to react to; null when you have reacted to every post you may",
+        },
+        "priority": {
+            "type": ["number", "null"],
+            "description": "Pol.is priority: (P(agree)·(1−P(pass))·(1+extremity)·(1+8·2^(−S/5)))²",
+        },
+        "remaining": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Visible posts you have not reacted to",
+        },
+        "algorithm": {
+            "type": "object",
+            "required": ["name", "version", "params"],
+            "properties": {"name": {"const": "polis-priority"}, "version": {"type": "string"}},
+        },
+    },
+}
+
 SUMMARY_PATCH = {
     "type": "object",
     "description": "Fields to change; the others are kept from the draft.",
@@ -553,6 +608,7 @@ SUMMARY_PATCH = {
 }
 
 OPENAPI_SCHEMAS = {
+    "NextStatement": NEXT_STATEMENT,
     "OpinionGroups": OPINION_GROUPS,
     "GroupReactions": GROUP_REACTIONS,
     "CommonGroundEntry": COMMON_GROUND_ENTRY,

@@ -35,7 +35,9 @@ from ..discussion.models import Post, Reaction
 from ..extensions import socketio
 from ..realtime.emitting import call_after_commit
 from .bridging import Bridging, bridging_many
+from .models import Exposure
 from .opinions import ALGORITHM, VERSION, OpinionGroups, OpinionParams, opinion_groups
+from .routing import priority, routing_weights
 from .rules import PostScore
 
 logger = logging.getLogger(__name__)
@@ -72,6 +74,8 @@ class ItemOpinions:
     groups: OpinionGroups
     computed_at: float
     fingerprint: tuple
+    #: Keys of the declared groups that had members (see ``populated_groups``).
+    populated: set[str]
 
     @property
     def algorithm(self) -> dict:
@@ -126,18 +130,29 @@ def response_matrix(item_id: int) -> ResponseMatrix:
     return ResponseMatrix(members, posts, values, moderated, declared)
 
 
-def _fingerprint(item_id: int) -> tuple:
-    """Changes whenever a reaction to the item is added, changed or removed, or a post that
-    has reactions is hidden or shown again."""
+def _fingerprint(item: AgendaItem) -> tuple:
+    """Changes whenever a reaction to the item is added, changed or removed, a post that has
+    reactions is hidden or shown again, or a member joins, leaves or changes group."""
+    members = (
+        sa.select(
+            sa.func.count(Membership.id)
+            + sa.func.coalesce(
+                sa.func.sum(Membership.id * sa.func.coalesce(Membership.group_id, 0)), 0
+            )
+        )
+        .where(Membership.deliberation_id == item.deliberation_id)
+        .scalar_subquery()
+    )
     row = db.session.execute(
         sa.select(
             sa.func.count(Reaction.id),
             sa.func.max(Reaction.id),
             sa.func.max(Reaction.updated_at),
             sa.func.sum(sa.case((Post.hidden.is_(True), Post.id), else_=0)),
+            members,
         )
         .join(Post, Post.id == Reaction.post_id)
-        .where(Post.item_id == item_id)
+        .where(Post.item_id == item.id)
     ).one()
     return tuple(str(value) for value in row)
 
@@ -154,7 +169,7 @@ def item_opinions(
     now and cached; ``fresh``: computed now unless nothing changed. Readers' rights are the
     caller's business."""
     interval = float(current_app.config.get(INTERVAL_SETTING, DEFAULT_INTERVAL))
-    fingerprint = _fingerprint(item.id)
+    fingerprint = _fingerprint(item)
     key = (str(db.engine.url), item.id)
     now = time.monotonic()
     with _lock:
@@ -174,7 +189,7 @@ def item_opinions(
         groups.group_count,
         1000 * (time.perf_counter() - started),
     )
-    result = ItemOpinions(item.id, matrix, groups, now, fingerprint)
+    result = ItemOpinions(item.id, matrix, groups, now, fingerprint, populated_groups(item))
     with _lock:
         _cache[key] = result
     return result
@@ -196,10 +211,13 @@ def populated_groups(item: AgendaItem) -> set[str]:
 def bridging_of(item: AgendaItem, scored: list[tuple[int, PostScore]]) -> list[Bridging]:
     """Bridging figures (see :mod:`.bridging`) of the item's posts, each given with its
     score: over the declared groups that have members and over the opinion groups."""
-    populated = populated_groups(item)
     opinions = item_opinions(item)
+    populated = opinions.populated
     column_of = {post: j for j, post in enumerate(opinions.matrix.posts)}
     by_opinion = opinions.group_counts()
+    keys = [group.key for group in item.deliberation.groups if group.key in populated]
+    shown_to = seen_by(opinions, item, keys)
+    nobody = np.zeros(len(keys) + opinions.groups.group_count, dtype=bool)
     rows = []
     for post_id, score in scored:
         row = [(c.agree, c.disagree, c.seen) for key, c in score.groups if key in populated]
@@ -214,7 +232,113 @@ def bridging_of(item: AgendaItem, scored: list[tuple[int, PostScore]]) -> list[B
     if not rows:
         return []
     counts = np.array(rows, dtype=float).reshape(len(rows), -1, 3)
-    return bridging_many(counts[:, :, 0], counts[:, :, 1], counts[:, :, 2])
+    shown = np.array([shown_to.get(post_id, nobody) for post_id, _ in scored], dtype=bool)
+    return bridging_many(
+        counts[:, :, 0], counts[:, :, 1], counts[:, :, 2], shown.reshape(counts.shape[:2])
+    )
+
+
+# --- routing ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Candidates:
+    """The posts a member may be offered next, with their routing weights (``routing.py``)."""
+
+    post_ids: list[int]
+    weights: np.ndarray
+    priorities: np.ndarray
+    #: Visible posts of the item the member has not reacted to (offered or not).
+    unanswered: int
+
+
+def _exposures(item_id: int) -> list[tuple[int, int, str | None]]:
+    """(post, membership, declared group key) of every post of the item offered to anyone."""
+    return db.session.execute(
+        sa.select(Exposure.post_id, Exposure.membership_id, StakeholderGroup.key)
+        .join(Post, Post.id == Exposure.post_id)
+        .join(Membership, Membership.id == Exposure.membership_id)
+        .outerjoin(StakeholderGroup, StakeholderGroup.id == Membership.group_id)
+        .where(Post.item_id == item_id)
+    ).all()
+
+
+def seen_by(opinions: ItemOpinions, item: AgendaItem, keys: list[str]) -> dict[int, np.ndarray]:
+    """Post id → which groups responded to it or were shown it: a boolean per group, the
+    declared groups ``keys`` first, then the opinion groups. Posts nobody saw are absent."""
+    matrix, labels = opinions.matrix, opinions.groups.labels
+    declared = np.array(matrix.declared, dtype=object)
+    memberships = [declared == key for key in keys]
+    memberships += [labels == group for group in range(opinions.groups.group_count)]
+    responded = ~np.isnan(matrix.values)
+    by_group = np.stack(
+        [responded[rows].any(axis=0) for rows in memberships] or [np.zeros(len(matrix.posts))],
+        axis=1,
+    )[:, : len(memberships)]
+    seen = {post_id: by_group[column].copy() for column, post_id in enumerate(matrix.posts)}
+    column_of_key = {key: i for i, key in enumerate(keys)}
+    member_row = {member: row for row, member in enumerate(matrix.members)}
+    for post_id, membership_id, key in _exposures(item.id):
+        groups = seen.setdefault(post_id, np.zeros(len(memberships), dtype=bool))
+        if key in column_of_key:
+            groups[column_of_key[key]] = True
+        row = member_row.get(membership_id)
+        if row is not None and labels[row] >= 0:
+            groups[len(keys) + labels[row]] = True
+    return seen
+
+
+def routing_candidates(item: AgendaItem, membership: Membership) -> Candidates:
+    """The visible posts ``membership`` has not reacted to and did not write, weighted by the
+    corrected Pol.is priority and by the groups that have not seen them; posts never offered
+    to the member come first (only when every one was offered are those offered again)."""
+    opinions = item_opinions(item)
+    matrix = opinions.matrix
+    own = set(
+        db.session.scalars(
+            sa.select(Reaction.post_id)
+            .join(Post, Post.id == Reaction.post_id)
+            .where(Reaction.membership_id == membership.id, Post.item_id == item.id)
+        )
+    )
+    offered = set(
+        db.session.scalars(
+            sa.select(Exposure.post_id)
+            .join(Post, Post.id == Exposure.post_id)
+            .where(Exposure.membership_id == membership.id, Post.item_id == item.id)
+        )
+    )
+    visible = db.session.execute(
+        sa.select(Post.id, Post.author_id)
+        .where(Post.item_id == item.id, Post.hidden.is_(False))
+        .order_by(Post.id)
+    ).all()
+    unanswered = [post_id for post_id, author in visible if post_id not in own]
+    candidates = [
+        post_id for post_id, author in visible if post_id not in own and author != membership.id
+    ]
+    fresh = [post_id for post_id in candidates if post_id not in offered]
+    candidates = fresh or candidates
+    keys = sorted(opinions.populated)
+    total = len(keys) + opinions.groups.group_count
+    seen = seen_by(opinions, item, keys)
+    column_of = {post: j for j, post in enumerate(matrix.posts)}
+    values = matrix.values
+    counts = np.zeros((len(candidates), 3))
+    extremity = np.zeros(len(candidates))
+    for i, post_id in enumerate(candidates):
+        column = column_of.get(post_id)
+        if column is not None:
+            answers = values[:, column]
+            counts[i] = ((answers == 1).sum(), (answers == -1).sum(), (~np.isnan(answers)).sum())
+            extremity[i] = opinions.groups.extremity[column]
+    priorities = priority(counts[:, 0], counts[:, 1], counts[:, 2], extremity)
+    unseen = np.array(
+        [total - int(seen[p].sum()) if p in seen else total for p in candidates], dtype=float
+    )
+    return Candidates(
+        candidates, routing_weights(priorities, unseen, total), priorities, len(unanswered)
+    )
 
 
 def readable_opinions(user, item: AgendaItem) -> ItemOpinions:

@@ -651,3 +651,35 @@ def opinions(slug, item_id):
         consensus_disagree=posts_of(result.consensus_disagree),
         language=language,
     )
+
+
+# --- react to statements, one at a time ------------------------------------------------------
+
+
+@bp.get("/d/<slug>/items/<int:item_id>/react")
+def react_to_statements(slug, item_id):
+    """One post at a time to react to, chosen by routing; reacting brings the next."""
+    item = _item_in(slug, item_id)
+    language = current_language()
+    membership = membership_of(current_user, item.deliberation)
+    refusal = participation_error(current_user, "react", item.deliberation, item, membership)
+    if refusal is not None and _refusal_is_personal(refusal):
+        raise refusal
+    offer, post = None, None
+    if refusal is None:
+        with committed():
+            offer = services.offer_next_statement(current_user, item)
+        if offer.post_id is not None:
+            post = queries.post_view(current_user, item, offer.post_id)
+    return render_template(
+        "consensus/react.html",
+        deliberation=item.deliberation,
+        item=item,
+        text=item.text_in(language),
+        refusal=refusal,
+        offer=offer,
+        post=post,
+        translation=post.translation_into(language) if post else None,
+        stances=stance_labels(),
+        language=language,
+    )
