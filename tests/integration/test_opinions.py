@@ -12,10 +12,10 @@ import sqlalchemy as sa
 from conftest import csrf_token
 from polis_votes import CONVERSATIONS, POLIS, needs_shared_data, red_dwarf
 from test_polis_import import run_import
-from test_reactions import make_post, page_url, react, signed_in
+from test_reactions import make_post, page_url, react, signed_in, voter
 
 from commonground.consensus import sensemaking
-from commonground.consensus.models import Exposure
+from commonground.consensus.models import ConsensusSummary, Exposure
 from commonground.db import db
 from commonground.deliberations.models import AgendaItem, Deliberation
 from commonground.discussion.models import Post, Reaction
@@ -290,3 +290,37 @@ def test_the_one_at_a_time_page_says_why_nothing_can_be_reacted_to(app, world):
     html = signed_in(app, "delegate").get(url).get_data(as_text=True)
     assert 'class="flash"' in html and "data-reaction-form" not in html
     assert db.session.scalar(sa.select(sa.func.count(Exposure.id))) == 0
+
+
+def test_the_summary_editor_starts_from_a_cited_draft_on_request(app, world):
+    agreed = make_post(world, author="delegate", body="Every model gets an audit.")
+    split = make_post(world, author="delegate", body="Open weights for all.")
+    for n in range(24):
+        group = "governments" if n % 2 else "civil_society"
+        member = voter(world, f"v{n}", group)
+        db.session.add(Reaction(post_id=agreed.id, membership_id=member.id, stance="agree"))
+        db.session.add(
+            Reaction(
+                post_id=split.id,
+                membership_id=member.id,
+                stance="agree" if group == "governments" else "disagree",
+            )
+        )
+    db.session.commit()
+    client = signed_in(app, "moderator")
+    url = f"/d/{world.deliberation.slug}/items/{world.item.id}/summaries/new"
+    plain = client.get(url).get_data(as_text=True)
+    assert "?draft=1" in plain and "data-cited-draft" not in plain
+    assert f"audit. [post #{agreed.id}]" not in textarea(plain, "agreements")
+    html = client.get(f"{url}?draft=1").get_data(as_text=True)
+    assert "data-cited-draft" in html
+    assert f"Every model gets an audit. [post #{agreed.id}]" in textarea(html, "agreements")
+    assert f"Open weights for all. [post #{split.id}]" in textarea(html, "divergences")
+    # Nothing is saved until the moderator saves it.
+    assert db.session.scalar(sa.select(sa.func.count(ConsensusSummary.id))) == 0
+    assert signed_in(app, "delegate").get(f"{url}?draft=1").status_code == 403
+
+
+def textarea(html: str, name: str) -> str:
+    start = html.index(f'name="{name}"')
+    return html[start : html.index("</textarea>", start)]

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import betainc
 
-__all__ = ["LEVEL", "LINE", "METHOD", "Bridging", "bridging", "bridging_many"]
+__all__ = ["LEVEL", "LINE", "METHOD", "Bridging", "bridging", "bridging_many", "divisiveness"]
 
 #: The method's name and version, reported with every result.
 METHOD = {"name": "min-beta-posterior", "version": "1"}
@@ -57,6 +57,8 @@ class Bridging:
     total: int
     #: Groups that responded or were at least shown the post (routing records that).
     seen: int = 0
+    #: How far apart the groups are (see :func:`divisiveness`).
+    divisiveness: float = 0.0
 
     @property
     def qualifies(self) -> bool:
@@ -114,6 +116,7 @@ def bridging_many(
         if shown is None
         else ((np.asarray(shown, dtype=bool)) | (responses > 0)).sum(axis=1)
     )
+    spread = divisiveness(agree, disagree)
     return [
         Bridging(
             float(score[i]),
@@ -122,9 +125,24 @@ def bridging_many(
             int(responding[i]),
             groups,
             int(seen[i]),
+            float(spread[i]),
         )
         for i in range(statements)
     ]
+
+
+def divisiveness(agree: np.ndarray, disagree: np.ndarray) -> np.ndarray:
+    """Per statement (row): how far apart the most and the least convinced groups are — the
+    difference of their posterior mean agreements (A + 1) / (A + D + 2), over the groups
+    that took a side; 0 when fewer than two did. The summary aid lists the most divisive
+    statements as divergences."""
+    agree = np.asarray(agree, dtype=float)
+    disagree = np.asarray(disagree, dtype=float)
+    sided = (agree + disagree) > 0
+    mean = (agree + 1) / (agree + disagree + 2)
+    highest = np.where(sided, mean, -np.inf).max(axis=1, initial=-np.inf)
+    lowest = np.where(sided, mean, np.inf).min(axis=1, initial=np.inf)
+    return np.where(sided.sum(axis=1) >= 2, highest - lowest, 0.0)
 
 
 def bridging(agree, disagree, responses) -> Bridging:

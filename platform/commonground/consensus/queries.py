@@ -276,3 +276,53 @@ def post_view(user, item: AgendaItem, post_id: int) -> PostView:
     reader = reader_for(user, item.deliberation)
     (post,) = load_post_views(item.id, reader, post_ids=[post_id])
     return post
+
+
+# --- the summary aid ---------------------------------------------------------------------------
+
+#: How many divisive posts the draft lists, and how far apart the groups must be (the
+#: difference of their mean agreements) for a post to count as dividing them.
+DRAFT_DIVERGENCES = 5
+DRAFT_MIN_DIVISIVENESS = 0.25
+
+
+@dataclass
+class DraftEvidence:
+    """What a cited first draft of the item's summary is made of (``drafting.py``)."""
+
+    agreements: list[PostView]
+    divergences: list[PostView]
+    #: (opinion group, [(post, "agree" | "disagree")]) in group order.
+    groups: list[tuple[int, list[tuple[PostView, str]]]]
+
+
+def draft_evidence(user, item: AgendaItem) -> DraftEvidence:
+    """The posts that qualify as common ground (surest first), the most divisive ones, and
+    each opinion group's representative posts — for the summary editor (moderators)."""
+    require_moderator(user, item.deliberation)
+    ground = common_ground(user, item)
+    entries = [entry for entry in ground.entries if entry.bridging is not None]
+    agreements = sorted((e for e in entries if e.bridging.qualifies), key=lambda e: -e.bridging.low)
+    divisive = sorted(
+        (
+            e
+            for e in entries
+            if not e.bridging.qualifies and e.bridging.divisiveness >= DRAFT_MIN_DIVISIVENESS
+        ),
+        key=lambda e: (-e.bridging.divisiveness, e.post.id),
+    )[:DRAFT_DIVERGENCES]
+    opinions = item_opinions(item)
+    visible = {entry.post.id: entry.post for entry in ground.entries}
+    posts = opinions.matrix.posts
+    groups = [
+        (
+            group,
+            [
+                (visible[posts[s.statement]], s.direction)
+                for s in chosen
+                if posts[s.statement] in visible
+            ],
+        )
+        for group, chosen in sorted(opinions.groups.representative.items())
+    ]
+    return DraftEvidence([e.post for e in agreements], [e.post for e in divisive], groups)

@@ -37,6 +37,7 @@ from ..pages import safe_next_url
 from ..transactions import committed
 from . import queries, reactions, services
 from .bridging import LEVEL, LINE, Bridging
+from .drafting import Cited, DraftLabels, draft_sections
 from .metrics import GroupCounts
 from .models import ConsensusSummary
 from .opinion_map import colours, cross_count, layout
@@ -418,8 +419,36 @@ def diff(slug, summary_id):
 # --- summaries: writing ----------------------------------------------------------------------
 
 
-def _render_editor(item: AgendaItem, *, draft=None, based_on=None, failed=None, values=None):
-    """The editor: the three sections, the language, and the evidence beside them."""
+def cited_draft(item: AgendaItem) -> dict[str, str]:
+    """A first draft of the item's summary from its figures, every line citing its post."""
+    evidence = queries.draft_evidence(current_user, item)
+    notes = {
+        "agree": _("this group agrees, more than the others"),
+        "disagree": _("this group disagrees, more than the others"),
+    }
+    return draft_sections(
+        [Cited(post.id, post.body) for post in evidence.agreements],
+        [Cited(post.id, post.body) for post in evidence.divergences],
+        [
+            (
+                opinion_group_name(group),
+                [Cited(post.id, post.body, notes[direction]) for post, direction in chosen],
+            )
+            for group, chosen in evidence.groups
+        ],
+        DraftLabels(
+            no_agreement=_("No post qualifies as common ground yet."),
+            no_divergence=_("No post divides the groups clearly yet."),
+            recommendations="",
+        ),
+    )
+
+
+def _render_editor(
+    item: AgendaItem, *, draft=None, based_on=None, failed=None, values=None, prefill=None
+):
+    """The editor: the three sections, the language, and the evidence beside them;
+    ``prefill``: the sections of a cited draft to start from."""
     language = current_language()
     evidence = queries.summary_evidence(current_user, item)
     names = _group_names(evidence.groups, language)
@@ -442,6 +471,7 @@ def _render_editor(item: AgendaItem, *, draft=None, based_on=None, failed=None, 
         source=source,
         failed=failed,
         values=values or {},
+        prefill=prefill,
         default_language=default_language,
         language_options=[(code, language_name(code, language)) for code in choices],
         sections=section_labels(),
@@ -478,7 +508,8 @@ def new_summary(slug, item_id):
         if based_item.id != item.id:
             raise NotFound(_("There is no summary with this number."))
     if request.method == "GET":
-        return _render_editor(item, based_on=based_on)
+        prefill = cited_draft(item) if request.args.get("draft") and based_on is None else None
+        return _render_editor(item, based_on=based_on, prefill=prefill)
     form = request.form
     try:
         with committed():
