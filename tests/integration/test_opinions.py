@@ -324,3 +324,47 @@ def test_the_summary_editor_starts_from_a_cited_draft_on_request(app, world):
 def textarea(html: str, name: str) -> str:
     start = html.index(f'name="{name}"')
     return html[start : html.index("</textarea>", start)]
+
+
+@needs_shared_data
+def test_the_record_keeps_the_opinion_groups_and_enough_to_recompute_bridging(app, client, world):
+    from scipy.optimize import brentq
+    from scipy.special import betainc
+    from test_records_export import validate
+
+    assert run_import(app, POLIS / "brexit-consensus", "brexit-consensus").exit_code == 0
+    item_id = db.session.scalar(
+        sa.select(AgendaItem.id).join(Deliberation).where(Deliberation.slug == "brexit-consensus")
+    )
+    response = client.get(
+        "/api/v1/deliberations/brexit-consensus/record.json", headers=world.headers("admin")
+    )
+    record = response.get_json()
+    validate(record)
+    (kept,) = record["opinions"]
+    live = opinions(client, world, item_id, role="admin").get_json()
+    assert kept["algorithm"] == live["algorithm"]
+    assert [g["size"] for g in kept["groups"]] == [g["size"] for g in live["groups"]]
+    assert kept["consensus"] == live["consensus"]
+    # Who is in which group stays out: counts by declared group only.
+    assert all(set(group) == {"id", "size", "centre", "declared"} for group in kept["groups"])
+    for group in kept["groups"]:
+        assert sum(d["members"] for d in group["declared"]) == group["size"]
+    # A think tank recomputes each post's bridging from the record alone: the reactions by
+    # declared group (of the groups with members) and by opinion group.
+    populated = {m["group"] for m in record["members"] if m["group"]}
+    reactions = {p["id"]: p["reactions"] for p in record["posts"]}
+    for row in kept["posts"]:
+        groups = [g for g in reactions[row["post"]]["groups"] if g["key"] in populated]
+        groups += row["opinion_groups"]
+        sides = [(g["agree"] + 1.0, g["disagree"] + 1.0) for g in groups]
+
+        def below(x, sides=sides):
+            survive = 1.0
+            for a, b in sides:
+                survive *= 1 - betainc(a, b, x)
+            return 1 - survive
+
+        low = brentq(lambda x, below=below: below(x) - 0.025, 0, 1)
+        assert abs(low - row["bridging"]["low"]) < 1e-5
+        assert row["qualifies"] == (low > 0.5)

@@ -15,13 +15,15 @@ import sqlalchemy as sa
 from ..accounts.models import User
 from ..db import db, iso
 from ..deliberations.models import AgendaItem, Membership
+from ..discussion.models import Post
 from ..discussion.rules import render_markdown
-from .bridging import LEVEL, LINE, METHOD
+from .bridging import LEVEL, LINE, METHOD, Bridging
 from .models import ConsensusSummary
+from .opinion_map import cross_count
 from .queries import CommonGround, CommonGroundEntry, citation_targets, post_view
-from .reactions import score_json
-from .rules import SECTIONS, citations, link_citations
-from .sensemaking import ItemOpinions
+from .reactions import count_reactions, score_json
+from .rules import SECTIONS, citations, link_citations, score_post
+from .sensemaking import ItemOpinions, bridging_of, item_opinions
 
 
 def entry_json(entry: CommonGroundEntry) -> dict:
@@ -29,12 +31,16 @@ def entry_json(entry: CommonGroundEntry) -> dict:
     [{"key", "agree", "disagree", "pass"}], "min_agreement", "group_informed_consensus",
     "majority_consensus"}`` (the issue's shape, in that order), then ``bridging``,
     ``coverage`` and ``qualifies`` (issue 13)."""
-    return {"post": entry.post.to_json(), **score_json(entry.score), **bridging_json(entry)}
+    return {
+        "post": entry.post.to_json(),
+        **score_json(entry.score),
+        **bridging_json(entry.bridging),
+    }
 
 
-def bridging_json(entry: CommonGroundEntry) -> dict:
-    """``bridging: {score, low, high}``, ``coverage: {responding, total}``, ``qualifies``."""
-    bridge = entry.bridging
+def bridging_json(bridge: Bridging) -> dict:
+    """``bridging: {score, low, high}``, ``coverage: {responding, seen, total}``,
+    ``qualifies``."""
     return {
         "bridging": {
             "score": _rounded(bridge.score),
@@ -212,6 +218,61 @@ def opinions_json(opinions: ItemOpinions) -> dict:
             for group, chosen in result.representative.items()
         },
         "silhouette": None if result.silhouette is None else _rounded(result.silhouette),
+    }
+
+
+def opinions_record_json(item: AgendaItem) -> dict:
+    """An item's opinion groups and bridging figures as the consensus record keeps them
+    (issue 13): the algorithms and their parameters; each opinion group's size, centre and
+    members counted by declared group (never who they are); the consensus and
+    representative posts; and for every visible post its counts per opinion group — with
+    ``reactions_by_group``, what bridging is computed from — and its bridging figures."""
+    opinions = item_opinions(item, fresh=True)
+    body = opinions_json(opinions)
+    result, matrix = opinions.groups, opinions.matrix
+    keys = [group.key for group in item.deliberation.groups]
+    declared = cross_count(result.labels, matrix.declared, keys)
+    visible = list(
+        db.session.scalars(
+            sa.select(Post.id)
+            .where(Post.item_id == item.id, Post.hidden.is_(False))
+            .order_by(Post.id)
+        )
+    )
+    counts = count_reactions(item.id)
+    bridges = bridging_of(item, [(p, score_post(keys, counts.get(p, {}))) for p in visible])
+    by_opinion = {s["post"]: s["groups"] for s in body["statements"]}
+    return {
+        "item": item.id,
+        "algorithm": body["algorithm"],
+        "bridging_method": {**METHOD, "params": {"line": LINE, "level": LEVEL}},
+        "clustered": body["clustered"],
+        "reason": body["reason"],
+        "participants": body["participants"],
+        "groups": [
+            {
+                "id": group["id"],
+                "size": group["size"],
+                "centre": group["centre"],
+                "declared": [
+                    {"group": key, "members": n}
+                    for key, n in sorted(
+                        declared.get(group["id"], {}).items(), key=lambda kv: (kv[0] is None, kv)
+                    )
+                ],
+            }
+            for group in body["groups"]
+        ],
+        "consensus": body["consensus"],
+        "representative": body["representative"],
+        "posts": [
+            {
+                "post": post_id,
+                "opinion_groups": by_opinion.get(post_id, []),
+                **bridging_json(bridge),
+            }
+            for post_id, bridge in zip(visible, bridges, strict=True)
+        ],
     }
 
 

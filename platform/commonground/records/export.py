@@ -61,6 +61,7 @@ def record_members(source: RecordSource, progress: Progress | None = None) -> di
         "items": source.items,
         "members": lambda: Stream(source.members()),
         "motions": source.motions,
+        "opinions": source.opinions,
         "participation": source.participation,
         "posts": lambda: Stream(source.posts(progress)),
         "receipts": lambda: Stream(source.receipts()),
