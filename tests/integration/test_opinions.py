@@ -50,6 +50,12 @@ def test_an_imported_conversation_has_the_opinion_groups_red_dwarf_finds(
     assert len(ours) == len(theirs)
     assert all(abs(a - b) <= 3 for a, b in zip(ours, theirs, strict=True))
     assert all(len(group["members"]) == group["size"] for group in body["groups"])
+    # Which group someone is in follows from their reactions: others see only themselves.
+    db.session.get(AgendaItem, item_id).deliberation.is_public = True
+    db.session.commit()
+    anyone = opinions(client, world, item_id, role="anonymous").get_json()
+    assert [g["size"] for g in anyone["groups"]] == [g["size"] for g in body["groups"]]
+    assert all(group["members"] == [] for group in anyone["groups"])
     for direction in ("agree", "disagree"):
         assert [comment_of[p] for p in body["consensus"][direction]] == [
             s["tid"] for s in reference.consensus[direction]
@@ -368,3 +374,29 @@ def test_the_record_keeps_the_opinion_groups_and_enough_to_recompute_bridging(ap
         low = brentq(lambda x, below=below: below(x) - 0.025, 0, 1)
         assert abs(low - row["bridging"]["low"]) < 1e-5
         assert row["qualifies"] == (low > 0.5)
+
+
+def test_a_member_sees_which_opinion_group_they_are_in_and_nobody_else(client, world):
+    posts = [make_post(world, author="moderator", body=f"Statement {n}") for n in range(8)]
+    camp = {}
+    for n in range(12):
+        member = voter(world, f"v{n}", "governments" if n % 2 else "civil_society")
+        camp[member.id] = n < 6
+        for i, post in enumerate(posts):
+            agrees = (i < 4) == camp[member.id]
+            db.session.add(
+                Reaction(
+                    post_id=post.id,
+                    membership_id=member.id,
+                    stance="agree" if agrees else "disagree",
+                )
+            )
+    db.session.commit()
+    mine = world.memberships["v0"].id
+    body = opinions(client, world, world.item.id, role="v0").get_json()
+    assert body["clustered"] and len(body["groups"]) == 2
+    assert sorted(m for g in body["groups"] for m in g["members"]) == [mine]
+    assert sorted(g["size"] for g in body["groups"]) == [6, 6]
+    everyone = opinions(client, world, world.item.id, role="moderator").get_json()
+    together = next(g["members"] for g in everyone["groups"] if mine in g["members"])
+    assert sorted(together) == sorted(m for m, first in camp.items() if first)

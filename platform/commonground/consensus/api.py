@@ -11,6 +11,7 @@ from .. import fields
 from ..api import json_body
 from ..api.openapi import describe_blueprint
 from ..deliberations.access import get_item
+from ..discussion.queries import reader_for
 from ..errors import Invalid
 from ..transactions import committed
 from . import queries, reactions, sensemaking, services
@@ -42,7 +43,13 @@ def common_ground(item_id: int):
 def opinions(item_id: int):
     """The opinion groups emerging from the item's reactions (Pol.is classic)."""
     item = get_item(item_id)
-    return jsonify(opinions_json(sensemaking.readable_opinions(current_user, item)))
+    opinions = sensemaking.readable_opinions(current_user, item)
+    reader = reader_for(current_user, item.deliberation)
+    return jsonify(
+        opinions_json(
+            opinions, shown_members=lambda member: reader.moderator or member == reader.member_id
+        )
+    )
 
 
 @bp.get("/items/<int:item_id>/next-statement")

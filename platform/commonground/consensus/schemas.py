@@ -7,7 +7,7 @@ own stance, sent to that reader alone (``OwnReaction``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -145,11 +145,15 @@ def _rounded(value: float) -> float | None:
     return None if value != value else round(float(value), 6)
 
 
-def opinions_json(opinions: ItemOpinions) -> dict:
+def opinions_json(opinions: ItemOpinions, shown_members: Callable[[int], bool]) -> dict:
     """``GET /api/v1/items/<id>/opinions``: the algorithm, the groups with their members and
     centres, every visible statement's counts per group, the consensus and representative
     statements (post ids), as issue 13 names them. Hidden posts count in the computation
-    (zeroed) but are not statements anyone is shown."""
+    (zeroed) but are not statements anyone is shown.
+
+    A group's ``members`` lists the membership ids ``shown_members`` allows: which group
+    someone is in follows from how they reacted, so moderators see every member and everyone
+    else only themselves (``size`` always counts everyone)."""
     result, matrix = opinions.groups, opinions.matrix
     posts = matrix.posts
     counts = opinions.group_counts()
@@ -203,7 +207,11 @@ def opinions_json(opinions: ItemOpinions) -> dict:
             {
                 "id": group,
                 "size": len(result.members(group)),
-                "members": [matrix.members[row] for row in result.members(group)],
+                "members": [
+                    matrix.members[row]
+                    for row in result.members(group)
+                    if shown_members(matrix.members[row])
+                ],
                 "centre": [_rounded(v) for v in result.centres[group]],
             }
             for group in range(result.group_count)
@@ -228,7 +236,7 @@ def opinions_record_json(item: AgendaItem) -> dict:
     representative posts; and for every visible post its counts per opinion group — with
     ``reactions_by_group``, what bridging is computed from — and its bridging figures."""
     opinions = item_opinions(item, fresh=True)
-    body = opinions_json(opinions)
+    body = opinions_json(opinions, shown_members=lambda member: False)
     result, matrix = opinions.groups, opinions.matrix
     keys = [group.key for group in item.deliberation.groups]
     declared = cross_count(result.labels, matrix.declared, keys)
@@ -569,7 +577,8 @@ OPINION_GROUPS = {
                     "members": {
                         "type": "array",
                         "items": {"type": "integer"},
-                        "description": "Membership ids",
+                        "description": "Membership ids: every member for moderators; for "
+                        "everyone else only their own, when they are in this group",
                     },
                     "centre": {
                         "type": "array",
