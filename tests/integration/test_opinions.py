@@ -400,3 +400,26 @@ def test_a_member_sees_which_opinion_group_they_are_in_and_nobody_else(client, w
     everyone = opinions(client, world, world.item.id, role="moderator").get_json()
     together = next(g["members"] for g in everyone["groups"] if mine in g["members"])
     assert sorted(together) == sorted(m for m, first in camp.items() if first)
+
+
+@needs_shared_data
+def test_the_data_package_has_the_opinion_groups_and_bridging_tables(app, client, world):
+    import io
+    import zipfile
+
+    import pandas as pd
+
+    assert run_import(app, POLIS / "brexit-consensus", "brexit-consensus").exit_code == 0
+    headers = world.headers("admin")
+    record = client.get(
+        "/api/v1/deliberations/brexit-consensus/record.json", headers=headers
+    ).get_json()
+    package = client.get("/api/v1/deliberations/brexit-consensus/record.zip", headers=headers)
+    with zipfile.ZipFile(io.BytesIO(package.get_data())) as archive:
+        names = {name.rsplit("/", 1)[-1]: name for name in archive.namelist()}
+        groups = pd.read_csv(archive.open(names["opinion_groups.csv"]))
+        bridging = pd.read_csv(archive.open(names["bridging.csv"]))
+    (kept,) = record["opinions"]
+    assert groups["size"].tolist() == [g["size"] for g in kept["groups"]]
+    assert bridging["post"].tolist() == [row["post"] for row in kept["posts"]]
+    assert bridging["qualifies"].tolist() == [row["qualifies"] for row in kept["posts"]]
