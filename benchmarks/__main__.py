@@ -156,6 +156,7 @@ OTHERS = {
     "records": [sys.executable, "-m", "benchmarks.records_export", "--record"],
     "flood": [sys.executable, "-m", "benchmarks.socket_flood", "--record"],
     "log": [sys.executable, "-m", "benchmarks.transparency_log", "--record"],
+    "opinions": [sys.executable, "-m", "benchmarks.opinions", "--record"],
 }
 
 

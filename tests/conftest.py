@@ -53,6 +53,8 @@ def base_config(database_url: str, instance: Path) -> dict:
         "AUTO_MIGRATE": False,
         "DEMO": False,
         "SERVER_NAME": None,
+        # Opinion groups recomputed as soon as reactions change, so tests read what they did.
+        "OPINIONS_INTERVAL": 0,
     }
 
 

@@ -75,6 +75,8 @@ def settings_from_environment(instance_path: Path) -> dict:
         "LOGIN_CLIENT_RATE_LIMIT": os.environ.get("LOGIN_CLIENT_RATE_LIMIT", "60/300"),
         # Live tallies of a motion are sent at most once per this many seconds.
         "VOTING_TALLY_INTERVAL": float(os.environ.get("VOTING_TALLY_INTERVAL", "0.25")),
+        # An item's opinion groups are recomputed at most once per this many seconds.
+        "OPINIONS_INTERVAL": float(os.environ.get("OPINIONS_INTERVAL", "5")),
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
         # How many proxies (load balancers) stand in front of the app: their X-Forwarded-*
         # headers are then trusted for the client's address, scheme and host.

@@ -44,8 +44,8 @@ post_edited = _signals.signal("post-edited")
 #: ``PostTranslation``; ``post``, ``membership``.
 post_translated = _signals.signal("post-translated")
 
-#: A member's reaction to a post was set or changed (consensus). Sender: the ``Reaction``;
-#: ``post``, ``membership``.
+#: A member's reaction to a post was set or changed, and flushed (consensus). Sender: the
+#: ``Reaction``; ``post``, ``membership``, ``item``.
 reaction_changed = _signals.signal("reaction-changed")
 
 #: A ballot was cast or changed, and flushed (voting). Sender: the ``Motion``; ``ballot``.

@@ -269,7 +269,9 @@ def test_the_view_has_exactly_the_shape_of_the_issue(client, world):
     react(client, world, post.id, "delegate2", "disagree")
     react(client, world, post.id, "moderator", "pass")
     body = common_ground(client, world).get_json()
-    assert list(body) == ["items"]
+    # Issue 13 adds the bridging method beside the rows.
+    assert set(body) == {"items", "bridging"}
+    assert body["bridging"]["method"]["name"] == "min-beta-posterior"
     (entry,) = body["items"]
     # JSON objects are unordered (and Flask sorts their keys): the set of keys is the shape.
     assert set(entry) == {
@@ -282,6 +284,10 @@ def test_the_view_has_exactly_the_shape_of_the_issue(client, world):
         "min_agreement",
         "group_informed_consensus",
         "majority_consensus",
+        # issue 13
+        "bridging",
+        "coverage",
+        "qualifies",
     }
     assert entry["post"]["id"] == post.id
     assert entry["post"]["html"] == "<p>We agree on <strong>audits</strong>.</p>"

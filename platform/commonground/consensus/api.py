@@ -11,12 +11,20 @@ from .. import fields
 from ..api import json_body
 from ..api.openapi import describe_blueprint
 from ..deliberations.access import get_item
+from ..discussion.queries import reader_for
 from ..errors import Invalid
 from ..transactions import transactional
-from . import queries, reactions, services
+from . import queries, reactions, sensemaking, services
 from .openapi import OPENAPI_PATHS
 from .rules import SECTIONS, diff_text
-from .schemas import OPENAPI_SCHEMAS, SummaryRefs, common_ground_json, summary_json
+from .schemas import (
+    OPENAPI_SCHEMAS,
+    SummaryRefs,
+    common_ground_json,
+    offer_json,
+    opinions_json,
+    summary_json,
+)
 
 bp = Blueprint("consensus_api", __name__, url_prefix="/api/v1")
 describe_blueprint(bp, OPENAPI_PATHS, OPENAPI_SCHEMAS)
@@ -29,6 +37,29 @@ def common_ground(item_id: int):
     language = request.args.get("language") or None
     ground = queries.common_ground(current_user, item, language=language)
     return jsonify(common_ground_json(ground))
+
+
+@bp.get("/items/<int:item_id>/opinions")
+def opinions(item_id: int):
+    """The opinion groups emerging from the item's reactions (Pol.is classic)."""
+    item = get_item(item_id)
+    opinions = sensemaking.readable_opinions(current_user, item)
+    reader = reader_for(current_user, item.deliberation)
+    return jsonify(
+        opinions_json(
+            opinions, shown_members=lambda member: reader.moderator or member == reader.member_id
+        )
+    )
+
+
+@bp.get("/items/<int:item_id>/next-statement")
+@transactional
+def next_statement(item_id: int):
+    """The next post for you to react to, chosen by the corrected Pol.is priority; being
+    shown it is recorded (as seen, not as a pass)."""
+    item = get_item(item_id)
+    offer = services.offer_next_statement(current_user, item)
+    return jsonify(offer_json(offer, item, current_user))
 
 
 @bp.get("/posts/<int:post_id>/reaction")

@@ -87,3 +87,27 @@ def _published_versions_are_immutable(mapper, connection, target: ConsensusSumma
         raise ValueError(
             f"summary {target.id} is published and immutable; refused change of {changed}"
         )
+
+
+class Exposure(db.Model):
+    """A post offered to a member to react to ("react to statements", routing).
+
+    Shown but not answered is "seen", never "pass": the member said nothing. Routing offers
+    what a member has not seen first, and coverage counts the groups that saw a post.
+    """
+
+    __tablename__ = "exposures"
+    __table_args__ = (
+        sa.UniqueConstraint("post_id", "membership_id"),
+        sa.CheckConstraint("times > 0", name="times_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(sa.ForeignKey("posts.id", ondelete="CASCADE"))
+    membership_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("memberships.id", ondelete="CASCADE"), index=True
+    )
+    first_shown_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_shown_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: How many times it was offered.
+    times: Mapped[int] = mapped_column(default=1)

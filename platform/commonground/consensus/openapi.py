@@ -39,12 +39,31 @@ DIFF_SCHEMA = {
     },
 }
 
+#: The ranked posts, and the bridging method that scored them.
+COMMON_GROUND = {
+    **list_of("CommonGroundEntry"),
+    "properties": {
+        **list_of("CommonGroundEntry")["properties"],
+        "bridging": {
+            "type": "object",
+            "properties": {
+                "method": {
+                    "type": "object",
+                    "required": ["name", "version", "params"],
+                    "description": "How `bridging` is computed: `line` is what the lower "
+                    "bound must clear, `level` the interval's credibility",
+                }
+            },
+        },
+    },
+}
+
 OPENAPI_PATHS: dict = {
     "/api/v1/items/{item_id}/common-ground": {
         "parameters": [ITEM_ID],
         "get": operation(
             "The item's posts ranked by group-informed consensus",
-            {"200": json_response("The ranked posts", schema=list_of("CommonGroundEntry"))},
+            {"200": json_response("The ranked posts", schema=COMMON_GROUND)},
             operation_id="getCommonGround",
             description="Visible posts only (hidden ones are left out for everyone), "
             "highest group-informed consensus first, ties in post order. Reactions appear "
@@ -58,6 +77,39 @@ OPENAPI_PATHS: dict = {
                 )
             ],
             errors={**COMMON_ERRORS, "422": error_response("`language` is not a language code")},
+        ),
+    },
+    "/api/v1/items/{item_id}/opinions": {
+        "parameters": [ITEM_ID],
+        "get": operation(
+            "Opinion groups emerging from the item's reactions",
+            {
+                "200": json_response(
+                    "The groups, consensus and representative statements", "OpinionGroups"
+                )
+            },
+            operation_id="getOpinionGroups",
+            description="Computed as Pol.is classic does (participants × statements matrix, "
+            "hidden posts zeroed, at least 7 responses to be clustered, column-mean "
+            "imputation, PCA to 2 components, k-means with k from 2 to 5 chosen by "
+            "silhouette, fixed start). With too few participants `clustered` is false and "
+            "`reason` says why. Results are cached per item and recomputed at most every "
+            "`OPINIONS_INTERVAL` seconds while reactions change.",
+        ),
+    },
+    "/api/v1/items/{item_id}/next-statement": {
+        "parameters": [ITEM_ID],
+        "get": operation(
+            "The next post for you to react to",
+            {"200": json_response("The post (or null) and how it was chosen", "NextStatement")},
+            operation_id="getNextStatement",
+            description="Chosen at random, weighted by the Pol.is priority as Pol.is meant "
+            "it (not the constant 49 of a version it shipped), raised for posts that groups "
+            "have not seen; posts never shown to you come first; your own posts and those "
+            "you reacted to are never offered. Being shown a post is recorded: it counts as "
+            "seen, never as a pass. Members who may react only (403 otherwise, 409 when the "
+            "item or deliberation is not open).",
+            errors=WRITE_ERRORS,
         ),
     },
     "/api/v1/posts/{post_id}/reaction": {

@@ -26,9 +26,11 @@ from ..discussion.schemas import PostView
 from ..errors import NotFound
 from ..records.chain import canonical_json
 from ..voting.models import Motion
+from .bridging import Bridging
 from .models import ConsensusSummary
 from .reactions import count_reactions, own_stances
 from .rules import SECTIONS, PostScore, rank_by_consensus, score_post
+from .sensemaking import ItemOpinions, bridging_of, item_opinions
 
 #: How many top common-ground posts the summary editor shows as evidence.
 EVIDENCE_POSTS = 10
@@ -43,6 +45,8 @@ class CommonGroundEntry:
 
     post: PostView
     score: PostScore
+    #: Agreement across declared and opinion groups, with its interval (``bridging.py``).
+    bridging: Bridging | None = None
 
 
 @dataclass
@@ -87,11 +91,15 @@ def common_ground(
         ((post, score_post(keys, counts.get(post.id, {}))) for post in posts),
         order=lambda post: post.id,
     )
+    bridges = bridging_of(item, [(post.id, score) for post, score in ranked])
     return CommonGround(
         item=item,
         reader=reader,
         groups=groups,
-        entries=[CommonGroundEntry(post, score) for post, score in ranked],
+        entries=[
+            CommonGroundEntry(post, score, bridge)
+            for (post, score), bridge in zip(ranked, bridges, strict=True)
+        ],
         languages=dict(sorted(languages.items(), key=lambda kv: (-kv[1], kv[0]))),
         language=language,
         mine=own_stances(reader.membership, item.id) if with_own else {},
@@ -260,3 +268,82 @@ def citation_targets(item: AgendaItem) -> tuple[set[int], set[int]]:
     posts = set(db.session.scalars(sa.select(Post.id).where(Post.item_id == item.id)))
     motions = set(db.session.scalars(sa.select(Motion.id).where(Motion.item_id == item.id)))
     return posts, motions
+
+
+# --- opinion groups --------------------------------------------------------------------------
+
+
+@dataclass
+class OpinionView:
+    """What the opinion-group page shows: the computation, the declared groups, and the
+    visible posts it cites (by id)."""
+
+    item: AgendaItem
+    opinions: ItemOpinions
+    groups: list[StakeholderGroup]
+    posts: dict[int, PostView]
+
+
+def opinion_view(user, item: AgendaItem) -> OpinionView:
+    """The item's opinion groups with what the page needs to show them (readers only)."""
+    reader = reader_for(user, item.deliberation)
+    opinions = item_opinions(item)
+    posts = {p.id: p for p in load_post_views(item.id, reader) if not p.hidden}
+    return OpinionView(item, opinions, list(item.deliberation.groups), posts)
+
+
+def post_view(user, item: AgendaItem, post_id: int) -> PostView:
+    """One post of the item as ``user`` reads it."""
+    reader = reader_for(user, item.deliberation)
+    (post,) = load_post_views(item.id, reader, post_ids=[post_id])
+    return post
+
+
+# --- the summary aid ---------------------------------------------------------------------------
+
+#: How many divisive posts the draft lists, and how far apart the groups must be (the
+#: difference of their mean agreements) for a post to count as dividing them.
+DRAFT_DIVERGENCES = 5
+DRAFT_MIN_DIVISIVENESS = 0.25
+
+
+@dataclass
+class DraftEvidence:
+    """What a cited first draft of the item's summary is made of (``drafting.py``)."""
+
+    agreements: list[PostView]
+    divergences: list[PostView]
+    #: (opinion group, [(post, "agree" | "disagree")]) in group order.
+    groups: list[tuple[int, list[tuple[PostView, str]]]]
+
+
+def draft_evidence(user, item: AgendaItem) -> DraftEvidence:
+    """The posts that qualify as common ground (surest first), the most divisive ones, and
+    each opinion group's representative posts — for the summary editor (moderators)."""
+    require_moderator(user, item.deliberation)
+    ground = common_ground(user, item)
+    entries = [entry for entry in ground.entries if entry.bridging is not None]
+    agreements = sorted((e for e in entries if e.bridging.qualifies), key=lambda e: -e.bridging.low)
+    divisive = sorted(
+        (
+            e
+            for e in entries
+            if not e.bridging.qualifies and e.bridging.divisiveness >= DRAFT_MIN_DIVISIVENESS
+        ),
+        key=lambda e: (-e.bridging.divisiveness, e.post.id),
+    )[:DRAFT_DIVERGENCES]
+    opinions = item_opinions(item)
+    visible = {entry.post.id: entry.post for entry in ground.entries}
+    posts = opinions.matrix.posts
+    groups = [
+        (
+            group,
+            [
+                (visible[posts[s.statement]], s.direction)
+                for s in chosen
+                if posts[s.statement] in visible
+            ],
+        )
+        for group, chosen in sorted(opinions.groups.representative.items())
+    ]
+    return DraftEvidence([e.post for e in agreements], [e.post for e in divisive], groups)

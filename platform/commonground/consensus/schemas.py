@@ -7,7 +7,7 @@ own stance, sent to that reader alone (``OwnReaction``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -15,22 +15,52 @@ import sqlalchemy as sa
 from ..accounts.models import User
 from ..db import db, iso
 from ..deliberations.models import AgendaItem, Membership
+from ..discussion.models import Post
 from ..discussion.rules import render_markdown
+from .bridging import LEVEL, LINE, METHOD, Bridging
 from .models import ConsensusSummary
-from .queries import CommonGround, CommonGroundEntry, citation_targets
-from .reactions import score_json
-from .rules import SECTIONS, citations, link_citations
+from .opinion_map import cross_count
+from .queries import CommonGround, CommonGroundEntry, citation_targets, post_view
+from .reactions import count_reactions, score_json
+from .rules import SECTIONS, citations, link_citations, score_post
+from .sensemaking import ItemOpinions, bridging_of, item_opinions
 
 
 def entry_json(entry: CommonGroundEntry) -> dict:
     """One Common Ground entry: ``{"post": POST, "agree", "disagree", "pass", "groups":
     [{"key", "agree", "disagree", "pass"}], "ungrouped", "min_agreement",
-    "group_informed_consensus", "majority_consensus"}`` (the issue's shape, extended)."""
-    return {"post": entry.post.to_json(), **score_json(entry.score)}
+    "group_informed_consensus", "majority_consensus"}`` (the issue's shape, extended), then
+    ``bridging``, ``coverage`` and ``qualifies`` (issue 13)."""
+    return {
+        "post": entry.post.to_json(),
+        **score_json(entry.score),
+        **bridging_json(entry.bridging),
+    }
+
+
+def bridging_json(bridge: Bridging) -> dict:
+    """``bridging: {score, low, high}``, ``coverage: {responding, seen, total}``,
+    ``qualifies``."""
+    return {
+        "bridging": {
+            "score": _rounded(bridge.score),
+            "low": _rounded(bridge.low),
+            "high": _rounded(bridge.high),
+        },
+        "coverage": {
+            "responding": bridge.responding,
+            "seen": bridge.seen,
+            "total": bridge.total,
+        },
+        "qualifies": bridge.qualifies,
+    }
 
 
 def common_ground_json(ground: CommonGround) -> dict:
-    return {"items": [entry_json(entry) for entry in ground.entries]}
+    return {
+        "items": [entry_json(entry) for entry in ground.entries],
+        "bridging": {"method": {**METHOD, "params": {"line": LINE, "level": LEVEL}}},
+    }
 
 
 # --- summaries -------------------------------------------------------------------------------
@@ -106,6 +136,177 @@ def summary_json(summary: ConsensusSummary, refs: SummaryRefs) -> dict:
     }
 
 
+# --- opinion groups --------------------------------------------------------------------------
+
+
+def _rounded(value: float) -> float | None:
+    """Coordinates and statistics to six decimals (None for NaN): enough for any map, and
+    the same bytes on every run."""
+    return None if value != value else round(float(value), 6)
+
+
+def opinions_json(opinions: ItemOpinions, shown_members: Callable[[int], bool]) -> dict:
+    """``GET /api/v1/items/<id>/opinions``: the algorithm, the groups with their members and
+    centres, every visible statement's counts per group, the consensus and representative
+    statements (post ids), as issue 13 names them. Hidden posts count in the computation
+    (zeroed) but are not statements anyone is shown.
+
+    A group's ``members`` lists the membership ids ``shown_members`` allows: which group
+    someone is in follows from how they reacted, so moderators see every member and everyone
+    else only themselves (``size`` always counts everyone)."""
+    result, matrix = opinions.groups, opinions.matrix
+    posts = matrix.posts
+    counts = opinions.group_counts()
+    representative_of: dict[int, list[dict]] = {}
+    for group, chosen in result.representative.items():
+        for statement in chosen:
+            representative_of.setdefault(statement.statement, []).append(
+                {
+                    "group": group,
+                    "direction": statement.direction,
+                    "p": _rounded(statement.p),
+                    "p_test": _rounded(statement.p_test),
+                    "repness": _rounded(statement.repness),
+                    "repness_test": _rounded(statement.repness_test),
+                }
+            )
+    values = matrix.values
+    statements = []
+    for column, post_id in enumerate(posts):
+        if matrix.moderated[column]:
+            continue
+        responses = values[:, column]
+        statements.append(
+            {
+                "post": post_id,
+                "agree": int((responses == 1).sum()),
+                "disagree": int((responses == -1).sum()),
+                "pass": int((responses == 0).sum()),
+                "groups": [
+                    {
+                        "id": group,
+                        "agree": int(agree[column]),
+                        "disagree": int(disagree[column]),
+                        "pass": int(seen[column] - agree[column] - disagree[column]),
+                    }
+                    for group, (agree, disagree, seen) in counts.items()
+                ],
+                "representative": representative_of.get(column, []),
+            }
+        )
+    return {
+        "item": opinions.item_id,
+        "algorithm": opinions.algorithm,
+        "clustered": result.clustered,
+        "reason": result.reason,
+        "participants": {
+            "responding": len(matrix.members),
+            "clustered": int((result.labels >= 0).sum()),
+        },
+        "groups": [
+            {
+                "id": group,
+                "size": len(result.members(group)),
+                "members": [
+                    matrix.members[row]
+                    for row in result.members(group)
+                    if shown_members(matrix.members[row])
+                ],
+                "centre": [_rounded(v) for v in result.centres[group]],
+            }
+            for group in range(result.group_count)
+        ],
+        "statements": statements,
+        "consensus": {
+            "agree": [posts[c] for c in result.consensus_agree],
+            "disagree": [posts[c] for c in result.consensus_disagree],
+        },
+        "representative": {
+            str(group): [posts[s.statement] for s in chosen]
+            for group, chosen in result.representative.items()
+        },
+        "silhouette": None if result.silhouette is None else _rounded(result.silhouette),
+    }
+
+
+def opinions_record_json(item: AgendaItem) -> dict:
+    """An item's opinion groups and bridging figures as the consensus record keeps them
+    (issue 13): the algorithms and their parameters; each opinion group's size, centre and
+    members counted by declared group (never who they are); the consensus and
+    representative posts; and for every visible post its counts per opinion group — with
+    ``reactions_by_group``, what bridging is computed from — and its bridging figures."""
+    opinions = item_opinions(item, fresh=True)
+    body = opinions_json(opinions, shown_members=lambda member: False)
+    result, matrix = opinions.groups, opinions.matrix
+    keys = [group.key for group in item.deliberation.groups]
+    declared = cross_count(result.labels, matrix.declared, keys)
+    visible = list(
+        db.session.scalars(
+            sa.select(Post.id)
+            .where(Post.item_id == item.id, Post.hidden.is_(False))
+            .order_by(Post.id)
+        )
+    )
+    counts = count_reactions(item.id)
+    bridges = bridging_of(item, [(p, score_post(keys, counts.get(p, {}))) for p in visible])
+    by_opinion = {s["post"]: s["groups"] for s in body["statements"]}
+    return {
+        "item": item.id,
+        "algorithm": body["algorithm"],
+        "bridging_method": {**METHOD, "params": {"line": LINE, "level": LEVEL}},
+        "clustered": body["clustered"],
+        "reason": body["reason"],
+        "participants": body["participants"],
+        "groups": [
+            {
+                "id": group["id"],
+                "size": group["size"],
+                "centre": group["centre"],
+                "declared": [
+                    {"group": key, "members": n}
+                    for key, n in sorted(
+                        declared.get(group["id"], {}).items(), key=lambda kv: (kv[0] is None, kv)
+                    )
+                ],
+            }
+            for group in body["groups"]
+        ],
+        "consensus": body["consensus"],
+        "representative": body["representative"],
+        "posts": [
+            {
+                "post": post_id,
+                "opinion_groups": by_opinion.get(post_id, []),
+                **bridging_json(bridge),
+            }
+            for post_id, bridge in zip(visible, bridges, strict=True)
+        ],
+    }
+
+
+# --- routing ---------------------------------------------------------------------------------
+
+#: How the next statement is chosen, reported with every offer.
+ROUTING_ALGORITHM = {
+    "name": "polis-priority",
+    "version": "1",
+    "params": {"newness_half_life": 5, "newness_boost": 8, "unseen_group_boost": 1},
+}
+
+
+def offer_json(offer, item: AgendaItem, user) -> dict:
+    """``GET /api/v1/items/<id>/next-statement``: the post (as the reader sees it) or null,
+    its priority, how many posts are left, and the algorithm."""
+    post = post_view(user, item, offer.post_id) if offer.post_id is not None else None
+    return {
+        "item": item.id,
+        "post": post.to_json() if post else None,
+        "priority": None if offer.priority is None else _rounded(offer.priority),
+        "remaining": offer.remaining,
+        "algorithm": ROUTING_ALGORITHM,
+    }
+
+
 # --- OpenAPI ---------------------------------------------------------------------------------
 
 _RATIONAL = {
@@ -169,10 +370,40 @@ _AGGREGATES = {
 }
 _AGGREGATE_KEYS = list(_AGGREGATES)
 
+_BRIDGING = {
+    "bridging": {
+        "type": "object",
+        "required": ["score", "low", "high"],
+        "description": "Agreement of the least convinced group — declared groups with "
+        "members and opinion groups — as the median and 95 % interval of the posterior of "
+        "min over groups of Beta(A+1, D+1)",
+        "properties": {
+            "score": {"type": "number", "minimum": 0, "maximum": 1},
+            "low": {"type": "number", "minimum": 0, "maximum": 1},
+            "high": {"type": "number", "minimum": 0, "maximum": 1},
+        },
+    },
+    "coverage": {
+        "type": "object",
+        "required": ["responding", "total"],
+        "description": "Groups that responded at all (passes count), and that responded or "
+        "were shown the post by routing, of the groups counted",
+        "properties": {
+            "responding": {"type": "integer", "minimum": 0},
+            "seen": {"type": "integer", "minimum": 0},
+            "total": {"type": "integer", "minimum": 0},
+        },
+    },
+    "qualifies": {
+        "type": "boolean",
+        "description": "Common ground: the interval's lower bound is above 1/2",
+    },
+}
+
 COMMON_GROUND_ENTRY = {
     "type": "object",
-    "required": ["post", *_AGGREGATE_KEYS],
-    "properties": {"post": {"$ref": "#/components/schemas/Post"}, **_AGGREGATES},
+    "required": ["post", *_AGGREGATE_KEYS, *_BRIDGING],
+    "properties": {"post": {"$ref": "#/components/schemas/Post"}, **_AGGREGATES, **_BRIDGING},
 }
 
 POST_REACTIONS = {
@@ -291,6 +522,163 @@ SUMMARY_INPUT = {
     },
 }
 
+_COUNTS = {
+    "agree": {"type": "integer", "minimum": 0},
+    "disagree": {"type": "integer", "minimum": 0},
+    "pass": {"type": "integer", "minimum": 0},
+}
+_POST_IDS = {"type": "array", "items": {"type": "integer"}}
+
+OPINION_GROUPS = {
+    "type": "object",
+    "description": "Opinion groups emerging from the reactions, as Pol.is classic finds them "
+    "(issue 13). Hidden posts count in the computation as Pol.is counts statements moderated "
+    "out (zeroed) but are not listed.",
+    "required": [
+        "item",
+        "algorithm",
+        "clustered",
+        "reason",
+        "participants",
+        "groups",
+        "statements",
+        "consensus",
+        "representative",
+    ],
+    "properties": {
+        "item": {"type": "integer"},
+        "algorithm": {
+            "type": "object",
+            "required": ["name", "version", "params"],
+            "properties": {
+                "name": {"type": "string", "const": "polis-classic"},
+                "version": {"type": "string"},
+                "params": {
+                    "type": "object",
+                    "description": "min_responses (to be clustered), min_participants (to "
+                    "form groups), components, k_min, k_max, seed, pick_max, confidence",
+                },
+            },
+        },
+        "clustered": {
+            "type": "boolean",
+            "description": "False while too few members have responded enough: no group is "
+            "invented",
+        },
+        "reason": {
+            "type": ["string", "null"],
+            "enum": ["too_few_participants", "too_little_variety", None],
+        },
+        "participants": {
+            "type": "object",
+            "required": ["responding", "clustered"],
+            "properties": {
+                "responding": {"type": "integer", "minimum": 0},
+                "clustered": {"type": "integer", "minimum": 0},
+            },
+        },
+        "groups": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "size", "members", "centre"],
+                "properties": {
+                    "id": {"type": "integer", "minimum": 0},
+                    "size": {"type": "integer", "minimum": 1},
+                    "members": {
+                        "type": "array",
+                        "items": {"type": "integer"},
+                        "description": "Membership ids: every member for moderators; for "
+                        "everyone else only their own, when they are in this group",
+                    },
+                    "centre": {
+                        "type": "array",
+                        "items": {"type": "number"},
+                        "minItems": 2,
+                        "maxItems": 2,
+                        "description": "In the plane of the first two principal components",
+                    },
+                },
+            },
+        },
+        "statements": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["post", *_COUNTS, "groups", "representative"],
+                "properties": {
+                    "post": {"type": "integer"},
+                    **_COUNTS,
+                    "groups": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["id", *_COUNTS],
+                            "properties": {"id": {"type": "integer"}, **_COUNTS},
+                        },
+                    },
+                    "representative": {
+                        "type": "array",
+                        "description": "The groups this statement represents, with Pol.is's "
+                        "figures: p = (1+n)/(2+N) in the group, repness = p / p of the rest",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "group": {"type": "integer"},
+                                "direction": {"enum": ["agree", "disagree"]},
+                                "p": {"type": "number"},
+                                "p_test": {"type": "number"},
+                                "repness": {"type": "number"},
+                                "repness_test": {"type": "number"},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+        "consensus": {
+            "type": "object",
+            "required": ["agree", "disagree"],
+            "description": "Post ids most of everyone agrees (disagrees) with: p > 1/2 at "
+            "90 % confidence, strongest first, up to 5 each",
+            "properties": {"agree": _POST_IDS, "disagree": _POST_IDS},
+        },
+        "representative": {
+            "type": "object",
+            "description": "Group id → the post ids that set the group apart (Pol.is repness), "
+            "agreements first",
+            "additionalProperties": _POST_IDS,
+        },
+        "silhouette": {"type": ["number", "null"]},
+    },
+}
+
+NEXT_STATEMENT = {
+    "type": "object",
+    "required": ["item", "post", "priority", "remaining", "algorithm"],
+    "properties": {
+        "item": {"type": "integer"},
+        "post": {
+            "oneOf": [{"$ref": "#/components/schemas/Post"}, {"type": "null"}],
+            "description": "The post to react to; null when you have reacted to every post you may",
+        },
+        "priority": {
+            "type": ["number", "null"],
+            "description": "Pol.is priority: (P(agree)·(1−P(pass))·(1+extremity)·(1+8·2^(−S/5)))²",
+        },
+        "remaining": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Visible posts you have not reacted to",
+        },
+        "algorithm": {
+            "type": "object",
+            "required": ["name", "version", "params"],
+            "properties": {"name": {"const": "polis-priority"}, "version": {"type": "string"}},
+        },
+    },
+}
+
 SUMMARY_PATCH = {
     "type": "object",
     "description": "Fields to change; the others are kept from the draft.",
@@ -301,6 +689,8 @@ SUMMARY_PATCH = {
 }
 
 OPENAPI_SCHEMAS = {
+    "NextStatement": NEXT_STATEMENT,
+    "OpinionGroups": OPINION_GROUPS,
     "GroupReactions": GROUP_REACTIONS,
     "CommonGroundEntry": COMMON_GROUND_ENTRY,
     "PostReactions": POST_REACTIONS,

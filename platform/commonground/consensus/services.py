@@ -12,6 +12,8 @@ versions. Saving, publishing and superseding write audit events.
 from __future__ import annotations
 
 import logging
+import random
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -31,11 +33,13 @@ from ..realtime.emitting import emit_after_commit
 from ..realtime.ratelimit import check_rate
 from ..realtime.rooms import item_room
 from ..records.audit import record_event
-from .models import ConsensusSummary
+from .models import ConsensusSummary, Exposure
 from .queries import content_digest, item_of
 from .reactions import OwnReaction, post_reactions
+from .routing import choose
 from .rules import SECTIONS
 from .schemas import SummaryRefs, summary_json
+from .sensemaking import routing_candidates
 
 logger = logging.getLogger(__name__)
 
@@ -83,11 +87,65 @@ def react(user, post: Post, stance) -> OwnReaction:
     reaction.stance = stance
     reaction.updated_at = utcnow()
     db.session.flush()
-    events.reaction_changed.send(reaction, post=post, membership=membership)
+    events.reaction_changed.send(reaction, post=post, membership=membership, item=item)
     logger.info("reaction on post %s by member %s", post.id, membership.id)
     aggregates = post_reactions(item, post.id)
     emit_after_commit("reactions", aggregates, to=item_room(item.id))
     return OwnReaction(post.id, stance, reaction.updated_at, aggregates)
+
+
+# --- routing: the next statement to react to ------------------------------------------------
+
+
+@dataclass
+class Offer:
+    """The post offered to a member next (None: nothing left), and how it was chosen."""
+
+    post_id: int | None
+    priority: float | None
+    #: Visible posts of the item the member has not reacted to yet.
+    remaining: int
+
+
+def offer_next_statement(user, item: AgendaItem, rng: random.Random | None = None) -> Offer:
+    """Choose the next post for the user to react to (``routing.py``: the corrected Pol.is
+    priority, favouring posts groups have not seen) and record that it was shown to them.
+
+    Only members who may react are offered anything. Showing is not answering: the
+    exposure is recorded as "seen", never as a pass.
+    """
+    deliberation = item.deliberation
+    require_reader(user, deliberation)
+    membership = membership_of(user, deliberation)
+    if (refusal := participation_error(user, "react", deliberation, item, membership)) is not None:
+        raise refusal
+    candidates = routing_candidates(item, membership)
+    chosen = choose(candidates.post_ids, candidates.weights, rng or random.Random())
+    if chosen is None:
+        return Offer(None, None, candidates.unanswered)
+    now = utcnow()
+    exposure = db.session.scalar(
+        sa.select(Exposure).where(
+            Exposure.post_id == chosen, Exposure.membership_id == membership.id
+        )
+    )
+    if exposure is None:
+        db.session.add(
+            Exposure(
+                post_id=chosen,
+                membership_id=membership.id,
+                first_shown_at=now,
+                last_shown_at=now,
+                times=1,
+            )
+        )
+    else:
+        exposure.last_shown_at = now
+        exposure.times += 1
+    db.session.flush()
+    index = candidates.post_ids.index(chosen)
+    logger.info("post %s offered to member %s", chosen, membership.id)
+    return Offer(chosen, float(candidates.priorities[index]), candidates.unanswered)
 
 
 # --- summaries: writing ----------------------------------------------------------------------

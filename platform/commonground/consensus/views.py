@@ -11,10 +11,11 @@ The item page shows the current summary and links here through ``item_consensus(
 (a template global used by ``consensus/_item_consensus.html``).
 """
 
+import math
 from dataclasses import dataclass
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal
+from flask_babel import format_decimal, format_percent, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -32,10 +33,14 @@ from ..errors import NotFound, ServiceError
 from ..fields import LANGUAGE_RE
 from ..i18n import current_language, language_name, percent
 from ..labels import outcome_label, reaction_script_strings, reaction_words, stance_labels
-from ..pages import form_action, safe_next_url
+from ..pages import form_action, is_refusal_of_the_person, safe_next_url
+from ..transactions import in_transaction
 from . import queries, reactions, services
+from .bridging import LEVEL, LINE, Bridging
+from .drafting import Cited, DraftLabels, draft_sections
 from .metrics import GroupCounts
 from .models import ConsensusSummary
+from .opinion_map import colours, cross_count, layout
 from .rules import PostScore, citation, diff_text
 from .schemas import SummaryRefs
 from .services import SECTIONS
@@ -116,6 +121,69 @@ def measure_texts(score: PostScore) -> dict[str, str]:
     }
 
 
+def _floor_percent(value: float) -> str:
+    """A share as a whole percentage, rounded *down*: an interval that reaches 99.6 % is not
+    shown as "100 %" — nothing short of certainty is."""
+    return format_percent(math.floor(100 * value) / 100, format="#,##0%")
+
+
+def bridging_texts(bridge: Bridging) -> dict[str, str]:
+    """A post's bridging figure, its interval and the verdict, in words (issue 13)."""
+    figures = {
+        "score": _floor_percent(bridge.score),
+        "low": _floor_percent(bridge.low),
+        "high": _floor_percent(bridge.high),
+    }
+    level = format_percent(LEVEL, format="#,##0%")
+    line = format_percent(LINE, format="#,##0%")
+    if bridge.qualifies:
+        # i18n: %(low)s is a percentage; %(level)s the confidence, e.g. "95 %".
+        verdict = _(
+            "Common ground: with %(level)s confidence, at least %(low)s of every group agrees.",
+            level=level,
+            low=figures["low"],
+        )
+    elif bridge.silent:
+        verdict = ngettext(
+            "Not yet common ground: %(num)d of %(total)d groups has not responded.",
+            "Not yet common ground: %(num)d of %(total)d groups have not responded.",
+            bridge.silent,
+            total=bridge.total,
+        )
+    else:
+        # i18n: %(low)s and %(high)s are percentages; %(line)s is "50 %".
+        verdict = _(
+            "Not yet common ground: the least convinced group agrees somewhere between "
+            "%(low)s and %(high)s; the lower end must pass %(line)s.",
+            low=figures["low"],
+            high=figures["high"],
+            line=line,
+        )
+    return {
+        **figures,
+        # i18n: the bridging figure of a post and its credible interval.
+        "figure": _(
+            "%(score)s (%(level)s interval: %(low)s to %(high)s)",
+            score=figures["score"],
+            level=level,
+            low=figures["low"],
+            high=figures["high"],
+        ),
+        "coverage": _(
+            "%(responding)s of %(total)s groups responded",
+            responding=bridge.responding,
+            total=bridge.total,
+        ),
+        "verdict": verdict,
+    }
+
+
+def rank_by_bridging(entries: list[dict]) -> list[dict]:
+    """Highest lower bound first (then the highest figure, then the previous order): a post
+    agreed by a few ranks below one agreed by many."""
+    return sorted(entries, key=lambda entry: (-entry["bridge"].low, -entry["bridge"].score))
+
+
 bp.add_app_template_global(reaction_words, "reaction_words")
 
 
@@ -184,9 +252,12 @@ def common_ground(slug, item_id):
             "measures": measure_texts(entry.score),
             "translation": entry.post.translation_into(language),
             "group_name": names.get(entry.post.author.group) if entry.post.author.group else None,
+            "bridge": entry.bridging,
+            "bridging": bridging_texts(entry.bridging),
         }
         for entry in ground.entries
     ]
+    entries = rank_by_bridging(entries)
     return render_template(
         "consensus/common_ground.html",
         deliberation=item.deliberation,
@@ -198,6 +269,8 @@ def common_ground(slug, item_id):
         refusal=refusal,
         stances=stance_labels(),
         language=language,
+        bridging_level=format_percent(LEVEL, format="#,##0%"),
+        bridging_line=format_percent(LINE, format="#,##0%"),
         language_counts=[
             (code, language_name(code, language), count) for code, count in ground.languages.items()
         ],
@@ -338,8 +411,36 @@ def diff(slug, summary_id):
 # --- summaries: writing ----------------------------------------------------------------------
 
 
-def _render_editor(item: AgendaItem, *, draft=None, based_on=None, failed=None, values=None):
-    """The editor: the three sections, the language, and the evidence beside them."""
+def cited_draft(item: AgendaItem) -> dict[str, str]:
+    """A first draft of the item's summary from its figures, every line citing its post."""
+    evidence = queries.draft_evidence(current_user, item)
+    notes = {
+        "agree": _("this group agrees, more than the others"),
+        "disagree": _("this group disagrees, more than the others"),
+    }
+    return draft_sections(
+        [Cited(post.id, post.body) for post in evidence.agreements],
+        [Cited(post.id, post.body) for post in evidence.divergences],
+        [
+            (
+                opinion_group_name(group),
+                [Cited(post.id, post.body, notes[direction]) for post, direction in chosen],
+            )
+            for group, chosen in evidence.groups
+        ],
+        DraftLabels(
+            no_agreement=_("No post qualifies as common ground yet."),
+            no_divergence=_("No post divides the groups clearly yet."),
+            recommendations="",
+        ),
+    )
+
+
+def _render_editor(
+    item: AgendaItem, *, draft=None, based_on=None, failed=None, values=None, prefill=None
+):
+    """The editor: the three sections, the language, and the evidence beside them;
+    ``prefill``: the sections of a cited draft to start from."""
     language = current_language()
     evidence = queries.summary_evidence(current_user, item)
     names = _group_names(evidence.groups, language)
@@ -362,6 +463,7 @@ def _render_editor(item: AgendaItem, *, draft=None, based_on=None, failed=None, 
         source=source,
         failed=failed,
         values=values or {},
+        prefill=prefill,
         default_language=default_language,
         language_options=[(code, language_name(code, language)) for code in choices],
         sections=section_labels(),
@@ -409,7 +511,8 @@ def new_summary(slug, item_id):
         if based_item.id != item.id:
             raise NotFound(_("There is no summary with this number."))
     if request.method == "GET":
-        return _render_editor(item, based_on=based_on)
+        prefill = cited_draft(item) if request.args.get("draft") and based_on is None else None
+        return _render_editor(item, based_on=based_on, prefill=prefill)
     form = request.form
     return form_action(
         lambda: services.create_summary(
@@ -504,3 +607,99 @@ def item_consensus(item: AgendaItem) -> ItemConsensus:
 @bp.app_template_global("summary_sections")
 def summary_sections() -> dict[str, str]:
     return section_labels()
+
+
+# --- opinion groups --------------------------------------------------------------------------
+
+
+def opinion_group_name(group: int) -> str:
+    """How the pages name opinion group ``group``: A, B, C…"""
+    # i18n: an opinion group found in the reactions; %(letter)s is A, B, C…
+    return _("Opinion group %(letter)s", letter=chr(ord("A") + group))
+
+
+@bp.get("/d/<slug>/items/<int:item_id>/opinions")
+def opinions(slug, item_id):
+    """The item's opinion groups: the map, the same data as a table, and the statements that
+    set each group apart or unite everyone."""
+    item = _item_in(slug, item_id)
+    language = current_language()
+    view = queries.opinion_view(current_user, item)
+    result, matrix = view.opinions.groups, view.opinions.matrix
+    keys = [group.key for group in view.groups]
+    names = _group_names(view.groups, language)
+    table = colours(keys)
+    counts = cross_count(result.labels, matrix.declared, keys)
+    present = {key for row in counts.values() for key in row}
+    legend = [(names[key], table[key]) for key in keys if key in present]
+    if None in present:
+        legend.append((_("No stakeholder group"), table[None]))
+    columns = [key for key in keys if key in present] + ([None] if None in present else [])
+
+    def posts_of(columns_: list[int]) -> list:
+        return [view.posts[matrix.posts[c]] for c in columns_ if matrix.posts[c] in view.posts]
+
+    groups = [
+        {
+            "id": group,
+            "name": opinion_group_name(group),
+            "size": len(result.members(group)),
+            "counts": [counts.get(group, {}).get(key, 0) for key in columns],
+            "representative": [
+                (view.posts[matrix.posts[s.statement]], s)
+                for s in result.representative.get(group, [])
+                if matrix.posts[s.statement] in view.posts
+            ],
+        }
+        for group in range(result.group_count)
+    ]
+    return render_template(
+        "consensus/opinions.html",
+        deliberation=item.deliberation,
+        item=item,
+        text=item.text_in(language),
+        result=result,
+        algorithm=view.opinions.algorithm,
+        responding=len(matrix.members),
+        clusterable=view.opinions.clusterable,
+        map=layout(result.projection, result.labels, matrix.declared, keys),
+        legend=legend,
+        columns=[names[key] if key else _("No stakeholder group") for key in columns],
+        groups=groups,
+        unclustered=[counts.get(-1, {}).get(key, 0) for key in columns],
+        outline_names={group["id"]: group["name"] for group in groups},
+        consensus_agree=posts_of(result.consensus_agree),
+        consensus_disagree=posts_of(result.consensus_disagree),
+        language=language,
+    )
+
+
+# --- react to statements, one at a time ------------------------------------------------------
+
+
+@bp.get("/d/<slug>/items/<int:item_id>/react")
+def react_to_statements(slug, item_id):
+    """One post at a time to react to, chosen by routing; reacting brings the next."""
+    item = _item_in(slug, item_id)
+    language = current_language()
+    membership = membership_of(current_user, item.deliberation)
+    refusal = participation_error(current_user, "react", item.deliberation, item, membership)
+    if refusal is not None and is_refusal_of_the_person(refusal):
+        raise refusal
+    offer, post = None, None
+    if refusal is None:
+        offer = in_transaction(lambda: services.offer_next_statement(current_user, item))
+        if offer.post_id is not None:
+            post = queries.post_view(current_user, item, offer.post_id)
+    return render_template(
+        "consensus/react.html",
+        deliberation=item.deliberation,
+        item=item,
+        text=item.text_in(language),
+        refusal=refusal,
+        offer=offer,
+        post=post,
+        translation=post.translation_into(language) if post else None,
+        stances=stance_labels(),
+        language=language,
+    )

@@ -36,6 +36,7 @@ from ..consensus.metrics import GroupCounts
 from ..consensus.models import ConsensusSummary
 from ..consensus.reactions import score_json
 from ..consensus.rules import score_post
+from ..consensus.schemas import opinions_record_json
 from ..db import db, iso
 from ..deliberations.access import can_moderate, get_deliberation, get_item, require_reader
 from ..deliberations.models import (
@@ -304,6 +305,17 @@ class RecordSource:
             "overall": participation(deliberation) if self.item_id is None else None,
             "items": [participation(deliberation, item) for item in items],
         }
+
+    def opinions(self) -> list[dict]:
+        """Each item's opinion groups and bridging figures, with the algorithms and their
+        parameters (``consensus.schemas.opinions_record_json``): aggregates only, computed
+        over visible posts, the same for every audience."""
+        items = db.session.scalars(
+            sa.select(AgendaItem)
+            .where(AgendaItem.id.in_(self.item_ids))
+            .order_by(AgendaItem.position, AgendaItem.id)
+        )
+        return [opinions_record_json(item) for item in items]
 
     # --- large parts (streamed) -------------------------------------------------------------
 

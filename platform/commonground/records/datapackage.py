@@ -275,6 +275,42 @@ TABLES: list[Table] = [
         [fk("post", "reactions", "post"), fk("group", "groups", "key")],
     ),
     Table(
+        "opinion_groups",
+        "Opinion groups",
+        "Per item and opinion group emerging from the reactions (Pol.is classic; the "
+        "algorithm and its parameters are in record.json): its size and centre on the opinion "
+        "map. Never who is in it.",
+        [
+            _id("item", "Item id"),
+            _id("group", "Opinion group, numbered from 0 in each item"),
+            f("size", "integer", "Members in the group", minimum=1),
+            f("centre_x", "number", "Centre on the first principal component"),
+            f("centre_y", "number", "Centre on the second principal component"),
+        ],
+        ["item", "group"],
+        [fk("item", "items", "id")],
+    ),
+    Table(
+        "bridging",
+        "Bridging figures",
+        "Per visible post: how much the least convinced group agrees — declared groups with "
+        "members and opinion groups — as the median and 95 % interval of the posterior of "
+        "min over groups of Beta(A+1, D+1); whether it qualifies as common ground (the lower "
+        "end above 1/2); how many groups responded, responded or were shown it, and count.",
+        [
+            _id("post", "Post id"),
+            f("score", "number", "Median", minimum=0, maximum=1),
+            f("low", "number", "2.5 % quantile", minimum=0, maximum=1),
+            f("high", "number", "97.5 % quantile", minimum=0, maximum=1),
+            f("qualifies", "boolean", "Common ground: low > 1/2"),
+            f("responding", "integer", "Groups that responded", minimum=0),
+            f("seen", "integer", "Groups that responded or were shown the post", minimum=0),
+            f("total", "integer", "Groups counted", minimum=0),
+        ],
+        ["post"],
+        [fk("post", "posts", "id")],
+    ),
+    Table(
         "motions",
         "Motions",
         "Motions with their rule and outcome: the frozen result once closed, the live "
@@ -541,6 +577,7 @@ def write_tables(source: RecordSource, tables: TableFiles, progress: Progress | 
     tables.add_all("receipts", source.receipts())
     tables.add_all("summaries", source.summaries())
     _write_participation(tables, source.participation())
+    _write_opinions(tables, source.opinions())
     tables.add_all("announcements", source.announcements())
     head, length = _write_audit_events(tables, source.audit_events())
     tables.add(
@@ -626,6 +663,33 @@ def _write_participation(tables: TableFiles, participation: dict) -> None:
                 **{f"ungrouped_{key}": value for key, value in ungrouped.items()},
             },
         )
+
+
+def _write_opinions(tables: TableFiles, opinions: list[dict]) -> None:
+    """Opinion groups per item and bridging figures per visible post."""
+    for item in opinions:
+        for group in item["groups"]:
+            x, y = group["centre"]
+            tables.add(
+                "opinion_groups",
+                {
+                    "item": item["item"],
+                    "group": group["id"],
+                    "size": group["size"],
+                    "centre_x": x,
+                    "centre_y": y,
+                },
+            )
+        for row in item["posts"]:
+            tables.add(
+                "bridging",
+                {
+                    "post": row["post"],
+                    **row["bridging"],
+                    "qualifies": row["qualifies"],
+                    **row["coverage"],
+                },
+            )
 
 
 def _write_audit_events(tables: TableFiles, events: Iterable[dict]) -> tuple[str, int]:

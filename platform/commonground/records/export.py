@@ -68,6 +68,7 @@ def record_members(source: RecordSource, progress: Progress | None = None) -> di
         "log_leaves": lambda: Stream(map(Canonical, source.log_leaves())),
         "members": lambda: Stream(source.members()),
         "motions": source.motions,
+        "opinions": source.opinions,
         "participation": source.participation,
         "posts": lambda: Stream(source.posts(progress)),
         "receipts": lambda: Stream(source.receipts()),

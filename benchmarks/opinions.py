@@ -1,0 +1,334 @@
+"""Opinion groups of 2,000 participants × 500 statements, side by side with red-dwarf.
+
+``python -m benchmarks.opinions [--participants N] [--statements N] [--repeat N] [--record]``
+
+One synthetic conversation, the same for both: four camps of different sizes, each with its
+own leaning on every statement; every participant answers a random share of the statements
+(between 2 % and 30 %), as in a large Pol.is conversation, and 10 statements are hidden by
+moderators. Timed, after one warm-up run:
+
+- ``consensus.opinions.opinion_groups`` on the members × statements matrix (what the app
+  computes per item), plus turning the vote list into that matrix;
+- ``consensus.bridging.bridging_many`` for every statement over six declared groups and the
+  opinion groups found;
+- red-dwarf's ``run_pipeline`` (the Python reimplementation of Pol.is, the tests' reference)
+  on the same votes, with the same statements moderated out and the same seed.
+
+It then checks that both found the same groups and consensus statements, and measures the
+same conversation inside the app: imported into a fresh SQLite file as a Pol.is export
+(``flask polis import``), the item's opinion groups computed from the database (reading
+every reaction included) with an empty cache, and the Common Ground and opinions API answers
+once the result is cached (what each request costs).
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+import warnings
+from datetime import UTC, datetime
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from benchmarks.report import write_section
+from commonground.consensus.bridging import bridging_many
+from commonground.consensus.opinions import opinion_groups
+
+HEADING = "## Opinion groups and bridging (`python -m benchmarks.opinions`)"
+CAMPS = (0.4, 0.3, 0.2, 0.1)
+DECLARED = 6
+HIDDEN = 10
+
+
+def conversation(participants: int, statements: int, seed: int = 2026):
+    """(votes as red-dwarf takes them, hidden statement ids, declared group of each row)."""
+    rng = np.random.default_rng(seed)
+    camp = rng.choice(len(CAMPS), size=participants, p=CAMPS)
+    # Each camp's probability of agreeing with each statement, and of passing.
+    leaning = rng.uniform(0.05, 0.95, size=(len(CAMPS), statements))
+    passing = rng.uniform(0.05, 0.25, size=statements)
+    share = rng.uniform(0.02, 0.30, size=participants)
+    votes = []
+    for person in range(participants):
+        answered = np.flatnonzero(rng.random(statements) < share[person])
+        draws = rng.random(len(answered))
+        passes = rng.random(len(answered)) < passing[answered]
+        for statement, draw, passed in zip(answered, draws, passes, strict=True):
+            vote = 0 if passed else (1 if draw < leaning[camp[person], statement] else -1)
+            votes.append(
+                {
+                    "participant_id": person,
+                    "statement_id": int(statement),
+                    "vote": vote,
+                    "modified": len(votes),
+                }
+            )
+    hidden = sorted(rng.choice(statements, size=HIDDEN, replace=False).tolist())
+    declared = rng.integers(0, DECLARED, size=participants)
+    return votes, hidden, declared
+
+
+def as_matrix(votes: list[dict], participants: int, statements: int) -> np.ndarray:
+    matrix = np.full((participants, statements), np.nan)
+    for vote in votes:
+        matrix[vote["participant_id"], vote["statement_id"]] = vote["vote"]
+    return matrix
+
+
+def timed(function, repeat: int) -> tuple[list[float], object]:
+    result = function()  # warm-up
+    times = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - began)
+    return times, result
+
+
+def bridging_of(matrix: np.ndarray, labels: np.ndarray, declared: np.ndarray):
+    groups = [declared == g for g in range(DECLARED)]
+    groups += [labels == g for g in range(int(labels.max()) + 1)]
+    agree = np.stack([(matrix[rows] == 1).sum(axis=0) for rows in groups], axis=1)
+    disagree = np.stack([(matrix[rows] == -1).sum(axis=0) for rows in groups], axis=1)
+    seen = np.stack([(~np.isnan(matrix[rows])).sum(axis=0) for rows in groups], axis=1)
+    return bridging_many(agree, disagree, seen)
+
+
+def run(participants: int, statements: int, repeat: int) -> dict:
+    votes, hidden, declared = conversation(participants, statements)
+    # Participants who answered nothing are not rows for red-dwarf either.
+    present = sorted({v["participant_id"] for v in votes})
+    moderated = np.zeros(statements, dtype=bool)
+    moderated[hidden] = True
+
+    matrix_times, full = timed(lambda: as_matrix(votes, participants, statements), repeat)
+    matrix = full[present]
+    ours_times, ours = timed(lambda: opinion_groups(matrix, moderated), repeat)
+    bridge_times, _ = timed(lambda: bridging_of(matrix, ours.labels, declared[present]), repeat)
+
+    from reddwarf.implementations.polis import run_pipeline
+
+    def theirs_run():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return run_pipeline(votes=votes, mod_out_statement_ids=hidden, random_state=0)
+
+    theirs_times, theirs = timed(theirs_run, max(1, repeat // 2))
+    with threadpool_limits(limits=1):
+        theirs_one_times, _ = timed(theirs_run, max(1, repeat // 2))
+    their_labels = theirs.participants_df["cluster_id"]
+    their_sizes = sorted(their_labels.value_counts().tolist())
+    our_sizes = sorted(len(ours.members(g)) for g in range(ours.group_count))
+    same_members = all(
+        (ours.labels[i] == -1 and their_labels.isna()[p])
+        or (not their_labels.isna()[p] and ours.labels[i] == int(their_labels[p]))
+        for i, p in enumerate(present)
+    )
+    columns = sorted({v["statement_id"] for v in votes})
+    same_consensus = [columns[c] for c in ours.consensus_agree] == [
+        s["tid"] for s in theirs.consensus["agree"]
+    ] and [columns[c] for c in ours.consensus_disagree] == [
+        s["tid"] for s in theirs.consensus["disagree"]
+    ]
+    in_app = run_in_app(votes, hidden, declared, statements, max(1, repeat // 2))
+    return {
+        "in_app": in_app,
+        "participants": len(present),
+        "statements": statements,
+        "votes": len(votes),
+        "matrix": matrix_times,
+        "ours": ours_times,
+        "bridging": bridge_times,
+        "theirs": theirs_times,
+        "theirs_one": theirs_one_times,
+        "our_sizes": our_sizes,
+        "their_sizes": their_sizes,
+        "same_members": same_members,
+        "same_consensus": same_consensus,
+    }
+
+
+def write_export(folder, votes: list[dict], hidden: list[int], declared, statements: int) -> None:
+    """The conversation as a Pol.is open-data export (the four CSV files)."""
+    import csv
+
+    folder.mkdir()
+    with (folder / "summary.csv").open("w", newline="") as stream:
+        csv.writer(stream).writerows([["topic", "Benchmark"], ["voters", "2000"]])
+    with (folder / "comments.csv").open("w", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(
+            ["timestamp", "datetime", "comment-id", "author-id", "agrees", "disagrees",
+             "moderated", "comment-body"]
+        )  # fmt: skip
+        for statement in range(statements):
+            moderated = -1 if statement in hidden else 1
+            writer.writerow(
+                [statement, "", statement, 0, 0, 0, moderated, f"Statement {statement}"]
+            )
+    with (folder / "participants-votes.csv").open("w", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["participant", "group-id"])
+        for person in sorted({v["participant_id"] for v in votes}):
+            writer.writerow([person, int(declared[person])])
+    with (folder / "votes.csv").open("w", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["timestamp", "datetime", "comment-id", "voter-id", "vote"])
+        for v in votes:
+            writer.writerow(
+                [1000 + v["modified"], "", v["statement_id"], v["participant_id"], v["vote"]]
+            )
+
+
+def run_in_app(votes, hidden, declared, statements: int, repeat: int) -> dict:
+    """Import the conversation and time the app's own reading and computing."""
+    import tempfile
+    from pathlib import Path
+
+    import sqlalchemy as sa
+
+    from commonground import create_app
+    from commonground.consensus import sensemaking
+    from commonground.db import db
+    from commonground.deliberations.models import AgendaItem, Deliberation
+
+    with tempfile.TemporaryDirectory(prefix="cg-bench-") as tmp:
+        folder = Path(tmp) / "benchmark-conversation"
+        write_export(folder, votes, hidden, declared, statements)
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db",
+                "SECRET_KEY": "benchmark",
+                "AUTO_MIGRATE": True,
+                "DEMO": False,
+            }
+        )
+        with app.app_context():
+            began = time.perf_counter()
+            result = app.test_cli_runner().invoke(
+                args=["polis", "import", str(folder), "--deliberation", "bench"]
+            )
+            imported = time.perf_counter() - began
+            assert result.exit_code == 0, result.output
+            item = db.session.scalar(
+                sa.select(AgendaItem).join(Deliberation).where(Deliberation.slug == "bench")
+            )
+            item.deliberation.is_public = True
+            db.session.commit()
+
+            def cold():
+                sensemaking.forget()
+                return sensemaking.item_opinions(item)
+
+            cold_times, opinions = timed(cold, repeat)
+            client = app.test_client()
+            urls = {
+                "common-ground": f"/api/v1/items/{item.id}/common-ground",
+                "opinions": f"/api/v1/items/{item.id}/opinions",
+            }
+            answers = {}
+            for name, url in urls.items():
+                answers[name] = timed(lambda url=url: client.get(url), repeat)[0]
+            return {
+                "import": imported,
+                "cold": cold_times,
+                "answers": answers,
+                "reactions": int((~np.isnan(opinions.matrix.values)).sum()),
+            }
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f} ms"
+
+
+def report(result: dict) -> str:
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    ours = statistics.median(result["ours"])
+    theirs = statistics.median(result["theirs"])
+    theirs_one = statistics.median(result["theirs_one"])
+    total = ours + statistics.median(result["bridging"]) + statistics.median(result["matrix"])
+    lines = [
+        HEADING,
+        "",
+        f"- Machine: {os.cpu_count()} cores ({platform.machine()}), {platform.system()}, Python "
+        f"{platform.python_version()}; run on {now}. Other work on the machine adds noise.",
+        f"- One synthetic conversation: {result['participants']:,} participants × "
+        f"{result['statements']} statements, {result['votes']:,} votes (each participant "
+        f"answers 2–30 % of the statements; four camps of 40/30/20/10 %; {HIDDEN} statements "
+        "hidden). Times: median after one warm-up run, in one process.",
+        "- `opinion_groups`: what the app computes per item (PCA, k-means for k = 2…5 with "
+        "silhouettes, representative and consensus statements), limited to one thread as in "
+        "the app. `bridging`: every statement "
+        f"over {DECLARED} declared groups and the opinion groups. red-dwarf: `run_pipeline` "
+        "on the same votes (it builds its own matrix), same hidden statements, same seed.",
+        "",
+        "| step | median | min | max |",
+        "| --- | --- | --- | --- |",
+    ]
+    for label, key in (
+        ("votes → matrix", "matrix"),
+        ("opinion groups (ours)", "ours"),
+        ("bridging, every statement", "bridging"),
+        ("red-dwarf `run_pipeline`", "theirs"),
+        ("red-dwarf `run_pipeline`, one thread", "theirs_one"),
+    ):
+        values = result[key]
+        lines.append(
+            f"| {label} | {ms(statistics.median(values))} | {ms(min(values))} | {ms(max(values))} |"
+        )
+    lines += [
+        "",
+        f"Ours, matrix to bridging: **{ms(total)}** (the issue asks for < 2 s). red-dwarf takes "
+        f"**{theirs / ours:.1f}×** as long as our `opinion_groups` on the same conversation with "
+        f"scikit-learn's default threads, **{theirs_one / ours:.1f}×** limited to one thread as "
+        "ours is (its k-means and PCA run the same scikit-learn code; on a shared machine "
+        "OpenMP threads mostly wait for each other). "
+        f"Groups: ours {result['our_sizes']}, red-dwarf {result['their_sizes']}; every "
+        f"participant in the same group: {'yes' if result['same_members'] else 'no'}; the same "
+        f"consensus statements: {'yes' if result['same_consensus'] else 'no'}. In the app, "
+        "results are cached per item and recomputed in the background at most every "
+        "`OPINIONS_INTERVAL` seconds (default 5) while reactions change.",
+        "",
+        "In the app (the same conversation imported into SQLite with `flask polis import`, "
+        f"{ms(result['in_app']['import'])}; {result['in_app']['reactions']:,} reactions):",
+        "",
+        "| step | median | min | max |",
+        "| --- | --- | --- | --- |",
+    ]
+    app_rows = [("opinion groups from the database, empty cache", result["in_app"]["cold"])]
+    app_rows += [
+        (f"`GET …/{name}`, result cached", values)
+        for name, values in result["in_app"]["answers"].items()
+    ]
+    for label, values in app_rows:
+        lines.append(
+            f"| {label} | {ms(statistics.median(values))} | {ms(min(values))} | {ms(max(values))} |"
+        )
+    lines += [
+        "",
+        "The empty-cache time is mostly SQLite returning every reaction of the item; the "
+        "Common Ground answer also counts every reaction by post and group in SQL and renders "
+        "every post, as it did before opinion groups existed — the bridging figures add about "
+        "0.1 s to it at this size.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--participants", type=int, default=2000)
+    parser.add_argument("--statements", type=int, default=500)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--record", action="store_true", help="write the result to BENCHMARKS.md")
+    args = parser.parse_args(argv)
+    section = report(run(args.participants, args.statements, args.repeat))
+    print(section)
+    if args.record:
+        write_section(section)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
