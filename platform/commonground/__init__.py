@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask_migrate import upgrade
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import accounts, consensus, deliberations, discussion, live, models, records, voting
 from .api import init_api
@@ -46,8 +47,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     if proxies := app.config["TRUSTED_PROXIES"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
         )
@@ -100,6 +99,7 @@ def socketio_options(app: Flask) -> dict:
 def _async_mode() -> str:
     """gevent when the process runs under gevent (gunicorn -k gevent), else threads."""
     try:
+        # Here, not at the top: gevent is optional (the [server] extra installs it).
         from gevent import monkey
     except ImportError:
         return "threading"
