@@ -243,7 +243,10 @@ function startPanel(panel, config) {
     panel.querySelector('[data-floor-form="request"]').hidden = !(
       me.may_take_part && itemOpen && !waiting && !speaking
     );
-    panel.querySelector('[data-floor-form="withdraw"]').hidden = !(waiting || speaking);
+    const withdraw = panel.querySelector('[data-floor-form="withdraw"]');
+    withdraw.hidden = !(waiting || speaking);
+    // Holding the floor, there is no request left to withdraw: the button gives the floor up.
+    withdraw.querySelector("button").textContent = speaking ? strings.yield : strings.withdraw;
   }
 
   panel.addEventListener("submit", async (event) => {

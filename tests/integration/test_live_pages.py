@@ -146,6 +146,19 @@ def test_a_refused_console_form_says_why_on_the_console(client, world):
     assert "whole number" in page
 
 
+def test_the_console_offers_no_mute_button_for_the_moderator_themself(client, world):
+    signed_in(client, "moderator")
+    page = client.get(CONSOLE).get_data(as_text=True)
+    own, delegate = world.memberships["moderator"].id, world.memberships["delegate"].id
+    assert f"/members/{delegate}/mute" in page
+    assert f"/members/{own}/mute" not in page
+    response = form(client, f"{CONSOLE}/members/{own}/mute", {"muted": "1"})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "You cannot mute yourself." in page
+    db.session.expire_all()
+    assert world.memberships["moderator"].muted is False
+
+
 @pytest.mark.parametrize("role", ["delegate", "observer", "other_moderator"])
 def test_console_forms_refuse_non_moderators_and_change_nothing(client, world, role):
     signed_in(client, role)

@@ -353,6 +353,7 @@ def _client_config(deliberation: Deliberation, language: str, *, console: bool) 
             "you_speak": _("You have the floor: your next post is your intervention."),
             "request": _("Request the floor"),
             "withdraw": _("Withdraw my request"),
+            "yield": _("Yield the floor"),
             "error": _("This did not work: {message}"),
             "announcement": _("Announcement"),
             "online": _("{count} following the session"),
