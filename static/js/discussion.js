@@ -191,12 +191,27 @@ function startDiscussion(root, config) {
 
   // --- item state -------------------------------------------------------------------------
 
+  /** A lock or a status change, live: the forms (every control, the button included), the
+   * notice above the post box and the item's badges in the page header. */
   function applyItemState(state) {
     const refused = state.locked || state.status !== "open";
-    itemState.textContent = state.locked ? strings.locked : state.status === "closed" ? strings.closed : "";
+    const notice = state.locked ? strings.locked : state.status === "closed" ? strings.closed : "";
+    itemState.textContent = notice;
+    const composeState = root.querySelector("[data-compose-state]");
+    if (composeState) composeState.textContent = notice;
     for (const form of root.querySelectorAll("form[data-post-form]")) {
-      for (const control of form.elements) control.disabled = refused;
+      for (const control of form.querySelectorAll("input, textarea, select, button")) {
+        control.disabled = refused;
+      }
     }
+    const badge = document.querySelector("[data-item-status-badge]");
+    if (badge) {
+      badge.className = `status status-${state.status}`;
+      badge.querySelector("[data-item-status-label]").textContent =
+        config.status_labels[state.status] || state.status;
+    }
+    const lockedBadge = document.querySelector("[data-item-locked-badge]");
+    if (lockedBadge) lockedBadge.hidden = !state.locked;
   }
 
   // --- forms ------------------------------------------------------------------------------

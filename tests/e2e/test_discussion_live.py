@@ -390,3 +390,60 @@ def test_common_ground_charts_follow_reactions_live(browser, live_server, forum)
         assert errors == []
     finally:
         bob_context.close()
+
+
+def test_locking_an_item_live_disables_the_whole_form_beside_its_notice_and_the_badge(
+    browser, live_server, forum
+):
+    with live_server.app.app_context():
+        deliberation = db.session.query(Deliberation).filter_by(slug="live-forum").one()
+        moderator = make_user("mo@example.org", "Mo Moderator")
+        make_member(moderator, deliberation, "moderator")
+        token = make_token(moderator)
+        db.session.commit()
+        db.session.remove()
+    context, alice = signed_in_page(browser, live_server, "alice@example.org")
+    try:
+        open_discussion(alice, forum)
+        compose = alice.locator("#compose")
+        alice.fill("#compose-body", "A thought in progress.")
+        item_id = int(forum.rsplit("/", 1)[1])
+        requests.post(
+            f"{live_server.url}/api/v1/items/{item_id}/lock",
+            json={"locked": True},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        ).raise_for_status()
+        expect(compose.get_by_role("button", name="Publish")).to_be_disabled()
+        expect(compose.locator("textarea")).to_be_disabled()
+        expect(compose.locator("select")).to_be_disabled()
+        expect(alice.locator("[data-compose-state]")).to_have_text(
+            "A moderator has locked this discussion: it accepts no new posts for now."
+        )
+        expect(alice.locator("[data-item-locked-badge]")).to_be_visible()
+        # The draft stays where it was, ready for when the item reopens.
+        expect(compose.locator("textarea")).to_have_value("A thought in progress.")
+
+        requests.post(
+            f"{live_server.url}/api/v1/items/{item_id}/lock",
+            json={"locked": False},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        ).raise_for_status()
+        expect(compose.get_by_role("button", name="Publish")).to_be_enabled()
+        expect(alice.locator("[data-item-locked-badge]")).to_be_hidden()
+        expect(alice.locator("[data-compose-state]")).to_have_text("")
+
+        # Closing the item changes its status badge too.
+        requests.patch(
+            f"{live_server.url}/api/v1/items/{item_id}",
+            json={"status": "closed"},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        ).raise_for_status()
+        badge = alice.locator("[data-item-status-badge]")
+        expect(badge).to_have_class(re.compile(r"\bstatus-closed\b"))
+        expect(badge).to_contain_text("Closed")
+        expect(compose.get_by_role("button", name="Publish")).to_be_disabled()
+    finally:
+        context.close()
