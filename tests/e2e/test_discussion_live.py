@@ -408,12 +408,17 @@ def test_locking_an_item_live_disables_the_whole_form_beside_its_notice_and_the_
         compose = alice.locator("#compose")
         alice.fill("#compose-body", "A thought in progress.")
         item_id = int(forum.rsplit("/", 1)[1])
-        requests.post(
-            f"{live_server.url}/api/v1/items/{item_id}/lock",
-            json={"locked": True},
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=10,
-        ).raise_for_status()
+
+        def moderate(method, action, body):
+            requests.request(
+                method,
+                f"{live_server.url}/api/v1/items/{item_id}/{action}".rstrip("/"),
+                json=body,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=10,
+            ).raise_for_status()
+
+        moderate("POST", "lock", {"locked": True})
         expect(compose.get_by_role("button", name="Publish")).to_be_disabled()
         expect(compose.locator("textarea")).to_be_disabled()
         expect(compose.locator("select")).to_be_disabled()
@@ -424,23 +429,13 @@ def test_locking_an_item_live_disables_the_whole_form_beside_its_notice_and_the_
         # The draft stays where it was, ready for when the item reopens.
         expect(compose.locator("textarea")).to_have_value("A thought in progress.")
 
-        requests.post(
-            f"{live_server.url}/api/v1/items/{item_id}/lock",
-            json={"locked": False},
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=10,
-        ).raise_for_status()
+        moderate("POST", "lock", {"locked": False})
         expect(compose.get_by_role("button", name="Publish")).to_be_enabled()
         expect(alice.locator("[data-item-locked-badge]")).to_be_hidden()
         expect(alice.locator("[data-compose-state]")).to_have_text("")
 
         # Closing the item changes its status badge too.
-        requests.patch(
-            f"{live_server.url}/api/v1/items/{item_id}",
-            json={"status": "closed"},
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=10,
-        ).raise_for_status()
+        moderate("PATCH", "", {"status": "closed"})
         badge = alice.locator("[data-item-status-badge]")
         expect(badge).to_have_class(re.compile(r"\bstatus-closed\b"))
         expect(badge).to_contain_text("Closed")
