@@ -1,10 +1,12 @@
 """Every page type passes axe-core's WCAG 2.2 AA checks with no critical or serious
-violation, for a visitor, a delegate and a moderator, in English, Arabic and Chinese.
+violation, for a visitor, a delegate and a moderator, in English, Arabic and Chinese; and
+every page reflows at 320 CSS px without scrolling sideways.
 
 axe-core is a test-only tool installed from ``package.json`` (``npm ci``; ``.ci/run`` and
 ``make test`` do it); without it these tests are skipped, saying so.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -142,22 +144,31 @@ def serious_violations(page, axe_source: str) -> list[str]:
     ]
 
 
+@contextmanager
+def visiting(browser, server, role: str, language: str, **options):
+    """A page in a fresh browser context in ``language``, signed in as ``role``."""
+    context = browser.new_context(locale=LOCALES[language], **options)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        if role != "anonymous":
+            page.goto(f"{server.url}/login")
+            page.locator("#email").fill(ACCOUNTS[role])
+            page.locator("#password").fill(PASSWORD)
+            with page.expect_navigation():
+                page.locator("form.stacked button[type=submit]").click()
+        yield page
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("language", list(LOCALES))
 @pytest.mark.parametrize("role", ["anonymous", "delegate", "moderator"])
 def test_every_page_type_has_no_serious_wcag_22_aa_violation(
     browser, live_server, forum, axe_source, role, language
 ):
     # The record's strict CSP forbids inline scripts; axe is the test's, not the page's.
-    context = browser.new_context(locale=LOCALES[language], bypass_csp=True)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    try:
-        if role != "anonymous":
-            page.goto(f"{live_server.url}/login")
-            page.locator("#email").fill(ACCOUNTS[role])
-            page.locator("#password").fill(PASSWORD)
-            with page.expect_navigation():
-                page.locator("form.stacked button[type=submit]").click()
+    with visiting(browser, live_server, role, language, bypass_csp=True) as page:
         found = {}
         for path in pages_for(role, forum):
             response = page.goto(live_server.url + path)
@@ -169,5 +180,22 @@ def test_every_page_type_has_no_serious_wcag_22_aa_violation(
         assert not found, "\n".join(
             f"{path}:\n  " + "\n  ".join(lines) for path, lines in found.items()
         )
-    finally:
-        context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+@pytest.mark.parametrize("role", ["anonymous", "moderator"])
+def test_every_page_reflows_at_320_css_pixels_without_scrolling_sideways(
+    browser, live_server, forum, role, language
+):
+    """WCAG 1.4.10: at 320 CSS px wide (a phone, or 1280 px zoomed to 400 %) nothing makes
+    the page scroll sideways; wide tables scroll inside their own box."""
+    phone = {"width": 320, "height": 640}
+    with visiting(browser, live_server, role, language, viewport=phone) as page:
+        wide = {}
+        for path in pages_for(role, forum):
+            page.goto(live_server.url + path)
+            page.wait_for_load_state("networkidle")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > page.evaluate("window.innerWidth"):
+                wide[path] = width
+        assert not wide, f"wider than 320 px: {wide}"
