@@ -199,3 +199,29 @@ def test_every_page_reflows_at_320_css_pixels_without_scrolling_sideways(
             if width > page.evaluate("window.innerWidth"):
                 wide[path] = width
         assert not wide, f"wider than 320 px: {wide}"
+
+
+def contrast(first: str, second: str) -> float:
+    """WCAG contrast ratio of two CSS ``rgb(r, g, b)`` colours."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(c) / 255 for c in colour[colour.index("(") + 1 : -1].split(",")[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def test_the_focus_ring_stands_out_on_the_page_and_on_cards(browser, live_server, forum):
+    """WCAG 1.4.11: the keyboard focus ring reaches 3:1 on the page and on white cards."""
+    with visiting(browser, live_server, "anonymous", "en") as page:
+        page.goto(f"{live_server.url}/d/{SLUG}/items/{forum.item}")
+        page.keyboard.press("Tab")
+        ring = page.evaluate(
+            """() => { const s = getComputedStyle(document.activeElement);
+                       return [s.outlineColor, s.outlineWidth, s.outlineStyle]; }"""
+        )
+        assert ring[2] == "solid" and float(ring[1].removesuffix("px")) >= 2
+        for background in ("rgb(255, 255, 255)", "rgb(246, 248, 250)"):  # paper, wash
+            assert contrast(ring[0], background) >= 3, (ring, background)
