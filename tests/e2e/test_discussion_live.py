@@ -442,3 +442,38 @@ def test_locking_an_item_live_disables_the_whole_form_beside_its_notice_and_the_
         expect(compose.get_by_role("button", name="Publish")).to_be_disabled()
     finally:
         context.close()
+
+
+def test_a_published_summary_appears_on_open_item_pages_named_by_its_language(
+    browser, live_server, forum
+):
+    with live_server.app.app_context():
+        deliberation = db.session.query(Deliberation).filter_by(slug="live-forum").one()
+        moderator = make_member(make_user("mo@example.org"), deliberation, "moderator")
+        headers = {"Authorization": f"Bearer {make_token(moderator.user)}"}
+        db.session.commit()
+        db.session.remove()
+    item_id = int(forum.rsplit("/", 1)[1])
+    context, alice = signed_in_page(browser, live_server, "alice@example.org")
+    try:
+        open_discussion(alice, forum)
+        consensus = alice.locator("#consensus")
+        expect(consensus).to_contain_text("No consensus summary has been published")
+        draft = requests.post(
+            f"{live_server.url}/api/v1/items/{item_id}/summaries",
+            json={"language": "fr", "agreements": "Des règles communes."},
+            headers=headers,
+            timeout=10,
+        )
+        draft.raise_for_status()
+        requests.post(
+            f"{live_server.url}/api/v1/summaries/{draft.json()['id']}/publish",
+            headers=headers,
+            timeout=10,
+        ).raise_for_status()
+        expect(consensus).to_contain_text("Des règles communes.")
+        expect(alice.get_by_role("status").filter(has_text="published in")).to_have_text(
+            "Version 1 of the summary was published in French."
+        )
+    finally:
+        context.close()
