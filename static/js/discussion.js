@@ -292,6 +292,18 @@ function startDiscussion(root, config) {
 
   // --- typing and presence ----------------------------------------------------------------
 
+  // The live character counter under each post box: "written / at most", in the page's digits.
+  const numbers = new Intl.NumberFormat(document.documentElement.lang);
+  root.addEventListener("input", (event) => {
+    const box = event.target.closest("form[data-post-form] textarea");
+    const counter = box && box.parentElement.querySelector("[data-char-count]");
+    if (!counter) return;
+    const most = Number(counter.dataset.charCount);
+    counter.hidden = false;
+    counter.textContent = `${numbers.format(box.value.length)} / ${numbers.format(most)}`;
+    counter.classList.toggle("is-over", box.value.length > most);
+  });
+
   let lastTyping = 0;
   root.addEventListener("input", (event) => {
     if (!event.target.closest("form[data-post-form] textarea") || !socket.connected) return;

@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from commonground.accounts.models import User
 from commonground.db import db
 from commonground.deliberations.models import Deliberation
+from commonground.discussion.rules import MAX_BODY_LENGTH
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -407,6 +408,8 @@ def test_locking_an_item_live_disables_the_whole_form_beside_its_notice_and_the_
         open_discussion(alice, forum)
         compose = alice.locator("#compose")
         alice.fill("#compose-body", "A thought in progress.")
+        # The counter under the box follows the writing.
+        expect(alice.locator("#compose-count")).to_have_text(f"22 / {MAX_BODY_LENGTH:,}")
         item_id = int(forum.rsplit("/", 1)[1])
 
         def moderate(method, action, body):
