@@ -610,3 +610,11 @@ def test_the_stylesheet_uses_logical_properties_for_the_deliberation_pages():
         "right:",
     ):
         assert physical not in block
+
+
+def test_the_source_attribution_carries_the_language_it_is_written_in(client, world):
+    world.item.attribution = "Source: the Action Plan."
+    db.session.commit()
+    login(client, "delegate@example.org")
+    html = client.get(f"/d/ai-2026/items/{world.item.id}?lang=ar").get_data(as_text=True)
+    assert '<p class="meta" lang="en" dir="auto">Source: the Action Plan.</p>' in html
