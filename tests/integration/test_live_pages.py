@@ -2,12 +2,13 @@
 JavaScript): who sees what, every console form, and the delegates' floor requests."""
 
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from conftest import csrf_token, login, make_item
 
-from commonground.db import db
+from commonground.db import db, utcnow
 from commonground.live.models import Announcement, FloorRequest, SessionState
 from commonground.records.models import AuditEvent
 
@@ -269,3 +270,15 @@ def test_anonymous_readers_of_a_public_deliberation_see_the_panel_without_forms(
     assert re.search(r'data-floor-form="request"\s+hidden', panel)
     assert re.search(r'data-floor-form="withdraw"\s+hidden', panel)
     assert '"signed_in": false' in panel
+
+
+def test_a_round_whose_time_ran_out_reads_time_is_up_without_javascript(client, world):
+    api(client, world, "/session/current", {"item": world.item.id})
+    api(client, world, "/session/round/start", {"title": "Opening", "seconds": 60})
+    page = signed_in(client, "delegate").get(f"/d/ai-2026/items/{world.item.id}")
+    assert "ends at" in page.get_data(as_text=True)
+    row = session_row(world)
+    row.round_ends_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    html = client.get(f"/d/ai-2026/items/{world.item.id}").get_data(as_text=True)
+    assert "Time is up" in html and "ends at" not in html

@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from .. import fields
 from ..config import LANGUAGES
+from ..db import iso, utcnow
 from ..deliberations.access import (
     can_moderate,
     get_deliberation,
@@ -111,6 +112,13 @@ class SessionPanel:
     speaking: bool
     groups: dict
     config: dict
+
+    @property
+    def round_over(self) -> bool:
+        """The running round's time has run out (it stays until a moderator stops it): the
+        page served now says so instead of a past "ends at"."""
+        running = self.state["round"]
+        return bool(running) and running["ends_at"] <= iso(utcnow())
 
     @property
     def idle(self) -> bool:
