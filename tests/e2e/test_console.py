@@ -55,7 +55,7 @@ def session_world(live_server):
 
 
 def console_error(page, message) -> None:
-    # The site has no favicon; the browser's request for one is not the page's doing.
+    # A browser may still ask for /favicon.ico (the icon is an SVG link); that is not the page.
     if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
         page.errors.append(message.text)
 

@@ -39,7 +39,7 @@ def test_a_visitor_reads_the_demo_in_arabic_and_a_delegate_signs_in(demo_server,
     expect(agenda.nth(12)).to_contain_text("بناء نموذج حوكمة شامل")
     # Right to left for real: the agenda's numeral sits to the right of its title.
     numeral = agenda.first.locator(".numeral").bounding_box()
-    title = agenda.first.locator("a").bounding_box()
+    title = agenda.first.locator("a").first.bounding_box()
     assert numeral["x"] > title["x"]
 
     page.get_by_role("link", name="تسجيل الدخول").click()
