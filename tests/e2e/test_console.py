@@ -123,7 +123,7 @@ def test_a_moderator_runs_a_session_and_a_delegates_page_follows_live(
         expect(panel.locator("[data-my-floor]")).to_have_text(
             "You are in the speakers' queue (place 1)."
         )
-        expect(panel.get_by_role("button", name="Withdraw my request")).to_be_visible()
+        expect(panel.get_by_role("button", name="Withdraw my request")).to_be_focused()
         requests.post(
             f"{live_server.url}/api/v1/deliberations/{SLUG}/session/floor/request",
             json={"item": ids["first"]},
