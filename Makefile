@@ -33,7 +33,13 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 install: $(VENV)/.installed
 
-install-test: $(VENV)/.installed-test
+# axe-core (package.json, devDependencies) for the accessibility tests; without npm they skip.
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error \
+		|| echo "npm ci failed: the accessibility tests will be skipped" >&2; \
+	else echo "npm is not installed: the accessibility tests will be skipped" >&2; fi
+
+install-test: $(VENV)/.installed-test node_modules/.package-lock.json
 
 # Compiled catalogs (.mo) are build products, never committed: made here and at app start.
 catalogs: install

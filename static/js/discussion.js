@@ -191,12 +191,27 @@ function startDiscussion(root, config) {
 
   // --- item state -------------------------------------------------------------------------
 
+  /** A lock or a status change, live: the forms (every control, the button included), the
+   * notice above the post box and the item's badges in the page header. */
   function applyItemState(state) {
     const refused = state.locked || state.status !== "open";
-    itemState.textContent = state.locked ? strings.locked : state.status === "closed" ? strings.closed : "";
+    const notice = state.locked ? strings.locked : state.status === "closed" ? strings.closed : "";
+    itemState.textContent = notice;
+    const composeState = root.querySelector("[data-compose-state]");
+    if (composeState) composeState.textContent = notice;
     for (const form of root.querySelectorAll("form[data-post-form]")) {
-      for (const control of form.elements) control.disabled = refused;
+      for (const control of form.querySelectorAll("input, textarea, select, button")) {
+        control.disabled = refused;
+      }
     }
+    const badge = document.querySelector("[data-item-status-badge]");
+    if (badge) {
+      badge.className = `status status-${state.status}`;
+      badge.querySelector("[data-item-status-label]").textContent =
+        config.status_labels[state.status] || state.status;
+    }
+    const lockedBadge = document.querySelector("[data-item-locked-badge]");
+    if (lockedBadge) lockedBadge.hidden = !state.locked;
   }
 
   // --- forms ------------------------------------------------------------------------------
@@ -276,6 +291,18 @@ function startDiscussion(root, config) {
   });
 
   // --- typing and presence ----------------------------------------------------------------
+
+  // The live character counter under each post box: "written / at most", in the page's digits.
+  const numbers = new Intl.NumberFormat(document.documentElement.lang);
+  root.addEventListener("input", (event) => {
+    const box = event.target.closest("form[data-post-form] textarea");
+    const counter = box && box.parentElement.querySelector("[data-char-count]");
+    if (!counter) return;
+    const most = Number(counter.dataset.charCount);
+    counter.hidden = false;
+    counter.textContent = `${numbers.format(box.value.length)} / ${numbers.format(most)}`;
+    counter.classList.toggle("is-over", box.value.length > most);
+  });
 
   let lastTyping = 0;
   root.addEventListener("input", (event) => {

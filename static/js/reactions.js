@@ -6,9 +6,9 @@
 // whose counts changed (anyone's reaction); the page then fetches them as the server renders
 // them (`consensus.reaction_fragments`: the thread's totals, or Common Ground's chart and
 // measures), a burst of changes in one request, and swaps them in by id.
-// `summary:published` announces a new summary version. Only counts per stakeholder group
+// `summary:published` announces a new summary version (and the item page shows it). Only counts per stakeholder group
 // ever arrive here: never who reacted how.
-import { batcher, fetchFragment, format, onConnect, sharedSocket, swapById } from "./live.js";
+import { batcher, fetchFragment, format, onConnect, sharedSocket, swapBlocks, swapById } from "./live.js";
 
 const configElement = document.getElementById("consensus-config");
 const config = configElement ? JSON.parse(configElement.textContent) : null;
@@ -99,8 +99,22 @@ function wireForms() {
   });
 }
 
+/** A language's name in the page's language ("fr" reads "French" on an English page). */
+function languageName(code) {
+  try {
+    return new Intl.DisplayNames([document.documentElement.lang], { type: "language" }).of(code) || code;
+  } catch {
+    return code;
+  }
+}
+
 function announce(message) {
-  const region = document.querySelector("[data-summary-live], [data-live-status]");
+  // On the item page, the discussion's status line: the session panel's is hidden when no
+  // session runs.
+  const region =
+    document.querySelector("[data-summary-live]") ||
+    document.querySelector("#discussion [data-live-status]") ||
+    document.querySelector("[data-live-status]");
   if (!region) return;
   region.hidden = false;
   region.textContent = message;
@@ -124,14 +138,19 @@ function connect() {
   socket.on("reactions", (data) => {
     if (data && data.item === config.item) refreshCounts(data.post);
   });
-  socket.on("summary:published", (data) => {
+  socket.on("summary:published", async (data) => {
     if (!data || data.item !== config.item || !data.summary) return;
     announce(
       format(strings.published, {
         version: data.summary.version,
-        language: data.summary.language,
+        language: languageName(data.summary.language),
       }),
     );
+    // The item page shows the current summary in its consensus section: show the new one.
+    if (document.querySelector("#consensus")) {
+      const query = Object.fromEntries(new URLSearchParams(window.location.search));
+      swapBlocks(await fetchFragment(window.location.pathname, query), ["#consensus"]);
+    }
   });
 }
 

@@ -243,7 +243,22 @@ function startPanel(panel, config) {
     panel.querySelector('[data-floor-form="request"]').hidden = !(
       me.may_take_part && itemOpen && !waiting && !speaking
     );
-    panel.querySelector('[data-floor-form="withdraw"]').hidden = !(waiting || speaking);
+    const withdraw = panel.querySelector('[data-floor-form="withdraw"]');
+    withdraw.hidden = !(waiting || speaking);
+    // Holding the floor, there is no request left to withdraw: the button gives the floor up.
+    withdraw.querySelector("button").textContent = speaking ? strings.yield : strings.withdraw;
+    keepFocusInPanel();
+  }
+
+  /** A button that just hid itself (its form answered) hands the focus to the form that took
+   * its place, else to the member's floor line: never to the page's start. */
+  function keepFocusInPanel() {
+    const active = document.activeElement;
+    if (!active || !panel.contains(active) || !active.closest("[hidden]")) return;
+    const shown = [...panel.querySelectorAll("[data-floor-form]")].find((form) => !form.hidden);
+    const target = shown ? shown.querySelector("button") : $("[data-my-floor]");
+    if (!shown) target.setAttribute("tabindex", "-1");
+    target.focus();
   }
 
   panel.addEventListener("submit", async (event) => {

@@ -55,7 +55,7 @@ def session_world(live_server):
 
 
 def console_error(page, message) -> None:
-    # The site has no favicon; the browser's request for one is not the page's doing.
+    # A browser may still ask for /favicon.ico (the icon is an SVG link); that is not the page.
     if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
         page.errors.append(message.text)
 
@@ -91,6 +91,10 @@ def test_a_moderator_runs_a_session_and_a_delegates_page_follows_live(
         expect(panel.locator("[data-live-status]")).to_have_text("Live")
         expect(console.locator("[data-presence-count]")).to_have_text("2 following the session")
         expect(console.locator("[data-presence-groups]")).to_have_text("Governments: 1")
+        # The moderator may mute others, never themself.
+        rows = console.locator("#members tr")
+        expect(rows.filter(has_text="Dee Delegate").get_by_role("button")).to_have_text("Mute")
+        expect(rows.filter(has_text="Mo Moderator").get_by_role("button")).to_have_count(0)
 
         # The current item.
         row = console.locator(f'tr[data-item="{ids["first"]}"]')
@@ -119,6 +123,7 @@ def test_a_moderator_runs_a_session_and_a_delegates_page_follows_live(
         expect(panel.locator("[data-my-floor]")).to_have_text(
             "You are in the speakers' queue (place 1)."
         )
+        expect(panel.get_by_role("button", name="Withdraw my request")).to_be_focused()
         requests.post(
             f"{live_server.url}/api/v1/deliberations/{SLUG}/session/floor/request",
             json={"item": ids["first"]},
@@ -140,6 +145,9 @@ def test_a_moderator_runs_a_session_and_a_delegates_page_follows_live(
             "You have the floor: your next post is your intervention."
         )
         expect(plain).to_have_text(["Dora Delegate"])
+        # Holding the floor there is no request to withdraw, only the floor to yield.
+        expect(panel.get_by_role("button", name="Withdraw my request")).to_have_count(0)
+        expect(panel.get_by_role("button", name="Yield the floor")).to_be_visible()
 
         # An announcement, as a banner for everyone.
         console.locator("#announce-text").fill("Coffee at eleven")

@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from commonground.accounts.models import User
 from commonground.db import db
 from commonground.deliberations.models import Deliberation
+from commonground.discussion.rules import MAX_BODY_LENGTH
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -390,3 +391,92 @@ def test_common_ground_charts_follow_reactions_live(browser, live_server, forum)
         assert errors == []
     finally:
         bob_context.close()
+
+
+def test_locking_an_item_live_disables_the_whole_form_beside_its_notice_and_the_badge(
+    browser, live_server, forum
+):
+    with live_server.app.app_context():
+        deliberation = db.session.query(Deliberation).filter_by(slug="live-forum").one()
+        moderator = make_user("mo@example.org", "Mo Moderator")
+        make_member(moderator, deliberation, "moderator")
+        token = make_token(moderator)
+        db.session.commit()
+        db.session.remove()
+    context, alice = signed_in_page(browser, live_server, "alice@example.org")
+    try:
+        open_discussion(alice, forum)
+        compose = alice.locator("#compose")
+        alice.fill("#compose-body", "A thought in progress.")
+        # The counter under the box follows the writing.
+        expect(alice.locator("#compose-count")).to_have_text(f"22 / {MAX_BODY_LENGTH:,}")
+        item_id = int(forum.rsplit("/", 1)[1])
+
+        def moderate(method, action, body):
+            requests.request(
+                method,
+                f"{live_server.url}/api/v1/items/{item_id}/{action}".rstrip("/"),
+                json=body,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=10,
+            ).raise_for_status()
+
+        moderate("POST", "lock", {"locked": True})
+        expect(compose.get_by_role("button", name="Publish")).to_be_disabled()
+        expect(compose.locator("textarea")).to_be_disabled()
+        expect(compose.locator("select")).to_be_disabled()
+        expect(alice.locator("[data-compose-state]")).to_have_text(
+            "A moderator has locked this discussion: it accepts no new posts for now."
+        )
+        expect(alice.locator("[data-item-locked-badge]")).to_be_visible()
+        # The draft stays where it was, ready for when the item reopens.
+        expect(compose.locator("textarea")).to_have_value("A thought in progress.")
+
+        moderate("POST", "lock", {"locked": False})
+        expect(compose.get_by_role("button", name="Publish")).to_be_enabled()
+        expect(alice.locator("[data-item-locked-badge]")).to_be_hidden()
+        expect(alice.locator("[data-compose-state]")).to_have_text("")
+
+        # Closing the item changes its status badge too.
+        moderate("PATCH", "", {"status": "closed"})
+        badge = alice.locator("[data-item-status-badge]")
+        expect(badge).to_have_class(re.compile(r"\bstatus-closed\b"))
+        expect(badge).to_contain_text("Closed")
+        expect(compose.get_by_role("button", name="Publish")).to_be_disabled()
+    finally:
+        context.close()
+
+
+def test_a_published_summary_appears_on_open_item_pages_named_by_its_language(
+    browser, live_server, forum
+):
+    with live_server.app.app_context():
+        deliberation = db.session.query(Deliberation).filter_by(slug="live-forum").one()
+        moderator = make_member(make_user("mo@example.org"), deliberation, "moderator")
+        headers = {"Authorization": f"Bearer {make_token(moderator.user)}"}
+        db.session.commit()
+        db.session.remove()
+    item_id = int(forum.rsplit("/", 1)[1])
+    context, alice = signed_in_page(browser, live_server, "alice@example.org")
+    try:
+        open_discussion(alice, forum)
+        consensus = alice.locator("#consensus")
+        expect(consensus).to_contain_text("No consensus summary has been published")
+        draft = requests.post(
+            f"{live_server.url}/api/v1/items/{item_id}/summaries",
+            json={"language": "fr", "agreements": "Des règles communes."},
+            headers=headers,
+            timeout=10,
+        )
+        draft.raise_for_status()
+        requests.post(
+            f"{live_server.url}/api/v1/summaries/{draft.json()['id']}/publish",
+            headers=headers,
+            timeout=10,
+        ).raise_for_status()
+        expect(consensus).to_contain_text("Des règles communes.")
+        expect(alice.get_by_role("status").filter(has_text="published in")).to_have_text(
+            "Version 1 of the summary was published in French."
+        )
+    finally:
+        context.close()

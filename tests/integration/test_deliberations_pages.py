@@ -192,6 +192,10 @@ def test_the_deliberation_page_shows_the_agenda_groups_and_members(client, world
     assert "status-open" in agenda and "status-pending" in agenda
     assert ">II<" in agenda
     assert f'href="/d/ai-2026/items/{second.id}"' in agenda
+    # Beside each item, the printable record of that item alone.
+    record = f"/api/v1/deliberations/ai-2026/record.html?item={second.id}&amp;lang=en"
+    assert f'href="{record}">Printable record of item II</a>' in agenda
+    assert client.get(record.replace("&amp;", "&")).status_code == 200
     parsed = page(client.get("/d/ai-2026"))
     groups_table = html[html.index('id="groups-heading"') : html.index('id="members-heading"')]
     assert '<th scope="row">Governments</th>' in groups_table
@@ -606,3 +610,11 @@ def test_the_stylesheet_uses_logical_properties_for_the_deliberation_pages():
         "right:",
     ):
         assert physical not in block
+
+
+def test_the_source_attribution_carries_the_language_it_is_written_in(client, world):
+    world.item.attribution = "Source: the Action Plan."
+    db.session.commit()
+    login(client, "delegate@example.org")
+    html = client.get(f"/d/ai-2026/items/{world.item.id}?lang=ar").get_data(as_text=True)
+    assert '<p class="meta" lang="en" dir="auto">Source: the Action Plan.</p>' in html

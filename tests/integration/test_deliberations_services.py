@@ -145,3 +145,13 @@ def test_opening_closing_or_locking_an_item_tells_its_viewers_after_commit(world
         ("item:status", {"item": world.item.id, "status": "closed", "locked": False}),
         ("item:status", {"item": world.item.id, "status": "closed", "locked": True}),
     ]
+
+
+def test_a_moderator_cannot_mute_themself_but_may_mute_a_delegate(world):
+    moderator = world.users["moderator"]
+    with pytest.raises(Invalid) as refused:
+        services.update_member(moderator, world.memberships["moderator"], muted=True)
+    assert refused.value.field == "muted"
+    assert world.memberships["moderator"].muted is False
+    services.update_member(moderator, world.memberships["delegate"], muted=True)
+    assert world.memberships["delegate"].muted is True

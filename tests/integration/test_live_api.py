@@ -409,6 +409,16 @@ def test_a_muted_member_cannot_ask_and_muting_removes_them_from_the_queue(client
     assert "member.update" in audit_actions(world)
 
 
+def test_a_moderator_cannot_mute_themself(client, running):
+    world = running
+    own = world.memberships["moderator"]
+    response = call(client, world, "POST", f"/session/members/{own.id}/mute", body={"muted": True})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["field"] == "muted"
+    db.session.expire_all()
+    assert own.muted is False
+
+
 def test_a_member_withdraws_their_request(client, running):
     state = ok(
         call(

@@ -2,12 +2,13 @@
 JavaScript): who sees what, every console form, and the delegates' floor requests."""
 
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from conftest import csrf_token, login, make_item
 
-from commonground.db import db
+from commonground.db import db, utcnow
 from commonground.live.models import Announcement, FloorRequest, SessionState
 from commonground.records.models import AuditEvent
 
@@ -146,6 +147,19 @@ def test_a_refused_console_form_says_why_on_the_console(client, world):
     assert "whole number" in page
 
 
+def test_the_console_offers_no_mute_button_for_the_moderator_themself(client, world):
+    signed_in(client, "moderator")
+    page = client.get(CONSOLE).get_data(as_text=True)
+    own, delegate = world.memberships["moderator"].id, world.memberships["delegate"].id
+    assert f"/members/{delegate}/mute" in page
+    assert f"/members/{own}/mute" not in page
+    response = form(client, f"{CONSOLE}/members/{own}/mute", {"muted": "1"})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "You cannot mute yourself." in page
+    db.session.expire_all()
+    assert world.memberships["moderator"].muted is False
+
+
 @pytest.mark.parametrize("role", ["delegate", "observer", "other_moderator"])
 def test_console_forms_refuse_non_moderators_and_change_nothing(client, world, role):
     signed_in(client, role)
@@ -256,3 +270,15 @@ def test_anonymous_readers_of_a_public_deliberation_see_the_panel_without_forms(
     assert re.search(r'data-floor-form="request"\s+hidden', panel)
     assert re.search(r'data-floor-form="withdraw"\s+hidden', panel)
     assert '"signed_in": false' in panel
+
+
+def test_a_round_whose_time_ran_out_reads_time_is_up_without_javascript(client, world):
+    api(client, world, "/session/current", {"item": world.item.id})
+    api(client, world, "/session/round/start", {"title": "Opening", "seconds": 60})
+    page = signed_in(client, "delegate").get(f"/d/ai-2026/items/{world.item.id}")
+    assert "ends at" in page.get_data(as_text=True)
+    row = session_row(world)
+    row.round_ends_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    html = client.get(f"/d/ai-2026/items/{world.item.id}").get_data(as_text=True)
+    assert "Time is up" in html and "ends at" not in html

@@ -62,6 +62,11 @@ def test_the_record_is_localised_and_right_to_left_in_arabic(client, world, buil
     html, _ = fetch(client, world.headers("observer"), "?lang=fr")
     assert '<html lang="fr" dir="ltr">' in html
     assert "Premier point" in html  # the item's French title
+    # The title is French, the text (not translated) keeps its English; motions are marked.
+    item = html[html.index(f'id="item-{built.item}-title"') :]
+    assert '<span lang="fr">Premier point</span>' in item[:300]
+    assert '<div class="body" lang="en" dir="auto">' in item[:1000]
+    assert 'class="body" lang="en" dir="auto"><p>' in html[html.index('<div class="motion"') :]
     assert "Nous sommes d" in html and "accord." in html  # the post's French translation
 
 

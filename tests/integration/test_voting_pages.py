@@ -76,6 +76,18 @@ def test_block_is_offered_only_under_a_consensus_rule(client, world, signed_in):
     assert _buttons(html) == ["yes", "no", "abstain", "block"]
 
 
+def _legend(html: str) -> str:
+    return re.search(r'<ul class="vote-legend".*?</ul>', html, re.S).group(0)
+
+
+def test_the_legend_names_block_only_under_a_consensus_rule(client, world, signed_in):
+    majority = _api_motion(client, world)
+    consensus = _api_motion(client, world, rule={"kind": "consensus", "threshold": "2/3"})
+    reader = signed_in("delegate")
+    assert "Block" not in _legend(reader.get(f"/motions/{majority}").get_data(as_text=True))
+    assert "Block" in _legend(reader.get(f"/motions/{consensus}").get_data(as_text=True))
+
+
 def test_readers_who_may_not_vote_see_the_tally_but_no_buttons(client, world, signed_in):
     _api_motion(client, world)
     for role in ("observer", "moderator", "admin"):
@@ -307,6 +319,8 @@ def test_a_closed_motion_shows_its_frozen_result_and_the_receipts_link(client, w
     assert "Outcome: Adopted" in html and "Live tally" not in html
     assert f"/api/v1/motions/{motion_id}/receipts" in html
     assert _buttons(html) == []
+    # The group nobody voted in has no agreement, and never will: not "none yet".
+    assert "none yet" not in html and "agreement none (no ballots)." in html
 
 
 def test_the_fragments_the_live_page_swaps_in_follow_the_same_access_rules(

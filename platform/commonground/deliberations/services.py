@@ -459,7 +459,8 @@ def update_member(
     weight=UNCHANGED,
     muted=UNCHANGED,
 ) -> Membership:
-    """Change a member's role, group, vote weight or muting (moderators).
+    """Change a member's role, group, vote weight or muting (moderators; never their own
+    muting).
 
     ``group`` is a group key, or None/"" for no group. A delegate always keeps a group.
     """
@@ -474,6 +475,9 @@ def update_member(
         changes["weight"] = _weight(weight)
     if muted is not UNCHANGED:
         changes["muted"] = fields.boolean(muted, "muted")
+        if changes["muted"] and membership.user_id == actor.id:
+            # A moderator who silenced themself could no longer run the session's floor.
+            raise Invalid(_l("You cannot mute yourself."), field="muted")
     final_role = changes.get("role", membership.role)
     final_group = changes.get("group", membership.group)
     if final_role == "delegate" and final_group is None:

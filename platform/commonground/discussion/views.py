@@ -36,7 +36,13 @@ from ..deliberations.models import AgendaItem, Deliberation
 from ..errors import NotFound, ServiceError, Unauthorized
 from ..fields import LANGUAGE_RE, MAX_IDS, ids
 from ..i18n import current_language, language_name
-from ..labels import reaction_script_strings, reaction_words, stance_labels
+from ..labels import (
+    STATUS_LABELS,
+    reaction_script_strings,
+    reaction_words,
+    stance_labels,
+    status_label,
+)
 from ..pages import form_action
 from . import queries, services
 from .rules import (
@@ -225,6 +231,7 @@ class DiscussionPage:
             },
             "posts_per_fetch": MAX_IDS,
             "strings": client_strings(),
+            "status_labels": {status: status_label(status) for status in STATUS_LABELS},
         }
 
 

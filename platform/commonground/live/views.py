@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from .. import fields
 from ..config import LANGUAGES
+from ..db import iso, utcnow
 from ..deliberations.access import (
     can_moderate,
     get_deliberation,
@@ -111,6 +112,13 @@ class SessionPanel:
     speaking: bool
     groups: dict
     config: dict
+
+    @property
+    def round_over(self) -> bool:
+        """The running round's time has run out (it stays until a moderator stops it): the
+        page served now says so instead of a past "ends at"."""
+        running = self.state["round"]
+        return bool(running) and running["ends_at"] <= iso(utcnow())
 
     @property
     def idle(self) -> bool:
@@ -353,6 +361,7 @@ def _client_config(deliberation: Deliberation, language: str, *, console: bool) 
             "you_speak": _("You have the floor: your next post is your intervention."),
             "request": _("Request the floor"),
             "withdraw": _("Withdraw my request"),
+            "yield": _("Yield the floor"),
             "error": _("This did not work: {message}"),
             "announcement": _("Announcement"),
             "online": _("{count} following the session"),

@@ -128,6 +128,7 @@ class GroupResult:
     agreement: Fraction | None
     participation: Fraction
     segments: list[Segment]
+    final: bool = False
 
     @property
     def summary(self) -> str:
@@ -142,7 +143,12 @@ class GroupResult:
             group=self.name,
             votes=", ".join(parts) or _("no ballots"),
             eligible=format_decimal(self.eligible),
-            agreement=percent(self.agreement) if self.agreement is not None else _("none yet"),
+            agreement=percent(self.agreement)
+            if self.agreement is not None
+            # i18n: a closed vote's agreement in a group where nobody voted
+            else _("none (no ballots)")
+            if self.final
+            else _("none yet"),
         )
 
 
@@ -255,6 +261,7 @@ def _results(motion: Motion, rule: Rule, names: dict[str, str]) -> Results | Non
                 agreement=None if entry["agreement"] is None else Fraction(entry["agreement"]),
                 participation=Fraction(entry["participation"]),
                 segments=segments,
+                final=final,
             )
         )
     unmet = []
