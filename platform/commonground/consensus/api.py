@@ -11,7 +11,7 @@ from .. import fields
 from ..api import json_body
 from ..api.openapi import describe_blueprint
 from ..deliberations.access import get_item
-from ..discussion.queries import reader_for
+from ..discussion.queries import get_post, reader_for
 from ..errors import Invalid
 from ..transactions import transactional
 from . import queries, reactions, sensemaking, services
@@ -65,7 +65,7 @@ def next_statement(item_id: int):
 @bp.get("/posts/<int:post_id>/reaction")
 def own_reaction(post_id: int):
     """Your own stance on a post, and its aggregates."""
-    post = reactions.get_post(post_id)
+    post = get_post(post_id)
     return jsonify(reactions.own_reaction(current_user, post).to_json())
 
 
@@ -74,7 +74,7 @@ def own_reaction(post_id: int):
 def react(post_id: int):
     """Agree, disagree or pass on a post; the latest reaction wins."""
     data = json_body()
-    post = reactions.get_post(post_id)
+    post = get_post(post_id)
     result = services.react(current_user, post, data.get("stance"))
     return jsonify(result.to_json())
 

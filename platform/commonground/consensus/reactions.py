@@ -15,12 +15,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from .. import fields
 from ..db import db, iso, utcnow
 from ..deliberations.access import membership_of, require_reader
 from ..deliberations.models import AgendaItem, Deliberation, Membership, StakeholderGroup
 from ..discussion.models import STANCES, Post, Reaction
-from ..errors import Conflict, NotFound
+from ..errors import Conflict
 from .metrics import GroupCounts
 from .rules import PostScore, score_post
 
@@ -142,14 +141,6 @@ class OwnReaction:
             "updated_at": iso(self.updated_at),
             "reactions": self.reactions,
         }
-
-
-def get_post(post_id) -> Post:
-    """The post with ``post_id``, or a 404 error."""
-    post = db.session.get(Post, post_id) if fields.is_row_id(post_id) else None
-    if post is None:
-        raise NotFound(_l("There is no post with this number."))
-    return post
 
 
 def own_reaction(user, post: Post) -> OwnReaction:

@@ -12,8 +12,9 @@ import logging
 
 from .. import fields
 from ..accounts.socket_auth import require_socket_write, socket_user
+from ..discussion.queries import get_post
 from ..realtime.acks import acked, event_data
-from . import reactions, services
+from . import services
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ def on_react(data=None):
     data = event_data(data)
     user = socket_user()
     require_socket_write()
-    post = reactions.get_post(fields.integer(data.get("post"), "post", minimum=1))
+    post = get_post(fields.integer(data.get("post"), "post", minimum=1))
     result = services.react(user, post, data.get("stance"))
     return {"reaction": result.to_json()}
 

@@ -24,18 +24,20 @@ from ..deliberations.access import (
     can_moderate,
     get_deliberation,
     get_item,
+    get_item_of,
     membership_of,
     participation_error,
     require_reader,
 )
 from ..deliberations.models import AgendaItem, StakeholderGroup
+from ..discussion.queries import get_post
 from ..errors import NotFound, ServiceError
 from ..fields import LANGUAGE_RE
 from ..i18n import current_language, language_name, percent
 from ..labels import outcome_label, reaction_script_strings, reaction_words, stance_labels
 from ..pages import form_action, is_refusal_of_the_person, safe_next_url
 from ..transactions import in_transaction
-from . import queries, reactions, services
+from . import queries, services
 from .bridging import LEVEL, LINE, Bridging
 from .drafting import Cited, DraftLabels, draft_sections
 from .metrics import GroupCounts
@@ -206,14 +208,6 @@ def motion_evidence(motion, names: dict[str, str]) -> dict:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _item_in(slug: str, item_id: int) -> AgendaItem:
-    deliberation = get_deliberation(slug)
-    item = get_item(item_id)
-    if item.deliberation_id != deliberation.id:
-        raise NotFound(_("There is no agenda item with this number."))
-    return item
-
-
 def _summary_in(slug: str, summary_id: int) -> tuple[ConsensusSummary, AgendaItem]:
     summary = queries.readable_summary(current_user, summary_id)
     item = queries.item_of(summary)
@@ -237,7 +231,7 @@ def _language_filter() -> str | None:
 @bp.get("/d/<slug>/items/<int:item_id>/common-ground")
 def common_ground(slug, item_id):
     """The item's visible posts ranked by group-informed consensus."""
-    item = _item_in(slug, item_id)
+    item = get_item_of(get_deliberation(slug), item_id)
     language = current_language()
     ground = queries.common_ground(current_user, item, language=_language_filter(), with_own=True)
     names = _group_names(ground.groups, language)
@@ -291,7 +285,7 @@ def reaction_fragments(slug, item_id):
     """The reactions of some posts (``ids=1,2,3``) as the pages render them, for a live page
     to swap in when they change: ``view=totals`` the thread's line of totals, else Common
     Ground's chart and measures. Hidden posts have none, as on the pages."""
-    item = _item_in(slug, item_id)
+    item = get_item_of(get_deliberation(slug), item_id)
     scores = queries.post_scores(current_user, item, fields.ids(request.args.get("ids")))
     names = _group_names(item.deliberation.groups, current_language())
     return render_template(
@@ -313,7 +307,7 @@ def reaction_fragments(slug, item_id):
 @bp.post("/d/<slug>/posts/<int:post_id>/reaction")
 def react(slug, post_id):
     """React to a post (the form behind each post's buttons); back to where it was sent."""
-    post = reactions.get_post(post_id)
+    post = get_post(post_id)
     item = get_item(post.item_id)
     if item.deliberation.slug != slug:
         raise NotFound(_("There is no post with this number."))
@@ -333,7 +327,7 @@ def react(slug, post_id):
 def summaries(slug, item_id):
     """The versions of the item's summary (drafts for moderators), the current one of each
     language first."""
-    item = _item_in(slug, item_id)
+    item = get_item_of(get_deliberation(slug), item_id)
     versions = queries.item_summaries(current_user, item)
     refs = SummaryRefs.for_item(item, versions)
     language = current_language()
@@ -503,7 +497,7 @@ def _summary_url(slug: str, version: ConsensusSummary) -> str:
 def new_summary(slug, item_id):
     """Write a new version (``?based_on=<id>`` continues or, with ``translate=1``,
     translates that version)."""
-    item = _item_in(slug, item_id)
+    item = get_item_of(get_deliberation(slug), item_id)
     raw = request.values.get("based_on", "")
     based_on = None
     if raw.isdigit():
@@ -622,7 +616,7 @@ def opinion_group_name(group: int) -> str:
 def opinions(slug, item_id):
     """The item's opinion groups: the map, the same data as a table, and the statements that
     set each group apart or unite everyone."""
-    item = _item_in(slug, item_id)
+    item = get_item_of(get_deliberation(slug), item_id)
     language = current_language()
     view = queries.opinion_view(current_user, item)
     result, matrix = view.opinions.groups, view.opinions.matrix
@@ -680,7 +674,7 @@ def opinions(slug, item_id):
 @bp.get("/d/<slug>/items/<int:item_id>/react")
 def react_to_statements(slug, item_id):
     """One post at a time to react to, chosen by routing; reacting brings the next."""
-    item = _item_in(slug, item_id)
+    item = get_item_of(get_deliberation(slug), item_id)
     language = current_language()
     membership = membership_of(current_user, item.deliberation)
     refusal = participation_error(current_user, "react", item.deliberation, item, membership)

@@ -108,6 +108,15 @@ def get_item(item_id: int) -> AgendaItem:
     return item
 
 
+def get_item_of(deliberation: Deliberation, item_id: int) -> AgendaItem:
+    """The deliberation's agenda item ``item_id``, or a 404 error (another deliberation's
+    item is not found here either)."""
+    item = get_item(item_id)
+    if item.deliberation_id != deliberation.id:
+        raise NotFound(_l("There is no agenda item with this number."))
+    return item
+
+
 # --- taking part (the rule is rules.participation_refusal) ----------------------------------
 
 _STATE_REFUSALS = frozenset(

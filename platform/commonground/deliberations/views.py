@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..config import LANGUAGES
-from ..errors import NotFound, ServiceError
+from ..errors import ServiceError
 from ..i18n import current_language
 from ..labels import role_label, scheme_label
 from ..pages import form_action
@@ -24,7 +24,7 @@ from . import queries, services
 from .access import (
     can_moderate,
     get_deliberation,
-    get_item,
+    get_item_of,
     require_admin,
     require_moderator,
     require_reader,
@@ -80,13 +80,6 @@ def _moderated(slug: str) -> Deliberation:
     return deliberation
 
 
-def _item_of(deliberation: Deliberation, item_id: int):
-    item = get_item(item_id)
-    if item.deliberation_id != deliberation.id:
-        raise NotFound(_l("There is no agenda item with this number."))
-    return item
-
-
 @bp.get("/d/<slug>")
 def show(slug):
     """The deliberation: its agenda, its stakeholder groups and its members."""
@@ -113,7 +106,7 @@ def show(slug):
 def item(slug, item_id):
     """An agenda item in the reader's language (with a switch to the original)."""
     deliberation = _readable(slug)
-    agenda_item = _item_of(deliberation, item_id)
+    agenda_item = get_item_of(deliberation, item_id)
     language = current_language()
     has_translation = agenda_item.is_translated_into(language)
     show_original = request.args.get("show") == "original" and has_translation
@@ -479,7 +472,7 @@ def console_item_status(slug, item_id):
     deliberation = _moderated(slug)
 
     def change():
-        item = _item_of(deliberation, item_id)
+        item = get_item_of(deliberation, item_id)
         services.update_item(current_user, item, status=request.form.get("status", ""))
 
     return form_action(
@@ -528,7 +521,7 @@ def agenda(slug):
 def item_status(slug, item_id):
     """Open, close or reopen an agenda item (moderators)."""
     deliberation = _moderated(slug)
-    agenda_item = _item_of(deliberation, item_id)
+    agenda_item = get_item_of(deliberation, item_id)
     return form_action(
         lambda: services.update_item(
             current_user, agenda_item, status=request.form.get("status", "")
@@ -557,7 +550,7 @@ def _render_item_edit(deliberation: Deliberation, agenda_item, failed=None):
 def _render_item_edit_again(slug: str, item_id: int, failed: dict):
     """The item's edit page after a refusal (read afresh: the refusal rolled back)."""
     deliberation = _moderated(slug)
-    return _render_item_edit(deliberation, _item_of(deliberation, item_id), failed)
+    return _render_item_edit(deliberation, get_item_of(deliberation, item_id), failed)
 
 
 def _ui_languages() -> list[str]:
@@ -568,7 +561,7 @@ def _ui_languages() -> list[str]:
 def edit_item(slug, item_id):
     """Edit an agenda item's numeral, title, text and lock (moderators)."""
     deliberation = _moderated(slug)
-    agenda_item = _item_of(deliberation, item_id)
+    agenda_item = get_item_of(deliberation, item_id)
     if request.method == "GET":
         return _render_item_edit(deliberation, agenda_item)
     form = request.form
@@ -593,7 +586,7 @@ def edit_item(slug, item_id):
 def item_translation(slug, item_id):
     """Add or replace the item's title and text in one language (moderators)."""
     deliberation = _moderated(slug)
-    agenda_item = _item_of(deliberation, item_id)
+    agenda_item = get_item_of(deliberation, item_id)
     form = request.form
     language = form.get("language", "")
     form_id = f"translation-{language}" if form.get("existing") else "add-translation"

@@ -28,7 +28,7 @@ from ..db import iso, utcnow
 from ..deliberations.access import (
     can_moderate,
     get_deliberation,
-    get_item,
+    get_item_of,
     participation_error,
     require_reader,
 )
@@ -385,7 +385,7 @@ def post_fragments(slug, item_id):
     place: the same macro, for this reader, with the page's ``post_language`` and
     ``reply_to``. A reply that sits in its parent's list of replies comes inside that list
     (for a parent that has none yet), and the count of posts comes last."""
-    item = _item_in(slug, item_id)
+    item = get_item_of(get_deliberation(slug), item_id)
     page = item_discussion(item, only=ids(request.args.get("ids")))
     by_id = {post.id: post for post in page.posts}
     return render_template(
@@ -406,14 +406,6 @@ def _replies_around(node: ThreadNode, parent: PostView) -> ThreadNode | None:
 
 
 # --- forms ------------------------------------------------------------------------------------
-
-
-def _item_in(slug: str, item_id: int) -> AgendaItem:
-    deliberation = get_deliberation(slug)
-    item = get_item(item_id)
-    if item.deliberation_id != deliberation.id:
-        raise NotFound(_("There is no agenda item with this number."))
-    return item
 
 
 def _post_in(slug: str, post_id: int):
@@ -487,7 +479,7 @@ def _post_form(slug: str, post_id: int, form: str, action, done: str):
 @bp.post("/d/<slug>/items/<int:item_id>/posts")
 def create_post(slug, item_id):
     """Publish a post, or (``parent``) a reply."""
-    item = _item_in(slug, item_id)
+    item = get_item_of(get_deliberation(slug), item_id)
     parent = request.form.get("parent") or None
     form = f"reply-{parent}" if parent else "compose"
     return form_action(
@@ -554,7 +546,7 @@ def translate_post(slug, post_id):
 @bp.post("/d/<slug>/items/<int:item_id>/lock")
 def lock_item(slug, item_id):
     """A moderator locks or unlocks the item's discussion."""
-    item = _item_in(slug, item_id)
+    item = get_item_of(get_deliberation(slug), item_id)
     locked = request.form.get("locked", "")
     return form_action(
         lambda: services.lock_item(current_user, item, locked=locked),

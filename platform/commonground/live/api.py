@@ -9,10 +9,9 @@ from flask import Blueprint, jsonify, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .. import fields
 from ..api import write_body
 from ..api.openapi import describe_blueprint
-from ..deliberations.access import get_deliberation, get_item
+from ..deliberations.access import get_deliberation
 from ..errors import Invalid
 from ..transactions import in_transaction, transactional
 from . import services
@@ -79,13 +78,17 @@ def stop_round(slug):
 @bp.post("/deliberations/<slug>/session/floor/request")
 def request_floor(slug):
     data = write_body(("item",))
-    return _state_after(slug, lambda d: services.request_floor(current_user, _item(d, data)))
+    return _state_after(
+        slug, lambda d: services.request_floor(current_user, services.item_of(d, data.get("item")))
+    )
 
 
 @bp.post("/deliberations/<slug>/session/floor/withdraw")
 def withdraw_floor(slug):
     data = write_body(("item",))
-    return _state_after(slug, lambda d: services.withdraw_floor(current_user, _item(d, data)))
+    return _state_after(
+        slug, lambda d: services.withdraw_floor(current_user, services.item_of(d, data.get("item")))
+    )
 
 
 @bp.post("/deliberations/<slug>/session/floor/grant")
@@ -129,10 +132,3 @@ def participation(slug):
     """Participation by stakeholder group; ``?item=<id>`` for one agenda item."""
     deliberation = get_deliberation(slug)
     return jsonify(services.participation_for(current_user, deliberation, request.args.get("item")))
-
-
-def _item(deliberation, data: dict):
-    item = get_item(fields.integer(data.get("item"), "item", minimum=1))
-    if item.deliberation_id != deliberation.id:
-        raise Invalid(_l("This agenda item belongs to another deliberation."), field="item")
-    return item

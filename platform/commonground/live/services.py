@@ -89,7 +89,7 @@ def participation_for(user, deliberation: Deliberation, item_id=None) -> dict:
     require_reader(user, deliberation)
     item = None
     if item_id not in (None, ""):
-        item = _item_of(deliberation, fields.integer(item_id, "item", minimum=1))
+        item = item_of(deliberation, item_id)
     return participation(deliberation, item)
 
 
@@ -104,7 +104,7 @@ def set_current_item(actor, deliberation: Deliberation, item_id) -> SessionState
     require_moderator(actor, deliberation)
     item = None
     if item_id not in (None, ""):
-        item = _item_of(deliberation, fields.integer(item_id, "item", minimum=1))
+        item = item_of(deliberation, item_id)
     row = _session_for_change(deliberation)
     new_id = item.id if item is not None else None
     if row.current_item_id == new_id:
@@ -520,8 +520,10 @@ def _seconds(value) -> int:
     return fields.integer(value, "seconds", minimum=1, maximum=ROUND_MAX_SECONDS)
 
 
-def _item_of(deliberation: Deliberation, item_id: int) -> AgendaItem:
-    item = get_item(item_id)
+def item_of(deliberation: Deliberation, item) -> AgendaItem:
+    """The deliberation's agenda item named by ``item`` (an id from a form, JSON or event);
+    another deliberation's item is refused as input (422 on ``item``)."""
+    item = get_item(fields.integer(item, "item", minimum=1))
     if item.deliberation_id != deliberation.id:
         raise Invalid(_l("This agenda item belongs to another deliberation."), field="item")
     return item

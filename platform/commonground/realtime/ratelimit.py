@@ -46,6 +46,13 @@ class MemoryWindows:
 
     def hit(self, key: str, count: int, seconds: float, now: float | None = None) -> float:
         """Record an action unless the window is full; 0 if allowed, else seconds to wait."""
+        return self._check(key, count, seconds, now, record=True)
+
+    def peek(self, key: str, count: int, seconds: float, now: float | None = None) -> float:
+        """Like ``hit`` without recording: 0 if an action would be allowed."""
+        return self._check(key, count, seconds, now, record=False)
+
+    def _check(self, key: str, count: int, seconds: float, now, *, record: bool) -> float:
         now = time.monotonic() if now is None else now
         with self._lock:
             hits = self._hits.setdefault(key, deque())
@@ -53,17 +60,9 @@ class MemoryWindows:
                 hits.popleft()
             if len(hits) >= count:
                 return hits[0] + seconds - now
-            hits.append(now)
+            if record:
+                hits.append(now)
             return 0.0
-
-    def peek(self, key: str, count: int, seconds: float, now: float | None = None) -> float:
-        """Like ``hit`` without recording: 0 if an action would be allowed."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            hits = self._hits.get(key, deque())
-            while hits and hits[0] <= now - seconds:
-                hits.popleft()
-            return hits[0] + seconds - now if len(hits) >= count else 0.0
 
     def clear(self, key: str) -> None:
         """Forget every action of ``key``."""
@@ -71,8 +70,8 @@ class MemoryWindows:
             self._hits.pop(key, None)
 
 
-# Atomic check-and-record: the rejected attempt is not counted, so a member who waits
-# the announced time always gets through.
+# Atomic check-and-record (ARGV[5] "1"; "0" only checks): the rejected attempt is not
+# counted, so a member who waits the announced time always gets through.
 _SLIDING_WINDOW = """
 local key = KEYS[1]
 local now = tonumber(ARGV[1])
@@ -80,22 +79,10 @@ local window = tonumber(ARGV[2])
 local limit = tonumber(ARGV[3])
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
 if redis.call('ZCARD', key) < limit then
-  redis.call('ZADD', key, now, ARGV[4])
-  redis.call('PEXPIRE', key, math.ceil(window * 1000))
-  return 0
-end
-local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-return math.ceil((tonumber(oldest[2]) + window - now) * 1000)
-"""
-
-
-_PEEK = """
-local key = KEYS[1]
-local now = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local limit = tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-if redis.call('ZCARD', key) < limit then
+  if ARGV[5] == '1' then
+    redis.call('ZADD', key, now, ARGV[4])
+    redis.call('PEXPIRE', key, math.ceil(window * 1000))
+  end
   return 0
 end
 local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
@@ -110,17 +97,18 @@ class RedisWindows:
         self._client = client
         self._prefix = prefix
         self._script = client.register_script(_SLIDING_WINDOW)
-        self._peek = client.register_script(_PEEK)
 
     def hit(self, key: str, count: int, seconds: float) -> float:
-        wait_ms = self._script(
-            keys=[f"{self._prefix}rate:{key}"],
-            args=[time.time(), seconds, count, uuid.uuid4().hex],
-        )
-        return int(wait_ms) / 1000
+        return self._check(key, count, seconds, record=True)
 
     def peek(self, key: str, count: int, seconds: float) -> float:
-        wait_ms = self._peek(keys=[f"{self._prefix}rate:{key}"], args=[time.time(), seconds, count])
+        return self._check(key, count, seconds, record=False)
+
+    def _check(self, key: str, count: int, seconds: float, *, record: bool) -> float:
+        wait_ms = self._script(
+            keys=[f"{self._prefix}rate:{key}"],
+            args=[time.time(), seconds, count, uuid.uuid4().hex, "1" if record else "0"],
+        )
         return int(wait_ms) / 1000
 
     def clear(self, key: str) -> None:

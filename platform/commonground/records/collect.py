@@ -30,7 +30,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from ..consensus.metrics import GroupCounts
 from ..consensus.models import ConsensusSummary
@@ -38,7 +37,7 @@ from ..consensus.reactions import score_json
 from ..consensus.rules import score_post
 from ..consensus.schemas import opinions_record_json
 from ..db import db, iso
-from ..deliberations.access import can_moderate, get_deliberation, get_item, require_reader
+from ..deliberations.access import can_moderate, get_deliberation, get_item_of, require_reader
 from ..deliberations.models import (
     AgendaItem,
     AgendaItemTranslation,
@@ -48,7 +47,6 @@ from ..deliberations.models import (
 )
 from ..discussion.models import Post, PostRevision, PostTranslation, Reaction
 from ..discussion.rules import path_depth
-from ..errors import NotFound
 from ..live.models import Announcement
 from ..live.participation import participation
 from ..voting.models import Ballot, Motion, MotionVoter
@@ -562,10 +560,7 @@ def operator_source(slug: str, item_id: int | None = None, audience: str = READE
 
 def _source(deliberation: Deliberation, item_id: int | None, audience: str) -> RecordSource:
     if item_id is not None:
-        item = get_item(item_id)
-        if item.deliberation_id != deliberation.id:
-            raise NotFound(_l("There is no agenda item with this number."))
-        item_ids = [item.id]
+        item_ids = [get_item_of(deliberation, item_id).id]
     else:
         item_ids = list(
             db.session.scalars(
