@@ -59,6 +59,36 @@ def is_within(path: str, ancestor_path: str) -> bool:
     return path == ancestor_path or path.startswith(ancestor_path + PATH_SEPARATOR)
 
 
+# --- thread windows -------------------------------------------------------------------------
+
+#: A page (and ``GET …/posts`` without ``after``) shows a window of whole top-level threads:
+#: at most this many threads...
+WINDOW_THREADS = 100
+#: ...and no more threads once the window holds this many posts (always at least one
+#: thread), so a page stays light whatever the length of its threads.
+WINDOW_POSTS = 200
+
+
+def window_threads(
+    counts: Sequence[tuple[int, int]], *, threads: int = WINDOW_THREADS, posts: int = WINDOW_POSTS
+) -> int:
+    """How many of ``counts`` (top-level post id, posts in its thread), nearest first, a
+    window takes: at most ``threads``, and no further thread once the next one would take
+    the window past ``posts`` posts — but always the first thread, whatever its size."""
+    taken = total = 0
+    for _root, size in counts[:threads]:
+        if taken and total + size > posts:
+            break
+        taken += 1
+        total += size
+    return taken
+
+
+def thread_root(path: str) -> int:
+    """The id of the top-level post of the thread holding the post at ``path``."""
+    return int(path[:PATH_DIGITS])
+
+
 # --- thread layout --------------------------------------------------------------------------
 
 T = TypeVar("T")
