@@ -81,12 +81,20 @@ def test_following_the_newer_cursor_from_the_first_thread_reads_every_post_once(
     assert answer["window"]["has_older"] and answer["window"]["older"]["before"] == threads[21][0]
 
 
-def test_around_a_reply_gives_the_window_starting_with_its_thread(client, world, threads):
-    root, reply = threads[3]
+def test_around_a_reply_gives_the_window_with_its_thread_in_the_middle(client, world, threads):
+    _, reply = threads[3]
     answer = window_of(client, world, f"?limit=5&around={reply}")
-    assert answer["window"]["first_thread"] == root
+    assert answer["window"]["first_thread"] == threads[1][0]
+    assert answer["window"]["last_thread"] == threads[5][0]
     assert reply in [p["id"] for p in answer["items"]]
-    assert answer["window"]["has_older"] and answer["window"]["has_newer"]
+    assert answer["window"]["older"] == {"before": threads[1][0]}
+    assert answer["window"]["newer"] == {"from": threads[5][0] + 1}
+
+
+def test_around_the_newest_post_is_the_newest_window(client, world, threads):
+    newest = window_of(client, world, "?limit=5")
+    around = window_of(client, world, f"?limit=5&around={threads[-1][1]}")
+    assert around == newest
 
 
 def test_after_alone_still_catches_up_with_every_newer_post_uncut(client, world, threads):
@@ -200,11 +208,11 @@ def test_the_page_links_older_and_newer_posts_and_shows_every_post_through_them(
 
 
 def test_a_link_to_an_old_post_shows_the_window_holding_it(reader, world, threads):
-    root, reply = threads[2]
+    _, reply = threads[7]
     for query in (f"?around={reply}", f"?focus={reply}", f"?reply_to={reply}"):
         html = reader.get(item_path(world) + query).get_data(as_text=True)
         assert reply in post_ids(html), query
-        assert post_ids(html)[0] == root
+        assert post_ids(html)[0] == threads[3][0]
         assert link(html, "older") and link(html, "newer")
     assert f'id="reply-{reply}"' in html  # the reply form under the old post
 

@@ -28,6 +28,7 @@ from .rules import (
     WINDOW_THREADS,
     path_segment,
     thread_root,
+    window_around,
     window_threads,
 )
 from .schemas import AuthorView, PostView, TranslationView
@@ -130,18 +131,14 @@ def thread_window(
 
     By default the newest threads; ``before``: the newest threads whose first post's id is
     smaller; ``start``: the oldest threads whose first post's id is at least this;
-    ``around``: the window starting with the thread that holds post ``around`` (refused as
-    not found when it is not a post of the item). At most ``threads`` threads, and no
-    further thread once the window would pass ``posts`` posts (``rules.window_threads``).
+    ``around``: the threads around the one that holds post ``around``, newer and older in
+    turn (refused as not found when it is not a post of the item). At most ``threads``
+    threads, and no further thread once the window would pass ``posts`` posts
+    (``rules.window_threads``, ``rules.window_around``).
     """
-    if around is not None:
-        path = db.session.scalar(
-            sa.select(Post.path).where(Post.id == around, Post.item_id == item_id)
-        )
-        if path is None:
-            raise NotFound(_l("There is no post with this number."), field="around")
-        start = thread_root(path)
     roots = sa.select(Post.id).where(Post.item_id == item_id, Post.parent_id.is_(None))
+    if around is not None:
+        return _window_around(item_id, roots, around, threads=threads, posts=posts)
     forward = start is not None
     if forward:
         nearest_first = roots.where(Post.id >= start).order_by(Post.id)
@@ -159,9 +156,38 @@ def thread_window(
     behind = boundary is not None and db.session.scalar(
         sa.select(sa.exists(roots.where(Post.id < start if forward else Post.id >= before)))
     )
+    older, newer = (behind, further) if forward else (further, behind)
+    return _window(chosen, boundary, older=older, newer=newer)
+
+
+def _window_around(item_id: int, roots, around: int, *, threads: int, posts: int) -> Window:
+    """The window around the thread holding post ``around`` (``rules.window_around``)."""
+    path = db.session.scalar(sa.select(Post.path).where(Post.id == around, Post.item_id == item_id))
+    if path is None:
+        raise NotFound(_l("There is no post with this number."), field="around")
+    root = thread_root(path)
+    older = list(
+        db.session.scalars(roots.where(Post.id <= root).order_by(Post.id.desc()).limit(threads + 1))
+    )
+    newer = list(
+        db.session.scalars(roots.where(Post.id > root).order_by(Post.id).limit(threads + 1))
+    )
+    sizes = _thread_sizes(item_id, older + newer)
+    from_older, from_newer = window_around(
+        [sizes.get(r, 0) for r in older],
+        [sizes.get(r, 0) for r in newer],
+        threads=threads,
+        posts=posts,
+    )
+    chosen = sorted(older[:from_older] + newer[:from_newer])
+    return _window(chosen, root, older=len(older) > from_older, newer=len(newer) > from_newer)
+
+
+def _window(chosen: list[int], boundary: int | None, *, older: bool, newer: bool) -> Window:
+    """The window of threads ``chosen`` (ascending); ``boundary`` stands for its edges
+    when it is empty."""
     low = chosen[0] if chosen else boundary
     high = chosen[-1] + 1 if chosen else boundary
-    older, newer = (behind, further) if forward else (further, behind)
     return Window(
         first=chosen[0] if chosen else None,
         last=chosen[-1] if chosen else None,

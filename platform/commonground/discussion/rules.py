@@ -84,6 +84,35 @@ def window_threads(
     return taken
 
 
+def window_around(
+    older: Sequence[int],
+    newer: Sequence[int],
+    *,
+    threads: int = WINDOW_THREADS,
+    posts: int = WINDOW_POSTS,
+) -> tuple[int, int]:
+    """How many threads a window around one thread takes on each side: ``older`` are the
+    sizes of that thread and of the threads before it, nearest first; ``newer`` of the
+    threads after it, nearest first. The thread itself always; then one newer, one older,
+    in turn, each while it keeps the window within ``threads`` threads and ``posts``
+    posts — a side that cannot take its next thread takes no more (the window stays one
+    run of threads). Returns (threads taken from ``older``, from ``newer``)."""
+    if not older:
+        return (0, 0)
+    taken = {"older": 1, "newer": 0}
+    sizes = {"older": older, "newer": newer}
+    total = older[0]
+    open_sides = ["newer", "older"]
+    while open_sides and taken["older"] + taken["newer"] < threads:
+        side = open_sides.pop(0)
+        following = sizes[side][taken[side] : taken[side] + 1]
+        if following and total + following[0] <= posts:
+            taken[side] += 1
+            total += following[0]
+            open_sides.append(side)
+    return (taken["older"], taken["newer"])
+
+
 def thread_root(path: str) -> int:
     """The id of the top-level post of the thread holding the post at ``path``."""
     return int(path[:PATH_DIGITS])
