@@ -1,5 +1,6 @@
 """Reading a thread costs the same number of SQL statements whatever its size (DESIGN §2)."""
 
+import json
 import random
 from contextlib import contextmanager
 
@@ -121,7 +122,9 @@ def test_the_api_reads_a_window_of_10_or_5000_posts_in_the_same_number_of_querie
     small, _ = statements_for(client, url + in_10, headers=world.headers("delegate"))
     rebuild_thread(world, 5000)
     large, body = statements_for(client, url + in_5000, headers=world.headers("delegate"))
-    assert 0 < body.count('"path"') <= 200
+    answer = json.loads(body)
+    # At most 100 posts, unless one thread alone holds more (a window shows it whole).
+    assert 0 < len(answer["items"]) <= 100 or answer["window"]["threads"] == 1
     assert small == large, (small, large)
 
 
@@ -135,7 +138,7 @@ def test_the_item_page_shows_a_light_window_of_10_or_5000_posts_in_the_same_numb
     assert page.count("data-post-id=") == 10
     rebuild_thread(world, 5000)
     large, page = statements_for(client, url)
-    assert 0 < page.count("data-post-id=") <= 200
+    assert 0 < page.count("data-post-id=") <= 100
     assert "5000 posts" in page
     assert len(page.encode()) <= 300 * 1024, len(page.encode())
     assert small == large, (small, large)

@@ -121,6 +121,18 @@ def test_a_window_stops_adding_threads_past_the_post_budget_but_keeps_one(
     assert answer["window"]["threads"] == 2 and len(answer["items"]) == 4
 
 
+def test_a_long_post_weighs_in_the_budget_as_several(app, client, world, threads):
+    big = make_post(world.item, world.memberships["delegate"], "A thread of long answers")
+    for _ in range(2):
+        make_post(world.item, world.memberships["delegate2"], "word " * 820, parent=big)
+    db.session.commit()
+    app.config["THREAD_WINDOW_POSTS"] = 8  # the thread weighs 1 + 3 + 3; the next one 2
+    answer = window_of(client, world, "")
+    assert answer["window"]["threads"] == 1 and len(answer["items"]) == 3
+    app.config["THREAD_WINDOW_POSTS"] = 9
+    assert window_of(client, world, "")["window"]["threads"] == 2
+
+
 @pytest.mark.parametrize(
     "query",
     [

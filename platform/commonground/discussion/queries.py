@@ -23,6 +23,7 @@ from ..errors import Forbidden, NotFound
 from ..i18n import current_language
 from .models import Post, PostRevision, PostTranslation, Reaction
 from .rules import (
+    LONG_POST,
     PATH_DIGITS,
     WINDOW_POSTS,
     WINDOW_THREADS,
@@ -198,10 +199,11 @@ def _window(chosen: list[int], boundary: int | None, *, older: bool, newer: bool
 
 
 def _thread_sizes(item_id: int, roots: list[int]) -> dict[int, int]:
-    """How many posts each thread from ``min(roots)`` to ``max(roots)`` holds: one query."""
+    """How many posts each thread from ``min(roots)`` to ``max(roots)`` holds, a long post
+    counted once more per ``LONG_POST`` characters: one query."""
     root = sa.func.substr(Post.path, 1, PATH_DIGITS)
     query = (
-        sa.select(root, sa.func.count())
+        sa.select(root, sa.func.sum(1 + sa.func.length(Post.body) / LONG_POST))
         .where(
             Post.item_id == item_id,
             Post.path >= path_segment(min(roots)),
@@ -209,7 +211,7 @@ def _thread_sizes(item_id: int, roots: list[int]) -> dict[int, int]:
         )
         .group_by(root)
     )
-    return {int(key): count for key, count in db.session.execute(query)}
+    return {int(key): int(size) for key, size in db.session.execute(query)}
 
 
 @dataclass

@@ -65,14 +65,17 @@ def is_within(path: str, ancestor_path: str) -> bool:
 #: at most this many threads...
 WINDOW_THREADS = 100
 #: ...and no more threads once the window holds this many posts (always at least one
-#: thread), so a page stays light whatever the length of its threads.
-WINDOW_POSTS = 200
+#: thread), so a page stays light whatever the length of its threads. A long post counts
+#: once more for every ``LONG_POST`` characters of its body.
+WINDOW_POSTS = 100
+LONG_POST = 2000
 
 
 def window_threads(
     counts: Sequence[tuple[int, int]], *, threads: int = WINDOW_THREADS, posts: int = WINDOW_POSTS
 ) -> int:
-    """How many of ``counts`` (top-level post id, posts in its thread), nearest first, a
+    """How many of ``counts`` (top-level post id, posts in its thread — long ones counted
+    as several, see ``LONG_POST``), nearest first, a
     window takes: at most ``threads``, and no further thread once the next one would take
     the window past ``posts`` posts — but always the first thread, whatever its size."""
     taken = total = 0
