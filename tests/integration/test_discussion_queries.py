@@ -128,10 +128,11 @@ def test_the_api_reads_a_window_of_10_or_5000_posts_in_the_same_number_of_querie
     assert small == large, (small, large)
 
 
+@pytest.mark.parametrize("email", ["delegate@example.org", "mod@example.org"])
 def test_the_item_page_shows_a_light_window_of_10_or_5000_posts_in_the_same_number_of_queries(
-    client, world
+    client, world, email
 ):
-    login(client, "delegate@example.org")
+    login(client, email)
     url = f"/d/{world.deliberation.slug}/items/{world.item.id}"
     build_thread(world, 10)
     small, page = statements_for(client, url)

@@ -162,8 +162,12 @@ class DiscussionPage:
         if self.window is None:
             return None
         if direction == "older":
-            return self.window.has_older and self.url("discussion-newer", before=self.window.older)
-        return self.window.has_newer and self.url("discussion-older", **{"from": self.window.newer})
+            if not self.window.has_older:
+                return None
+            return self.url("discussion-newer", before=self.window.older)
+        if not self.window.has_newer:
+            return None
+        return self.url("discussion-older", **{"from": self.window.newer})
 
     def language_label(self, code: str) -> str:
         """The name of a language in the reader's language (looked up once per page)."""
