@@ -242,8 +242,8 @@ def report(results: list[dict], runs: int) -> str:
         "",
         "The window holds whole threads, newest last: at most 100 threads and no further "
         "thread once it holds 100 posts (a post longer than 2,000 characters counting once "
-        "more per 2,000; always at least one thread). Its statements are "
-        "the same at 1,000 and 5,000 posts; the whole-thread rows grow with the thread.",
+        "more per 2,000; always at least one thread). The windows' statements are "
+        "the same at 1,000 and 5,000 posts; the size and time of the whole thread grow with it.",
     ]
     return "\n".join(lines) + "\n"
 
