@@ -75,6 +75,11 @@ def settings_from_environment(instance_path: Path) -> dict:
         "LOGIN_CLIENT_RATE_LIMIT": os.environ.get("LOGIN_CLIENT_RATE_LIMIT", "60/300"),
         # Live tallies of a motion are sent at most once per this many seconds.
         "VOTING_TALLY_INTERVAL": float(os.environ.get("VOTING_TALLY_INTERVAL", "0.25")),
+        # The item page (and GET …/posts) shows a window of whole threads: at most this many
+        # top-level threads, and no further thread once it holds this many posts (a post
+        # longer than 2,000 characters counts once more per 2,000).
+        "THREAD_WINDOW_THREADS": int(os.environ.get("THREAD_WINDOW_THREADS", "100")),
+        "THREAD_WINDOW_POSTS": int(os.environ.get("THREAD_WINDOW_POSTS", "100")),
         # An item's opinion groups are recomputed at most once per this many seconds.
         "OPINIONS_INTERVAL": float(os.environ.get("OPINIONS_INTERVAL", "5")),
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),

@@ -10,6 +10,13 @@
 // events in one request, then puts each where the server's page has it. After a dropped
 // connection the script re-joins with the last post id and time it has; the server answers
 // with everything missed, fetched the same way. Posts are keyed by id: nothing shows twice.
+//
+// The page holds a window of whole threads (the newest, by default). The "Older posts" and
+// "Newer posts" links around it work without this script; with it, the next window is
+// fetched as a fragment (`…/posts?before=…` or `?from=…`) and added in place when a link is
+// clicked or scrolled to, and a `#post-N` anchor to a post outside the window loads the
+// window holding it (`?around=N`). Live posts of threads outside the window are left for
+// the window that holds them.
 import { batcher, fetchFragment, format, onConnect, replaceNode, sharedSocket } from "./live.js";
 
 const root = document.querySelector("[data-discussion]");
@@ -29,6 +36,114 @@ function startDiscussion(root, config) {
   const itemState = root.querySelector("[data-item-state]");
   let lastId = config.last_post_id;
   let since = config.server_time;
+
+  // --- the window of threads --------------------------------------------------------------
+
+  // The cursors of the windows before and after the one shown (null: none there): the
+  // first thread's id, and the id after the last thread's.
+  const cursors = { ...config.window };
+  const loading = new Set(); // directions being loaded
+  let scrolled = false; // windows load on scroll only once the reader has scrolled
+
+  /** Whether a post (by its path) belongs to a thread of the window the page shows. */
+  function inWindow(path) {
+    const thread = Number(path.split("/")[0]);
+    return (cursors.older === null || thread >= cursors.older) && (cursors.newer === null || thread < cursors.newer);
+  }
+
+  /**
+   * Load the window `direction` ("older", "newer") of the one shown and add its threads
+   * above or below, the reading position kept; or (`replace`, with `params`) show another
+   * window in place of the one shown.
+   */
+  async function loadWindow(direction, params = null) {
+    if (loading.has(direction)) return;
+    const query = params || (direction === "older" ? { before: cursors.older } : { from: cursors.newer });
+    if (!params && cursors[direction] === null) return;
+    loading.add(direction);
+    try {
+      const fragment = await fetchFragment(config.urls.posts, { ...query, post_language: config.filter });
+      if (!fragment) return;
+      const fresh = [...fragment.children].filter(
+        (node) => node.matches("li.post-node") && (direction === "replace" || !document.getElementById(node.id)),
+      );
+      if (direction === "replace") {
+        thread.replaceChildren(...fresh);
+      } else if (direction === "older") {
+        const anchor = thread.firstElementChild;
+        const top = anchor ? anchor.getBoundingClientRect().top : 0;
+        thread.prepend(...fresh);
+        if (anchor) window.scrollBy(0, anchor.getBoundingClientRect().top - top);
+      } else {
+        thread.append(...fresh);
+      }
+      for (const side of direction === "replace" ? ["older", "newer"] : [direction]) {
+        const link = fragment.getElementById(`discussion-${side}`);
+        const current = document.getElementById(`discussion-${side}`);
+        if (link && current) {
+          current.replaceWith(link);
+          observeLink(link);
+        }
+        const cursor = link && link.querySelector("a[data-cursor]");
+        cursors[side] = cursor ? Number(cursor.dataset.cursor) : null;
+      }
+      const count = fragment.getElementById("discussion-count");
+      if (count) replaceNode(document.getElementById("discussion-count"), count);
+      empty.hidden = thread.querySelector("li.post-node") !== null;
+    } finally {
+      loading.delete(direction);
+    }
+  }
+
+  // Reached by scrolling, a link loads its window; clicked, too (without this script it
+  // opens the page of that window).
+  const watcher =
+    "IntersectionObserver" in window
+      ? new IntersectionObserver((entries) => {
+          for (const entry of entries) {
+            if (entry.isIntersecting && scrolled) loadWindow(entry.target.dataset.windowLink);
+          }
+        })
+      : null;
+  function observeLink(link) {
+    if (watcher && !link.hidden) watcher.observe(link);
+  }
+  for (const link of root.querySelectorAll("[data-window-link]")) observeLink(link);
+  window.addEventListener(
+    "scroll",
+    () => {
+      if (scrolled) return;
+      scrolled = true;
+      // Observing again reports whether a link is in view now.
+      for (const link of root.querySelectorAll("[data-window-link]")) {
+        watcher?.unobserve(link);
+        observeLink(link);
+      }
+    },
+    { passive: true },
+  );
+  root.addEventListener("click", (event) => {
+    const link = event.target.closest("[data-window-link] a");
+    if (!link) return;
+    event.preventDefault();
+    loadWindow(link.closest("[data-window-link]").dataset.windowLink);
+  });
+
+  /** A `#post-N` anchor: the post shown, its branches unfolded; a post outside the window
+   * brings the window holding it. */
+  async function showAnchoredPost() {
+    const match = /^#post-(\d+)$/.exec(window.location.hash);
+    if (!match) return;
+    if (!document.getElementById(`post-${match[1]}`)) await loadWindow("replace", { around: match[1] });
+    const post = document.getElementById(`post-${match[1]}`);
+    if (!post) return;
+    for (let branch = post.closest("details.branch"); branch; branch = branch.parentElement.closest("details.branch")) {
+      branch.open = true;
+    }
+    post.scrollIntoView({ block: "start" });
+  }
+  window.addEventListener("hashchange", showAnchoredPost);
+  showAnchoredPost();
 
   if (!config.me.signed_in) return; // sockets need an account; the page stays as served
 
@@ -141,9 +256,11 @@ function startDiscussion(root, config) {
    * its level. One level below its parent, it goes into the parent's list of replies (the
    * fragment carries that list, as the page renders it, for a parent that has none yet);
    * at its parent's level (deeper than the page indents), after the parent's thread; at the
-   * top level (or when filtered by language), in the thread. Always in path order.
+   * top level (or when filtered by language), in the thread. Always in path order. A post
+   * of a thread outside the window shown waits for that window.
    */
   function insertPost(fresh) {
+    if (!inWindow(fresh.dataset.path)) return; // shown with the window that holds it
     const level = Number(fresh.dataset.level);
     const parent = fresh.dataset.parent ? document.getElementById(`post-${fresh.dataset.parent}`) : null;
     if (level === 0 || !parent) {

@@ -2,6 +2,7 @@
 driving Debian's Chromium against the real app on a real port)."""
 
 import re
+from dataclasses import dataclass
 
 import pytest
 import requests
@@ -11,6 +12,7 @@ from conftest import (
     make_group,
     make_item,
     make_member,
+    make_post,
     make_token,
     make_user,
 )
@@ -480,3 +482,103 @@ def test_a_published_summary_appears_on_open_item_pages_named_by_its_language(
         )
     finally:
         context.close()
+
+
+def seed_threads(live_server, count: int) -> list[tuple[int, int]]:
+    """``count`` threads of the forum's item, each a post of Alice and Bob's reply."""
+    with live_server.app.app_context():
+        deliberation = db.session.query(Deliberation).filter_by(slug="live-forum").one()
+        item = deliberation.items[0]
+        alice, bob = (
+            next(m for m in deliberation.memberships if m.user.email == email)
+            for email in ("alice@example.org", "bob@example.org")
+        )
+        made = []
+        for number in range(count):
+            root = make_post(item, alice, f"Thread number {number}")
+            made.append((root.id, make_post(item, bob, f"Answer {number}", parent=root).id))
+        db.session.commit()
+        db.session.remove()
+    return made
+
+
+@dataclass
+class Windowed:
+    """Twelve threads shown five at a time; Alice reads in a browser, Bob posts by API."""
+
+    made: list[tuple[int, int]]
+    bob: Api
+    alice: object
+    errors: list[str]
+
+
+@pytest.fixture
+def windowed(browser, live_server, forum):
+    live_server.app.config["THREAD_WINDOW_THREADS"] = 5
+    made = seed_threads(live_server, 12)
+    bob = Api(live_server, forum, "bob@example.org")
+    alice_context, alice = signed_in_page(browser, live_server, "alice@example.org")
+    errors: list[str] = []
+    alice.on("pageerror", lambda error: errors.append(str(error)))
+    yield Windowed(made, bob, alice, errors)
+    alice_context.close()
+
+
+def test_scrolling_up_loads_older_threads_and_live_posts_still_arrive(forum, windowed):
+    made, bob, alice = windowed.made, windowed.bob, windowed.alice
+    open_discussion(alice, forum)
+    posts = alice.locator("[data-thread] li.post-node")
+    expect(posts).to_have_count(10)
+    expect(alice.locator(f"#post-{made[0][0]}")).to_have_count(0)
+
+    # Reading upwards: each time the "Older posts" link comes into view, the threads
+    # before come in above it, without a reload, until the first thread.
+    for shown in (20, 24):
+        alice.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        alice.locator("#discussion-older").scroll_into_view_if_needed()
+        expect(posts).to_have_count(shown)
+    expect(alice.locator("#discussion-older")).to_be_hidden()
+    ids = [int(i) for i in posts.evaluate_all("nodes => nodes.map(n => n.dataset.postId)")]
+    assert ids == [i for pair in made for i in pair]
+    assert "?" not in alice.url  # loaded in place
+
+    # Live updates go on: a reply to the first (older) thread, and a new thread.
+    reply = bob.post("Late reply to the first thread", made[0][0])
+    alice.locator(f"#post-{made[0][0]} ol.replies #post-{reply}").wait_for()
+    newest = bob.post("A brand new thread")
+    alice.locator(f"[data-thread] > #post-{newest}").wait_for()
+    expect(posts).to_have_count(26)
+    assert windowed.errors == []
+
+
+def test_a_link_to_an_old_post_loads_the_window_holding_it(forum, windowed):
+    made, bob, alice = windowed.made, windowed.bob, windowed.alice
+    old = made[1][1]
+    open_discussion(alice, f"{forum}#post-{old}")
+    expect(alice.locator(f"#post-{old}")).to_be_in_viewport()
+    expect(alice.locator(f"#post-{made[-1][0]}")).to_have_count(0)
+    expect(alice.locator("#discussion-newer a")).to_be_visible()
+
+    # A new thread belongs to the newest window, not this one; a reply to a thread
+    # shown here arrives live.
+    newest = bob.post("A thread for the newest window")
+    reply = bob.post("An answer in the old window", made[2][0])
+    alice.locator(f"#post-{made[2][0]} ol.replies #post-{reply}").wait_for()
+    expect(alice.locator(f"#post-{newest}")).to_have_count(0)
+
+    # Another anchor on the same page: the window holding it, in place.
+    alice.evaluate(f"window.location.hash = 'post-{made[-1][1]}'")
+    expect(alice.locator(f"#post-{made[-1][1]}")).to_be_in_viewport()
+    # Reading down, the newer threads come in below, the new thread among them.
+    alice.evaluate(f"window.location.hash = 'post-{made[0][0]}'")
+    expect(alice.locator(f"#post-{made[0][0]}")).to_be_in_viewport()
+    newer_cursor = "document.querySelector('#discussion-newer a')?.dataset.cursor ?? null"
+    while cursor := alice.evaluate(newer_cursor):
+        alice.evaluate("document.getElementById('discussion-newer').scrollIntoView()")
+        alice.wait_for_function(f"c => ({newer_cursor}) !== c", arg=cursor)
+    alice.locator(f"[data-thread] > #post-{newest}").wait_for()
+    ids = alice.locator("[data-thread] li.post-node").evaluate_all(
+        "nodes => nodes.map(n => Number(n.dataset.postId))"
+    )
+    assert sorted(ids) == sorted([i for pair in made for i in pair] + [reply, newest])
+    assert windowed.errors == []

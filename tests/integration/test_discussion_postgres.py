@@ -93,3 +93,39 @@ def test_concurrent_posts_in_one_item_get_ids_in_commit_order(forum):
         thread.join(timeout=60)
     assert len(commits) == 30
     assert commits == sorted(commits)
+
+
+def test_windows_of_threads_on_postgresql(forum):
+    """Thread sizes (a long post weighing more), cursors and totals by language, in SQL."""
+    item, users = forum["item"], forum["users"]
+    roots = []
+    for n in range(12):
+        root = services.create_post(users[n % 3], item, body=f"Thread {n}", rate_limited=False)
+        services.create_post(
+            users[(n + 1) % 3], item, body="long " * 900, parent=root.id, rate_limited=False
+        )
+        roots.append(root.id)
+    db.session.commit()
+    newest = queries.thread_window(item.id, threads=5, posts=100)
+    assert (newest.first, newest.last, newest.older, newest.newer) == (
+        roots[7],
+        roots[11],
+        roots[7],
+        None,
+    )
+    # Each thread weighs 1 + 3 (a reply of 4,500 characters): 10 fit in 40.
+    assert queries.thread_window(item.id, threads=100, posts=40).threads == 10
+    around = queries.thread_window(item.id, around=roots[2] + 1, threads=3, posts=100)
+    assert (around.first, around.last) == (roots[1], roots[3])
+    posts = queries.read_thread(users[0], item, window=around).posts
+    assert [p.id for p in posts] == [
+        roots[1],
+        roots[1] + 1,
+        roots[2],
+        roots[2] + 1,
+        roots[3],
+        roots[3] + 1,
+    ]
+    totals = queries.thread_totals(item, queries.reader_for(users[0], item.deliberation))
+    assert totals.posts == 24 and totals.last_post_id == roots[11] + 1
+    assert totals.languages == {"en": 24}

@@ -21,7 +21,10 @@ from commonground.discussion.rules import (
     render_markdown,
     shown_level,
     thread_layout,
+    thread_root,
     walk,
+    window_around,
+    window_threads,
 )
 from commonground.realtime.ratelimit import MemoryWindows, parse_rate
 
@@ -304,3 +307,68 @@ def test_a_sliding_window_allows_count_actions_then_says_how_long_to_wait():
     assert windows.hit("m", 3, 10, now=5) == pytest.approx(5)
     assert windows.hit("other", 3, 10, now=5) == 0  # per key
     assert windows.hit("m", 3, 10, now=10.5) == 0  # the first action left the window
+
+
+# --- thread windows -------------------------------------------------------------------------
+
+
+@given(
+    sizes=st.lists(st.integers(min_value=1, max_value=50), max_size=40),
+    threads=st.integers(min_value=1, max_value=30),
+    posts=st.integers(min_value=1, max_value=200),
+)
+def test_a_window_takes_the_nearest_threads_within_both_budgets_and_never_none(
+    sizes, threads, posts
+):
+    counts = [(n + 1, size) for n, size in enumerate(sizes)]
+    taken = window_threads(counts, threads=threads, posts=posts)
+    assert 0 <= taken <= min(threads, len(counts))
+    if counts:
+        assert taken >= 1  # however long the nearest thread, the window shows it
+    if taken > 1:
+        assert sum(sizes[:taken]) <= posts
+    # It stops only at a budget or at the last thread.
+    if taken < min(threads, len(counts)):
+        assert sum(sizes[: taken + 1]) > posts
+
+
+def test_a_window_of_short_threads_takes_up_to_the_thread_budget():
+    assert window_threads([(n, 2) for n in range(1, 300)], threads=100, posts=200) == 100
+    assert window_threads([(n, 3) for n in range(1, 300)], threads=100, posts=200) == 66
+    assert window_threads([(1, 5000), (2, 1)], threads=100, posts=200) == 1
+
+
+@given(st.lists(st.integers(min_value=1, max_value=10**9), min_size=1, max_size=6))
+def test_a_posts_thread_is_the_first_id_of_its_path(ids):
+    path = None
+    for post_id in ids:
+        path = child_path(path, post_id)
+    assert thread_root(path) == ids[0]
+
+
+@given(
+    older=st.lists(st.integers(min_value=1, max_value=30), min_size=1, max_size=30),
+    newer=st.lists(st.integers(min_value=1, max_value=30), max_size=30),
+    threads=st.integers(min_value=1, max_value=40),
+    posts=st.integers(min_value=1, max_value=200),
+)
+def test_a_window_around_a_thread_holds_it_and_stays_within_both_budgets(
+    older, newer, threads, posts
+):
+    from_older, from_newer = window_around(older, newer, threads=threads, posts=posts)
+    assert from_older >= 1  # the thread itself, whatever its size
+    assert from_older <= len(older) and from_newer <= len(newer)
+    assert from_older + from_newer <= threads
+    total = sum(older[:from_older]) + sum(newer[:from_newer])
+    assert from_older + from_newer == 1 or total <= posts
+    # A side stops early only when its next thread would break a budget.
+    for taken, sizes in ((from_older, older), (from_newer, newer)):
+        if taken < len(sizes):
+            assert from_older + from_newer == threads or total + sizes[taken] > posts
+
+
+def test_a_window_around_a_thread_takes_newer_and_older_threads_in_turn():
+    assert window_around([1] * 10, [1] * 10, threads=5, posts=100) == (3, 2)
+    assert window_around([1] * 10, [], threads=5, posts=100) == (5, 0)
+    assert window_around([1], [1] * 10, threads=5, posts=100) == (1, 4)
+    assert window_around([3, 1, 1], [5, 1], threads=10, posts=6) == (3, 0)

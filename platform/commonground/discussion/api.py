@@ -8,13 +8,14 @@ from .. import fields
 from ..api import json_body
 from ..api.openapi import describe_blueprint
 from ..db import iso
-from ..deliberations.access import get_item
+from ..deliberations.access import get_item, require_reader
 from ..errors import Invalid
 from ..transactions import transactional
 from . import queries, services
 from .openapi import OPENAPI_PATHS
 from .rules import render_markdown
 from .schemas import OPENAPI_SCHEMAS
+from .windows import window_from_args
 
 bp = Blueprint("discussion_api", __name__, url_prefix="/api/v1")
 describe_blueprint(bp, OPENAPI_PATHS, OPENAPI_SCHEMAS)
@@ -22,16 +23,28 @@ describe_blueprint(bp, OPENAPI_PATHS, OPENAPI_SCHEMAS)
 
 @bp.get("/items/<int:item_id>/posts")
 def list_posts(item_id: int):
-    """The item's posts in thread order; ``?after=<id>`` for those newer than a post,
-    ``?language=<code>`` for those written in or translated into a language."""
+    """The item's posts in thread order: a window of whole threads, the newest by default
+    (``before``, ``from``, ``around`` and ``limit`` choose another, ``window`` in the answer
+    says what lies around it); ``?after=<id>`` alone for every post newer than a post
+    (catching up); ``?language=<code>`` for those written in or translated into a
+    language."""
     item = get_item(item_id)
-    after = request.args.get("after")
-    after = fields.integer(after, "after", minimum=0) if after not in (None, "") else None
+    require_reader(current_user, item.deliberation)  # before the window says anything
+    after = _optional_integer("after", minimum=0)
     language = request.args.get("language") or None
     if language is not None:
         language = fields.language(language)
-    thread = queries.read_thread(current_user, item, after=after, language=language)
-    return jsonify(items=[post.to_json() for post in thread.posts])
+    window = window_from_args(item, request.args, whole_thread=after is not None)
+    thread = queries.read_thread(current_user, item, after=after, language=language, window=window)
+    return jsonify(
+        items=[post.to_json() for post in thread.posts],
+        window=window.to_json() if window is not None else None,
+    )
+
+
+def _optional_integer(name: str, **bounds) -> int | None:
+    value = request.args.get(name)
+    return fields.integer(value, name, **bounds) if value not in (None, "") else None
 
 
 @bp.post("/items/<int:item_id>/posts")

@@ -4,6 +4,7 @@
 from ..api.schemas import (
     COMMON_ERRORS,
     WRITE_ERRORS,
+    component,
     error_response,
     json_response,
     list_of,
@@ -12,6 +13,14 @@ from ..api.schemas import (
     query_parameter,
 )
 
+POSTS_WINDOW = {
+    **list_of("Post"),
+    "required": ["items", "window"],
+    "properties": {
+        **list_of("Post")["properties"],
+        "window": {"oneOf": [component("ThreadWindow"), {"type": "null"}]},
+    },
+}
 ITEM_ID = path_parameter("item_id", {"type": "integer"})
 POST_ID = path_parameter("post_id", {"type": "integer"})
 RATE_LIMITED = {"429": error_response("Posting too often (`rate_limited`); see Retry-After")}
@@ -21,12 +30,19 @@ OPENAPI_PATHS: dict = {
     "/api/v1/items/{item_id}/posts": {
         "parameters": [ITEM_ID],
         "get": operation(
-            "The item's posts in thread order",
-            {"200": json_response("The posts", schema=list_of("Post"))},
+            "The item's posts in thread order: a window of whole threads",
+            {"200": json_response("The posts and their window", schema=POSTS_WINDOW)},
             operation_id="listItemPosts",
             description="Hidden posts show 'Hidden by moderator: <reason>' instead of "
-            "their content, except to moderators. A constant number of queries whatever "
-            "the thread's size.",
+            "their content, except to moderators. Without `after`, a window of whole "
+            "top-level threads with all their replies: the newest by default, at most "
+            "`limit` threads (100 unless configured) and no further thread once it holds "
+            "100 posts, a post longer than 2,000 characters counting once more per 2,000 "
+            "(always at least one thread); `window` says which threads and gives "
+            "the query parameters of the older and newer windows. At most one of `before`, "
+            "`from` and `around`. `after` alone: every post newer than a post, uncut "
+            "(`window` is null; `after=0` reads the whole thread). A constant number of "
+            "queries whatever the thread's size.",
             parameters=[
                 query_parameter(
                     "after",
@@ -38,8 +54,31 @@ OPENAPI_PATHS: dict = {
                     {"type": "string"},
                     "Only posts written in or translated into this language",
                 ),
+                query_parameter(
+                    "before",
+                    {"type": "integer", "minimum": 1},
+                    "The newest threads whose first post's id is smaller (the older window)",
+                ),
+                query_parameter(
+                    "from",
+                    {"type": "integer", "minimum": 1},
+                    "The oldest threads whose first post's id is at least this (the newer window)",
+                ),
+                query_parameter(
+                    "around",
+                    {"type": "integer", "minimum": 1},
+                    "The window starting with the thread that holds this post",
+                ),
+                query_parameter(
+                    "limit",
+                    {"type": "integer", "minimum": 1, "maximum": 500},
+                    "At most this many threads",
+                ),
             ],
-            errors={**COMMON_ERRORS, "422": error_response("A parameter is not valid")},
+            errors={
+                **COMMON_ERRORS,
+                "422": error_response("A parameter is not valid (or two cursors are given)"),
+            },
         ),
         "post": operation(
             "Post in the item's thread, or reply (member who may post)",

@@ -22,6 +22,16 @@ from ..deliberations.models import AgendaItem, Deliberation, Membership, Stakeho
 from ..errors import Forbidden, NotFound
 from ..i18n import current_language
 from .models import Post, PostRevision, PostTranslation, Reaction
+from .rules import (
+    LONG_POST,
+    PATH_DIGITS,
+    WINDOW_POSTS,
+    WINDOW_THREADS,
+    path_segment,
+    thread_root,
+    window_around,
+    window_threads,
+)
 from .schemas import AuthorView, PostView, TranslationView
 
 
@@ -71,12 +81,148 @@ def item_of(post: Post) -> AgendaItem:
 
 
 @dataclass
+class Window:
+    """The top-level threads a page (or ``GET …/posts``) shows: those whose first post's id
+    lies in ``first``..``last`` (both None for an empty window), and the cursors of the
+    windows around it: ``older`` (pass it as ``before``) when older threads exist,
+    ``newer`` (pass it as ``from``) when newer ones do."""
+
+    first: int | None
+    last: int | None
+    threads: int
+    older: int | None
+    newer: int | None
+
+    @property
+    def has_older(self) -> bool:
+        return self.older is not None
+
+    @property
+    def has_newer(self) -> bool:
+        return self.newer is not None
+
+    def path_range(self) -> tuple[str, str]:
+        """The materialised paths of the window's posts: ``low <= path < high``."""
+        if self.first is None:
+            return ("", "")
+        return (path_segment(self.first), path_segment(self.last + 1))
+
+    def to_json(self) -> dict:
+        return {
+            "threads": self.threads,
+            "first_thread": self.first,
+            "last_thread": self.last,
+            "has_older": self.has_older,
+            "has_newer": self.has_newer,
+            "older": {"before": self.older} if self.has_older else None,
+            "newer": {"from": self.newer} if self.has_newer else None,
+        }
+
+
+def thread_window(
+    item_id: int,
+    *,
+    before: int | None = None,
+    start: int | None = None,
+    around: int | None = None,
+    threads: int = WINDOW_THREADS,
+    posts: int = WINDOW_POSTS,
+) -> Window:
+    """The window of whole threads to show, in at most four queries whatever the thread.
+
+    By default the newest threads; ``before``: the newest threads whose first post's id is
+    smaller; ``start``: the oldest threads whose first post's id is at least this;
+    ``around``: the threads around the one that holds post ``around``, newer and older in
+    turn (refused as not found when it is not a post of the item). At most ``threads``
+    threads, and no further thread once the window would pass ``posts`` posts
+    (``rules.window_threads``, ``rules.window_around``).
+    """
+    roots = sa.select(Post.id).where(Post.item_id == item_id, Post.parent_id.is_(None))
+    if around is not None:
+        return _window_around(item_id, roots, around, threads=threads, posts=posts)
+    forward = start is not None
+    if forward:
+        nearest_first = roots.where(Post.id >= start).order_by(Post.id)
+    else:
+        nearest_first = roots.order_by(Post.id.desc())
+        if before is not None:
+            nearest_first = nearest_first.where(Post.id < before)
+    found = list(db.session.scalars(nearest_first.limit(threads + 1)))
+    nearest = found[:threads]
+    sizes = _thread_sizes(item_id, nearest) if nearest else {}
+    taken = window_threads([(r, sizes.get(r, 0)) for r in nearest], threads=threads, posts=posts)
+    chosen = sorted(nearest[:taken])
+    further = len(found) > taken  # threads beyond the window, in the direction read
+    boundary = start if forward else before
+    behind = boundary is not None and db.session.scalar(
+        sa.select(sa.exists(roots.where(Post.id < start if forward else Post.id >= before)))
+    )
+    older, newer = (behind, further) if forward else (further, behind)
+    return _window(chosen, boundary, older=older, newer=newer)
+
+
+def _window_around(item_id: int, roots, around: int, *, threads: int, posts: int) -> Window:
+    """The window around the thread holding post ``around`` (``rules.window_around``)."""
+    path = db.session.scalar(sa.select(Post.path).where(Post.id == around, Post.item_id == item_id))
+    if path is None:
+        raise NotFound(_l("There is no post with this number."), field="around")
+    root = thread_root(path)
+    older = list(
+        db.session.scalars(roots.where(Post.id <= root).order_by(Post.id.desc()).limit(threads + 1))
+    )
+    newer = list(
+        db.session.scalars(roots.where(Post.id > root).order_by(Post.id).limit(threads + 1))
+    )
+    sizes = _thread_sizes(item_id, older + newer)
+    from_older, from_newer = window_around(
+        [sizes.get(r, 0) for r in older],
+        [sizes.get(r, 0) for r in newer],
+        threads=threads,
+        posts=posts,
+    )
+    chosen = sorted(older[:from_older] + newer[:from_newer])
+    return _window(chosen, root, older=len(older) > from_older, newer=len(newer) > from_newer)
+
+
+def _window(chosen: list[int], boundary: int | None, *, older: bool, newer: bool) -> Window:
+    """The window of threads ``chosen`` (ascending); ``boundary`` stands for its edges
+    when it is empty."""
+    low = chosen[0] if chosen else boundary
+    high = chosen[-1] + 1 if chosen else boundary
+    return Window(
+        first=chosen[0] if chosen else None,
+        last=chosen[-1] if chosen else None,
+        threads=len(chosen),
+        older=low if older else None,
+        newer=high if newer else None,
+    )
+
+
+def _thread_sizes(item_id: int, roots: list[int]) -> dict[int, int]:
+    """How many posts each thread from ``min(roots)`` to ``max(roots)`` holds, a long post
+    counted once more per ``LONG_POST`` characters: one query."""
+    root = sa.func.substr(Post.path, 1, PATH_DIGITS)
+    query = (
+        sa.select(root, sa.func.sum(1 + sa.func.length(Post.body) / LONG_POST))
+        .where(
+            Post.item_id == item_id,
+            Post.path >= path_segment(min(roots)),
+            Post.path < path_segment(max(roots) + 1),
+        )
+        .group_by(root)
+    )
+    return {int(key): int(size) for key, size in db.session.execute(query)}
+
+
+@dataclass
 class Thread:
-    """An item's posts, in thread order, as one reader sees them."""
+    """An item's posts, in thread order, as one reader sees them (``window``: the threads
+    they are part of, when only a window was read)."""
 
     item: AgendaItem
     reader: Reader
     posts: list[PostView]
+    window: Window | None = None
 
 
 def read_thread(
@@ -86,26 +232,71 @@ def read_thread(
     after: int | None = None,
     language: str | None = None,
     post_ids: list[int] | None = None,
+    window: Window | None = None,
 ) -> Thread:
     """The item's posts in thread order, as ``user`` may see them.
 
     ``after``: only posts with a larger id (a reconnecting client's catch-up; posts of one
     item get their ids in commit order, see ``create_post``). ``language``: only posts
     written in it or translated into it. ``post_ids``: only these posts (a live page's
-    update); refused as not found when one of them is not the item's.
+    update); refused as not found when one of them is not the item's. ``window``: only the
+    posts of its threads (see ``thread_window``).
     """
     reader = reader_for(user, item.deliberation)
-    posts = load_post_views(item.id, reader, after=after, post_ids=post_ids)
+    posts = load_post_views(
+        item.id,
+        reader,
+        after=after,
+        post_ids=post_ids,
+        paths=window.path_range() if window is not None else None,
+    )
     if post_ids is not None and len(posts) != len(set(post_ids)):
         raise NotFound(_l("There is no post with this number."))
     if language:
         posts = [p for p in posts if p.language == language or language in p.translations]
-    return Thread(item=item, reader=reader, posts=posts)
+    return Thread(item=item, reader=reader, posts=posts, window=window)
 
 
 def count_posts(item: AgendaItem) -> int:
     """How many posts the item's thread has (hidden ones included: the thread shows them)."""
     return db.session.scalar(sa.select(sa.func.count(Post.id)).where(Post.item_id == item.id))
+
+
+@dataclass
+class ThreadTotals:
+    """What a page says of the whole thread while it shows a window of it."""
+
+    posts: int
+    last_post_id: int
+    languages: dict[str, int]
+
+
+def thread_totals(item: AgendaItem, reader: Reader) -> ThreadTotals:
+    """The number of posts, the newest post's id, and how many posts are written in or
+    translated into each language (translations of hidden posts for moderators only, as
+    the thread shows them): two queries whatever the thread's size."""
+    by_language = (
+        sa.select(Post.language, sa.func.count(), sa.func.max(Post.id))
+        .where(Post.item_id == item.id)
+        .group_by(Post.language)
+    )
+    languages: dict[str, int] = {}
+    posts = last = 0
+    for language, count, newest in db.session.execute(by_language):
+        languages[language] = count
+        posts += count
+        last = max(last, newest)
+    translated = (
+        sa.select(PostTranslation.language, sa.func.count(sa.distinct(Post.id)))
+        .join(Post, PostTranslation.post_id == Post.id)
+        .where(Post.item_id == item.id, PostTranslation.language != Post.language)
+        .group_by(PostTranslation.language)
+    )
+    if not reader.moderator:
+        translated = translated.where(Post.hidden.is_(False))
+    for language, count in db.session.execute(translated):
+        languages[language] = languages.get(language, 0) + count
+    return ThreadTotals(posts=posts, last_post_id=last, languages=languages)
 
 
 #: The aliases of the thread queries, made once: building them per call costs more than
@@ -129,11 +320,13 @@ def load_post_views(
     after: int | None = None,
     changed_since=None,
     post_ids: list[int] | None = None,
+    paths: tuple[str, str] | None = None,
 ) -> list[PostView]:
     """Posts of an item as ``reader`` sees them, in thread order: always two queries.
 
     ``after``: only posts with a larger id; with ``changed_since`` (a datetime) also those
-    edited, hidden or translated since then. ``post_ids``: only these posts.
+    edited, hidden or translated since then. ``post_ids``: only these posts. ``paths``:
+    only posts whose path is at least the first and below the second (a window).
     """
     author, author_user, group, hider, hider_user, translator, translator_user, newer = _ALIASES
     query = (
@@ -178,6 +371,10 @@ def load_post_views(
     if post_ids is not None:
         query = query.where(Post.id.in_(post_ids))
         translations_query = translations_query.where(Post.id.in_(post_ids))
+    if paths is not None:
+        within = [Post.path >= paths[0], Post.path < paths[1]]
+        query = query.where(*within)
+        translations_query = translations_query.where(*within)
 
     translations: dict[int, dict[str, TranslationView]] = {}
     for translation, translator_name in db.session.execute(translations_query):

@@ -59,6 +59,68 @@ def is_within(path: str, ancestor_path: str) -> bool:
     return path == ancestor_path or path.startswith(ancestor_path + PATH_SEPARATOR)
 
 
+# --- thread windows -------------------------------------------------------------------------
+
+#: A page (and ``GET …/posts`` without ``after``) shows a window of whole top-level threads:
+#: at most this many threads...
+WINDOW_THREADS = 100
+#: ...and no more threads once the window holds this many posts (always at least one
+#: thread), so a page stays light whatever the length of its threads. A long post counts
+#: once more for every ``LONG_POST`` characters of its body.
+WINDOW_POSTS = 100
+LONG_POST = 2000
+
+
+def window_threads(
+    counts: Sequence[tuple[int, int]], *, threads: int = WINDOW_THREADS, posts: int = WINDOW_POSTS
+) -> int:
+    """How many of ``counts`` (top-level post id, posts in its thread — long ones counted
+    as several, see ``LONG_POST``), nearest first, a
+    window takes: at most ``threads``, and no further thread once the next one would take
+    the window past ``posts`` posts — but always the first thread, whatever its size."""
+    taken = total = 0
+    for _root, size in counts[:threads]:
+        if taken and total + size > posts:
+            break
+        taken += 1
+        total += size
+    return taken
+
+
+def window_around(
+    older: Sequence[int],
+    newer: Sequence[int],
+    *,
+    threads: int = WINDOW_THREADS,
+    posts: int = WINDOW_POSTS,
+) -> tuple[int, int]:
+    """How many threads a window around one thread takes on each side: ``older`` are the
+    sizes of that thread and of the threads before it, nearest first; ``newer`` of the
+    threads after it, nearest first. The thread itself always; then one newer, one older,
+    in turn, each while it keeps the window within ``threads`` threads and ``posts``
+    posts — a side that cannot take its next thread takes no more (the window stays one
+    run of threads). Returns (threads taken from ``older``, from ``newer``)."""
+    if not older:
+        return (0, 0)
+    taken = {"older": 1, "newer": 0}
+    sizes = {"older": older, "newer": newer}
+    total = older[0]
+    open_sides = ["newer", "older"]
+    while open_sides and taken["older"] + taken["newer"] < threads:
+        side = open_sides.pop(0)
+        following = sizes[side][taken[side] : taken[side] + 1]
+        if following and total + following[0] <= posts:
+            taken[side] += 1
+            total += following[0]
+            open_sides.append(side)
+    return (taken["older"], taken["newer"])
+
+
+def thread_root(path: str) -> int:
+    """The id of the top-level post of the thread holding the post at ``path``."""
+    return int(path[:PATH_DIGITS])
+
+
 # --- thread layout --------------------------------------------------------------------------
 
 T = TypeVar("T")

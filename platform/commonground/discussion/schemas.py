@@ -273,6 +273,40 @@ REVISION_SCHEMA = {
     },
 }
 
+THREAD_WINDOW_SCHEMA = {
+    "type": "object",
+    "description": "The top-level threads the answer holds (first_thread..last_thread, "
+    "with all their replies) and the cursors of the windows around them",
+    "required": [
+        "threads",
+        "first_thread",
+        "last_thread",
+        "has_older",
+        "has_newer",
+        "older",
+        "newer",
+    ],
+    "properties": {
+        "threads": {"type": "integer", "minimum": 0},
+        "first_thread": {"type": ["integer", "null"], "description": "Id of its first post"},
+        "last_thread": {"type": ["integer", "null"], "description": "Id of its first post"},
+        "has_older": {"type": "boolean"},
+        "has_newer": {"type": "boolean"},
+        "older": {
+            "type": ["object", "null"],
+            "description": "The query parameters of the older window (null: none)",
+            "required": ["before"],
+            "properties": {"before": {"type": "integer"}},
+        },
+        "newer": {
+            "type": ["object", "null"],
+            "description": "The query parameters of the newer window (null: none)",
+            "required": ["from"],
+            "properties": {"from": {"type": "integer"}},
+        },
+    },
+}
+
 #: Merged into ``components/schemas`` of the OpenAPI document (see api/openapi.py).
 OPENAPI_SCHEMAS = {
     "Post": POST_SCHEMA,
@@ -283,4 +317,5 @@ OPENAPI_SCHEMAS = {
     "PostTranslationInput": TRANSLATION_INPUT_SCHEMA,
     "PostRevision": REVISION_SCHEMA,
     "ItemLock": LOCK_INPUT_SCHEMA,
+    "ThreadWindow": THREAD_WINDOW_SCHEMA,
 }

@@ -6,7 +6,6 @@ forms post here; a success redirects back to the post (post/redirect/get); a ref
 shows the item page again, with the message beside the form and the text kept.
 """
 
-from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import urlencode
@@ -54,6 +53,7 @@ from .rules import (
     thread_layout,
 )
 from .schemas import PostView
+from .windows import CURSORS, page_window
 
 bp = Blueprint("discussion", __name__, template_folder="templates")
 
@@ -92,8 +92,15 @@ class DiscussionPage:
     reaction_refusal: ServiceError | None = None
     mine: dict[int, str] = field(default_factory=dict)
     reaction_totals: dict[int, dict[str, int]] = field(default_factory=dict)
-    #: how many posts the thread has, when ``posts`` holds only some of them (a fragment)
+    #: how many posts the thread has, when ``posts`` holds only some of them (a window or
+    #: a fragment)
     thread_size: int | None = None
+    #: the threads shown, when the page shows a window of them (see ``queries.Window``)
+    window: queries.Window | None = None
+    #: the request's cursor of that window (``before``, ``from`` or ``around``), if any
+    cursor: dict[str, str] = field(default_factory=dict)
+    #: the id of the thread's newest post, shown or not (a live page catches up from it)
+    last_post_id: int = 0
 
     @property
     def may_post(self) -> bool:
@@ -132,19 +139,35 @@ class DiscussionPage:
         return item_url(self.item)
 
     def url(self, anchor: str = "", **query) -> str:
-        """The item page with ``query`` (keeping the language filter), then ``#anchor``.
+        """The item page with ``query`` (keeping the language filter and the cursor of the
+        window shown), then ``#anchor``.
 
         Built by hand rather than with ``url_for``: a page of a thousand posts needs
         thousands of these.
         """
         if self.language_filter and "post_language" not in query:
             query["post_language"] = self.language_filter
+        if not any(name in query for name in CURSORS):
+            query = {**self.cursor, **query}
         query = {k: v for k, v in query.items() if v is not None}
         return (
             self.base_url
             + (f"?{urlencode(query)}" if query else "")
             + (f"#{anchor}" if anchor else "")
         )
+
+    def window_url(self, direction: str) -> str | None:
+        """The page of the older (or newer) threads, or None when there are none. Older
+        threads open at their end, beside the link back; newer ones at their start."""
+        if self.window is None:
+            return None
+        if direction == "older":
+            if not self.window.has_older:
+                return None
+            return self.url("discussion-newer", before=self.window.older)
+        if not self.window.has_newer:
+            return None
+        return self.url("discussion-older", **{"from": self.window.newer})
 
     def language_label(self, code: str) -> str:
         """The name of a language in the reader's language (looked up once per page)."""
@@ -213,7 +236,7 @@ class DiscussionPage:
         """The JSON block read by ``static/js/discussion.js``."""
         return {
             "item": self.item.id,
-            "last_post_id": max((p.id for p in self.posts), default=0),
+            "last_post_id": max(self.last_post_id, max((p.id for p in self.posts), default=0)),
             "server_time": self.server_time,
             "me": {
                 "signed_in": self.reader.user is not None,
@@ -223,6 +246,10 @@ class DiscussionPage:
                 "may_translate": self.may_translate,
             },
             "filter": self.language_filter,
+            "window": {
+                "older": self.window.older if self.window else None,
+                "newer": self.window.newer if self.window else None,
+            },
             "groups": self.groups,
             "urls": {
                 "posts": url_for(
@@ -282,19 +309,42 @@ def _int_arg(name: str) -> int | None:
 def item_discussion(item: AgendaItem, only: list[int] | None = None) -> DiscussionPage:
     """The thread of ``item`` as the current user sees it (the page's template global).
 
-    Reads the whole thread in a constant number of queries whatever its size. ``only``:
-    just these posts, each at the level the whole thread gives it, with their parents'
-    authors (for "in reply to"): what a live page fetches when they change.
+    A window of whole threads (``windows.page_window``: the newest, the one the query
+    string asks for, or the one holding the post being answered, edited or shown), read in
+    a constant number of queries whatever the thread's size. ``only``: just these posts,
+    each at the level the whole thread gives it, with their parents' authors (for "in reply
+    to"): what a live page fetches when they change.
     """
     language = current_language()
     language_filter = request.args.get("post_language") or None
     if language_filter and not LANGUAGE_RE.match(language_filter):
         language_filter = None
-    thread = queries.read_thread(current_user, item) if only is None else _some_posts(item, only)
+    reply_to, edit_id = _int_arg("reply_to"), _int_arg("edit_post")
+    hide_id, translate_id = _int_arg("hide_post"), _int_arg("translate_post")
+    failed = g.get("discussion_failed")
+    if only is None:
+        shown_post = next(
+            (
+                post_id
+                for post_id in (
+                    failed and failed.get("post"),
+                    reply_to,
+                    edit_id,
+                    hide_id,
+                    translate_id,
+                    _int_arg("focus"),
+                )
+                if post_id
+            ),
+            None,
+        )
+        require_reader(current_user, item.deliberation)  # before the window says anything
+        window = page_window(item, request.args, post_id=shown_post)
+        thread = queries.read_thread(current_user, item, window=window)
+    else:
+        thread = _some_posts(item, only)
     posts = thread.posts
-    counts: Counter[str] = Counter()
-    for post in posts:
-        counts.update({post.language, *post.translations})
+    totals = queries.thread_totals(item, thread.reader)
     shown = (
         [p for p in posts if p.language == language_filter or language_filter in p.translations]
         if language_filter
@@ -309,9 +359,6 @@ def item_discussion(item: AgendaItem, only: list[int] | None = None) -> Discussi
             if p.id in only
         ]
 
-    reply_to, edit_id = _int_arg("reply_to"), _int_arg("edit_post")
-    hide_id, translate_id = _int_arg("hide_post"), _int_arg("translate_post")
-    failed = g.get("discussion_failed")
     by_id = {p.id: p for p in posts}
     # Branches holding the post being answered, edited or shown start unfolded.
     open_ids: set[int] = set()
@@ -340,7 +387,7 @@ def item_discussion(item: AgendaItem, only: list[int] | None = None) -> Discussi
         language_filter=language_filter,
         language_counts=[
             (code, language_name(code, language), count)
-            for code, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            for code, count in sorted(totals.languages.items(), key=lambda kv: (-kv[1], kv[0]))
         ],
         language_choices=[(code, language_name(code, language)) for code in choices],
         compose_language=services.default_post_language(current_user),
@@ -357,8 +404,15 @@ def item_discussion(item: AgendaItem, only: list[int] | None = None) -> Discussi
             current_user, "react", item.deliberation, item, membership
         ),
         mine=reactions.own_stances(membership, item.id) if posts else {},
-        reaction_totals=reaction_totals(item, only) if posts else {},
-        thread_size=None if only is None else queries.count_posts(item),
+        reaction_totals=reaction_totals(item, only if only is not None else list(by_id))
+        if posts
+        else {},
+        thread_size=totals.posts,
+        window=thread.window,
+        cursor={
+            name: request.args[name] for name in CURSORS if request.args.get(name, "").isdigit()
+        },
+        last_post_id=totals.last_post_id,
     )
 
 
@@ -382,10 +436,14 @@ def _item_discussion_global(item: AgendaItem) -> DiscussionPage:
 @bp.get("/d/<slug>/items/<int:item_id>/posts")
 def post_fragments(slug, item_id):
     """Posts of the item (``ids=1,2,3``) as the page renders them, for a live page to put in
-    place: the same macro, for this reader, with the page's ``post_language`` and
-    ``reply_to``. A reply that sits in its parent's list of replies comes inside that list
-    (for a parent that has none yet), and the count of posts comes last."""
+    place (given ``before``, ``from`` or ``around`` instead: a window of threads): the same
+    macro, for this reader, with the page's ``post_language`` and ``reply_to``. A reply
+    that sits in its parent's list of replies comes inside that list (for a parent that
+    has none yet), and the count of posts comes last."""
     item = get_item_of(get_deliberation(slug), item_id)
+    if "ids" not in request.args and any(request.args.get(name) for name in CURSORS):
+        # A window of threads (``before``, ``from`` or ``around``), as the page shows it.
+        return render_template("discussion/_thread_window.html", page=item_discussion(item))
     page = item_discussion(item, only=ids(request.args.get("ids")))
     by_id = {post.id: post for post in page.posts}
     return render_template(
