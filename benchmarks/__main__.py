@@ -157,6 +157,7 @@ OTHERS = {
     "flood": [sys.executable, "-m", "benchmarks.socket_flood", "--record"],
     "log": [sys.executable, "-m", "benchmarks.transparency_log", "--record"],
     "opinions": [sys.executable, "-m", "benchmarks.opinions", "--record"],
+    "search": [sys.executable, "-m", "benchmarks.search_100k", "--record"],
 }
 
 

@@ -304,3 +304,13 @@ def test_the_page_is_translated(forum):
 
 def test_the_page_refuses_who_may_not_read(forum):
     assert forum["client"].get("/d/private-forum/search?q=x").status_code == 302
+
+
+def test_short_terms_standing_for_too_many_trigrams_are_checked_in_the_text(forum, monkeypatch):
+    from commonground.search import queries
+
+    monkeypatch.setattr(queries, "MAX_EXPANSIONS", 0)
+    zh = forum["posts"]["zh"].id
+    assert found(forum, "治理") == [("post", zh)]
+    assert found(forum, "多边 治理") == [("post", zh)]
+    assert found(forum, "宇宙") == []

@@ -111,3 +111,20 @@ def test_a_snippet_is_a_piece_of_the_text_with_every_marked_part_a_term(text, wo
     for entity, char in (("&lt;", "<"), ("&gt;", ">"), ("&#34;", '"'), ("&#39;", "'")):
         unmarked = unmarked.replace(entity, char)
     assert unmarked.replace("&amp;", "&") == cut.text
+
+
+@given(st.integers(min_value=1, max_value=2**31 - 1))
+def test_the_deliberation_token_is_what_the_triggers_compute(deliberation_id):
+    import sqlite3
+
+    from commonground.search.rules import deliberation_token
+
+    token = deliberation_token(deliberation_id)
+    assert len(token) == 3
+    with sqlite3.connect(":memory:") as conn:
+        (computed,) = conn.execute(
+            "SELECT char(57344 + (:i / 40960000) % 6400, 57344 + (:i / 6400) % 6400, "
+            "57344 + :i % 6400)",
+            {"i": deliberation_id},
+        ).fetchone()
+    assert computed == token

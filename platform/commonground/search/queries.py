@@ -26,6 +26,7 @@ from ..deliberations.models import AgendaItem, AgendaItemTranslation, Deliberati
 from ..discussion.models import Post, PostTranslation
 from ..errors import Invalid
 from .rules import (
+    MAX_EXPANSIONS,
     MAX_PER_PAGE,
     MAX_QUERY_LENGTH,
     MAX_TERMS,
@@ -33,6 +34,8 @@ from .rules import (
     Query,
     QueryError,
     Snippet,
+    deliberation_token,
+    fts5_any,
     fts5_expression,
     like_pattern,
     page_bounds,
@@ -47,8 +50,6 @@ KIND_CODES = {"post": 0, "translation": 1, "item": 2, "item_translation": 3, "su
 ROWID_STRIDE = 8
 
 _SPACE = sa.literal_column("' '")
-_FTS = sa.table("search_index", sa.column("rowid"), sa.column("kind"), sa.column("ref"))
-_FTS_TABLE = sa.literal_column("search_index")
 
 
 @dataclass
@@ -80,35 +81,31 @@ class Results:
 
 
 def search(user, deliberation: Deliberation, query: Query, *, page: int, per_page: int) -> Results:
-    """The page ``page`` of what ``user`` may see in ``deliberation`` matching ``query``."""
+    """The page ``page`` of what ``user`` may see in ``deliberation`` matching ``query``.
+
+    Two steps: the ranked keys of the page (one query), then what the page shows of them
+    (one query over at most ``per_page`` rows).
+    """
     require_reader(user, deliberation)
     moderator = can_moderate(user, deliberation)
-    postgres = db.engine.dialect.name == "postgresql"
-    matcher = _PostgresMatcher(query) if postgres else _SqliteMatcher(query)
-    union = sa.union_all(
-        *(select(matcher, deliberation.id, moderator) for select in _SOURCES)
-    ).subquery("hits")
     offset, limit = page_bounds(page, per_page)
-    rows = db.session.execute(
-        sa.select(union)
-        .order_by(union.c.score.desc(), union.c.created_at.desc(), union.c.kind, union.c.id.desc())
-        .offset(offset)
-        .limit(limit)
-    ).all()
-    has_more = len(rows) > per_page
-    rows = rows[:per_page]
+    rank = _postgres_ranked if db.engine.dialect.name == "postgresql" else _sqlite_ranked
+    ranked = rank(query, deliberation.id, moderator, offset, limit)
+    has_more = len(ranked) > per_page
+    ranked = ranked[:per_page]
+    rows = _details(ranked)
     items = {
         item.id: item
         for item in db.session.scalars(
             sa.select(AgendaItem)
             .options(selectinload(AgendaItem.translations))
-            .where(AgendaItem.id.in_({row.item_id for row in rows}))
+            .where(AgendaItem.id.in_({row.item_id for row in rows.values()}))
         )
     }
     hits = [
         Hit(
-            kind=row.kind,
-            id=row.id,
+            kind=kind,
+            id=id_,
             item=items[row.item_id],
             post=row.post_id,
             language=row.language,
@@ -116,52 +113,122 @@ def search(user, deliberation: Deliberation, query: Query, *, page: int, per_pag
             hidden=bool(row.hidden),
             draft=bool(row.draft),
             created_at=row.created_at,
-            score=float(row.score or 0),
+            score=score,
         )
-        for row in rows
+        for kind, id_, score in ranked
+        if (row := rows.get((kind, id_))) is not None
     ]
     return Results(deliberation, query, page, per_page, hits, has_more)
 
 
-# --- matching, per database ------------------------------------------------------------------
+# --- ranking, per database -------------------------------------------------------------------
+
+_KINDS_BY_CODE = {code: kind for kind, code in KIND_CODES.items()}
 
 
-class _SqliteMatcher:
-    """Indexed terms through the FTS5 trigram index (ranked by bm25); short terms by LIKE
-    over the text (ASCII case folded, as SQLite's LIKE does)."""
+def _sqlite_ranked(query: Query, deliberation_id: int, moderator: bool, offset, limit):
+    """The page's ``(kind, id, score)`` by one FTS5 query.
 
-    def __init__(self, query: Query):
-        self.query = query
-        self.matches = None
-        if query.indexed_terms:
-            self.matches = (
-                sa.select(
-                    _FTS.c.kind,
-                    _FTS.c.ref,
-                    (-sa.func.bm25(_FTS_TABLE)).label("score"),
-                )
-                .select_from(_FTS)
-                .where(_FTS_TABLE.op("MATCH")(fts5_expression(query.indexed_terms)))
-                .cte("matches")
-                .prefix_with("MATERIALIZED")
-            )
+    The scope column limits it to the deliberation (one token) and leaves out what the
+    reader may not see (``{m}``: moderators only; ``{x}``: nobody). Terms of three
+    characters or more are phrases of the trigram index; a shorter term stands for the
+    indexed trigrams that begin with it (read from the ``search_terms`` vocabulary: the
+    texts are indexed with two trailing spaces, so every character begins one). Ranked by
+    bm25 (titles count double). A short term standing for too many trigrams is checked in
+    the text instead (LIKE, ASCII case folded).
+    """
+    groups = []
+    if query.indexed_terms:
+        groups.append(fts5_expression(query.indexed_terms))
+    conditions = ["search_index MATCH :expression"]
+    params: dict = {"offset": offset, "limit": limit}
+    for term in query.scanned_terms:
+        low = term.lower()
+        tokens = db.session.scalars(
+            sa.text(
+                "SELECT term FROM search_terms WHERE term >= :low AND term < :high LIMIT :most"
+            ),
+            {"low": low, "high": low + "\U0010ffff", "most": MAX_EXPANSIONS + 1},
+        ).all()
+        if not tokens:
+            return []  # the term occurs nowhere
+        if len(tokens) <= MAX_EXPANSIONS:
+            groups.append(fts5_any(tokens))
+        else:
+            name = f"t{len(params)}"
+            # OR: SQLite checks it; FTS5 is never handed a LIKE shorter than a trigram.
+            conditions.append(f"(title LIKE :{name} ESCAPE '\\' OR body LIKE :{name} ESCAPE '\\')")
+            params[name] = like_pattern(term)
+    expression = f'scope : "{deliberation_token(deliberation_id)}"'
+    if groups:
+        expression += " AND {title body} : (" + " AND ".join(groups) + ")"
+        score, order = "-bm25(search_index, 2.0, 1.0, 0.0)", "score DESC, rowid DESC"
+    else:
+        score, order = "0.0", "rowid DESC"
+    hidden = ["{x}"] if moderator else ["{m}", "{x}"]
+    params["expression"] = f"({expression})" + "".join(
+        f' NOT scope : "{token}"' for token in hidden
+    )
+    rows = db.session.execute(
+        sa.text(
+            f"SELECT rowid, {score} AS score FROM search_index "
+            f"WHERE {' AND '.join(conditions)} ORDER BY {order} LIMIT :limit OFFSET :offset"
+        ),
+        params,
+    )
+    return [
+        (_KINDS_BY_CODE[rowid % ROWID_STRIDE], rowid // ROWID_STRIDE, float(score))
+        for rowid, score in rows
+    ]
+
+
+def _postgres_ranked(query: Query, deliberation_id: int, moderator: bool, offset, limit):
+    """The page's ``(kind, id, score)``: every term by ILIKE (the ``pg_trgm`` GIN indexes
+    find terms of three characters or more), ranked by full-text ``ts_rank`` plus trigram
+    ``word_similarity``."""
+    matcher = _PostgresMatcher(query)
+    union = sa.union_all(
+        *(source(matcher, Scope(deliberation_id, moderator)) for source in _SOURCES)
+    ).subquery("hits")
+    rows = db.session.execute(
+        sa.select(union.c.kind, union.c.id, union.c.score)
+        .order_by(union.c.score.desc(), union.c.created_at.desc(), union.c.kind, union.c.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return [(kind, id_, float(score or 0)) for kind, id_, score in rows]
+
+
+def _details(ranked: list) -> dict:
+    """What a page shows of each ranked ``(kind, id)`` (chosen under the reader's rules),
+    read by primary key."""
+    wanted: dict[str, list[int]] = {}
+    for kind, id_, _score in ranked:
+        wanted.setdefault(kind, []).append(id_)
+    if not wanted:
+        return {}
+    matcher = _Chosen(wanted)
+    selects = [
+        source(matcher, None)
+        for kind, source in zip(KIND_CODES, _SOURCES, strict=True)
+        if kind in wanted
+    ]
+    return {(row.kind, row.id): row for row in db.session.execute(sa.union_all(*selects))}
+
+
+class _Chosen:
+    """Rows already chosen, by kind and id."""
+
+    def __init__(self, wanted: dict[str, list[int]]):
+        self.wanted = wanted
 
     def apply(self, select: sa.Select, kind: str, ref, text) -> sa.Select:
-        """``select`` restricted to rows of ``kind`` (id ``ref``, text ``text``) matching,
-        with their score."""
-        for term in self.query.scanned_terms:
-            select = select.where(text.like(like_pattern(term), escape="\\"))
-        if self.matches is None:
-            return select.add_columns(sa.literal(0.0).label("score"))
-        # The matches lead (few rows, each found by primary key), not the source table.
-        return select.join(
-            self.matches, sa.and_(self.matches.c.kind == kind, self.matches.c.ref == ref)
-        ).add_columns(self.matches.c.score.label("score"))
+        return select.where(ref.in_(self.wanted[kind])).add_columns(sa.literal(0.0).label("score"))
 
 
 class _PostgresMatcher:
-    """Every term by ILIKE (the ``pg_trgm`` GIN indexes find terms of three characters or
-    more); ranked by full-text ``ts_rank`` plus trigram ``word_similarity``."""
+    """Every term by ILIKE; ranked by ``ts_rank`` (full text, the ``simple`` configuration:
+    no stemming, as posts come in every language) plus ``word_similarity`` (trigrams)."""
 
     def __init__(self, query: Query):
         self.query = query
@@ -193,9 +260,17 @@ def _columns(kind, id_, item_id, post_id, language, text, hidden, draft, created
     )
 
 
-def _post_texts(model, kind: str, matcher, deliberation_id: int, moderator: bool) -> sa.Select:
+@dataclass(frozen=True)
+class Scope:
+    """Whose rows a source gives: the deliberation's, those the reader may see."""
+
+    deliberation_id: int
+    moderator: bool
+
+
+def _post_texts(model, kind: str, matcher, scope: Scope | None) -> sa.Select:
     """Posts (``model`` is ``Post``) or their translations (``PostTranslation``); those of
-    hidden posts for moderators only."""
+    hidden posts for moderators only. Without ``scope``: rows already chosen, by id."""
     select = sa.select(
         *_columns(
             kind,
@@ -211,15 +286,16 @@ def _post_texts(model, kind: str, matcher, deliberation_id: int, moderator: bool
     )
     if model is PostTranslation:
         select = select.select_from(model).join(Post, Post.id == model.post_id)
-    select = select.join(AgendaItem, AgendaItem.id == Post.item_id).where(
-        AgendaItem.deliberation_id == deliberation_id
-    )
-    if not moderator:
-        select = select.where(Post.hidden.is_(False))
+    if scope is not None:
+        select = select.join(AgendaItem, AgendaItem.id == Post.item_id).where(
+            AgendaItem.deliberation_id == scope.deliberation_id
+        )
+        if not scope.moderator:
+            select = select.where(Post.hidden.is_(False))
     return matcher.apply(select, kind, model.id, model.body)
 
 
-def _item_texts(model, kind: str, matcher, deliberation_id: int, moderator: bool) -> sa.Select:
+def _item_texts(model, kind: str, matcher, scope: Scope | None) -> sa.Select:
     """Agenda items (``model`` is ``AgendaItem``) or their translations: title and text."""
     text = model.title + _SPACE + model.body
     select = sa.select(
@@ -237,34 +313,35 @@ def _item_texts(model, kind: str, matcher, deliberation_id: int, moderator: bool
     )
     if model is AgendaItemTranslation:
         select = select.select_from(model).join(AgendaItem, AgendaItem.id == model.item_id)
-    select = select.where(AgendaItem.deliberation_id == deliberation_id)
+    if scope is not None:
+        select = select.where(AgendaItem.deliberation_id == scope.deliberation_id)
     return matcher.apply(select, kind, model.id, text)
 
 
-def _summaries(matcher, deliberation_id: int, moderator: bool) -> sa.Select:
+def _summaries(matcher, scope: Scope | None) -> sa.Select:
+    """Consensus summaries: the current published version of each language; drafts too
+    for moderators."""
     summary = ConsensusSummary
     text = summary.agreements + _SPACE + summary.divergences + _SPACE + summary.recommendations
     current = sa.and_(summary.status == "published", summary.superseded_at.is_(None))
-    select = (
-        sa.select(
-            *_columns(
-                "summary",
-                summary.id,
-                summary.item_id,
-                sa.null(),
-                summary.language,
-                text,
-                sa.false(),
-                summary.status == "draft",
-                summary.created_at,
-            )
-        )
-        .join(AgendaItem, AgendaItem.id == summary.item_id)
-        .where(
-            AgendaItem.deliberation_id == deliberation_id,
-            sa.or_(current, summary.status == "draft") if moderator else current,
+    select = sa.select(
+        *_columns(
+            "summary",
+            summary.id,
+            summary.item_id,
+            sa.null(),
+            summary.language,
+            text,
+            sa.false(),
+            summary.status == "draft",
+            summary.created_at,
         )
     )
+    if scope is not None:
+        select = select.join(AgendaItem, AgendaItem.id == summary.item_id).where(
+            AgendaItem.deliberation_id == scope.deliberation_id,
+            sa.or_(current, summary.status == "draft") if scope.moderator else current,
+        )
     return matcher.apply(select, "summary", summary.id, text)
 
 

@@ -20,6 +20,8 @@ MAX_QUERY_LENGTH = 200
 MAX_TERMS = 8
 #: Below this many characters a term is not in the trigram index: it is checked by scanning.
 INDEXED_TERM_LENGTH = 3
+#: The most indexed trigrams a short term may stand for; beyond, the text is scanned.
+MAX_EXPANSIONS = 500
 #: Results per page: by default, and at most.
 PER_PAGE = 20
 MAX_PER_PAGE = 50
@@ -78,6 +80,23 @@ def fts5_expression(terms: tuple[str, ...]) -> str:
     """An FTS5 MATCH expression requiring every term as a phrase (quotes doubled, so no
     term is read as FTS5 syntax)."""
     return " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
+
+
+#: Private-use characters (U+E000 …) write a deliberation's id in the index's scope column.
+_PRIVATE_USE, _BASE = 0xE000, 6400
+
+
+def deliberation_token(deliberation_id: int) -> str:
+    """A deliberation's id as three characters: one trigram, one token of the index (the
+    migration's triggers compute the same with SQLite's ``char()``)."""
+    return "".join(
+        chr(_PRIVATE_USE + (deliberation_id // _BASE**power) % _BASE) for power in (2, 1, 0)
+    )
+
+
+def fts5_any(tokens) -> str:
+    """An FTS5 expression matching any of ``tokens`` (each quoted as a phrase)."""
+    return "(" + " OR ".join('"' + token.replace('"', '""') + '"' for token in tokens) + ")"
 
 
 def like_pattern(term: str) -> str:
