@@ -27,8 +27,7 @@ OPENAPI_PATHS: dict = {
             "in the text (substrings: a two-character Chinese word finds the posts "
             "containing it). Ranked by relevance (SQLite: FTS5 trigram bm25; PostgreSQL: "
             "full-text `ts_rank` plus `pg_trgm` word similarity), newest first among "
-            "equals; a query of words shorter than three characters only is ordered "
-            "newest first.",
+            "equals. `has_more` says whether another page follows.",
             parameters=[
                 SLUG,
                 query_parameter(

@@ -3,11 +3,12 @@
 database itself (see the migration ``search index``).
 
 SQLite: an FTS5 table ``search_index`` with the trigram tokenizer, filled by triggers on
-the five tables; its rowid is ``source id * ROWID_STRIDE + kind code``, so a trigger
-replaces a row's entry without scanning. PostgreSQL: ``pg_trgm`` GIN indexes on the same
-texts find the rows (``ILIKE``), full-text ``ts_rank`` and trigram ``word_similarity``
-rank them. Who sees what is decided here, at query time, from the rows themselves (hidden
-posts, summary drafts), so hiding a post needs no re-indexing.
+the five tables. Its rowid is ``source id * ROWID_STRIDE + kind code`` (a trigger replaces a
+row's entry without scanning); its ``scope`` column carries the deliberation and who may see
+the entry (every reader, moderators, nobody), so one FTS5 query finds, filters and ranks.
+PostgreSQL: ``pg_trgm`` GIN indexes on the same texts find the rows (``ILIKE``), full-text
+``ts_rank`` and trigram ``word_similarity`` rank them, and who sees what is decided in the
+query from the rows themselves. Either way the page's rows are then read by primary key.
 """
 
 from dataclasses import dataclass

@@ -2,11 +2,14 @@
 
 A query is split at white space into terms; a result must contain every term, anywhere
 (substring match: Chinese and Japanese have no spaces between words, so "words" cannot be
-relied on). Terms of three characters or more are looked up in an index (SQLite FTS5 with
-the trigram tokenizer, PostgreSQL ``pg_trgm``); shorter ones — a two-character Chinese
-word — are checked in the text itself. The snippet shown for a result is a window of its
-text around the first match, cut into plain segments and matching segments, so that a page
-escapes every segment and marks only the matching ones.
+relied on). Terms of three characters or more are looked up in a trigram index (SQLite FTS5
+with the trigram tokenizer, PostgreSQL ``pg_trgm``); a shorter one — a two-character
+Chinese word — stands, on SQLite, for the indexed trigrams that begin with it, and is
+checked in the text itself when it stands for too many (and always on PostgreSQL).
+
+The snippet shown for a result is a window of its text around the first match, cut into
+plain segments and matching segments, so that a page escapes every segment and marks only
+the matching ones.
 """
 
 import re
