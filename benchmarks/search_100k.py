@@ -282,6 +282,10 @@ def baseline(deliberation_id: int, query) -> list:
     )
     for term in query.terms:
         select = select.where(Post.body.like(like_pattern(term), escape="\\"))
+    if db.engine.dialect.name == "postgresql":
+        # A plain scan: PostgreSQL would otherwise answer LIKE from the search's own index.
+        db.session.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
+        db.session.execute(sa.text("SET LOCAL enable_indexscan = off"))
     return db.session.execute(select).all()
 
 

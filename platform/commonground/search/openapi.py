@@ -26,7 +26,7 @@ OPENAPI_PATHS: dict = {
             "language; drafts too for moderators). Every word of `q` must occur, anywhere "
             "in the text (substrings: a two-character Chinese word finds the posts "
             "containing it). Ranked by relevance (SQLite: FTS5 trigram bm25; PostgreSQL: "
-            "full-text `ts_rank` plus `pg_trgm` word similarity), newest first among "
+            "`pg_trgm` finds, full-text `ts_rank` ranks), newest first among "
             "equals. `has_more` says whether another page follows.",
             parameters=[
                 SLUG,
