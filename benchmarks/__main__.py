@@ -158,6 +158,7 @@ OTHERS = {
     "log": [sys.executable, "-m", "benchmarks.transparency_log", "--record"],
     "opinions": [sys.executable, "-m", "benchmarks.opinions", "--record"],
     "window": [sys.executable, "-m", "benchmarks.thread_window", "--record"],
+    "search": [sys.executable, "-m", "benchmarks.search_100k", "--record"],
 }
 
 

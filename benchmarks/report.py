@@ -27,3 +27,14 @@ def write_section(section: str, path: Path = BENCHMARKS) -> None:
     else:
         updated = current.rstrip("\n") + "\n\n" + body
     path.write_text(updated.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def database_label(db) -> str:
+    """The database a benchmark ran on, with its version (``sqlite 3.40.1``)."""
+    import sqlalchemy as sa
+
+    dialect = db.engine.dialect.name
+    version = db.session.execute(
+        sa.text("SELECT sqlite_version()" if dialect == "sqlite" else "SHOW server_version")
+    ).scalar()
+    return f"{dialect} {version}"

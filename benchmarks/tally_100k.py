@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT / "platform"))
 
 import sqlalchemy as sa  # noqa: E402
 
-from benchmarks.report import write_section  # noqa: E402
+from benchmarks.report import database_label, write_section  # noqa: E402
 from commonground import create_app  # noqa: E402
 from commonground.db import db  # noqa: E402
 
@@ -199,14 +199,11 @@ def run(database_url: str | None, ballots: int, repeat: int) -> dict:
             close_runs = timed(close, max(3, repeat // 2))
             result, casts = services.compute_tally(motion)
             db.session.rollback()
-            dialect = db.engine.dialect.name
-            version = db.session.execute(
-                sa.text("SELECT sqlite_version()" if dialect == "sqlite" else "SHOW server_version")
-            ).scalar()
+            database = database_label(db)
             db.session.remove()
             db.engine.dispose()
     return {
-        "database": f"{dialect} {version}",
+        "database": database,
         "ballots": result.ballots,
         "casts": casts,
         "build": build_seconds,

@@ -14,7 +14,12 @@ target_metadata = db.metadata
 
 def include_object(object, name, type_, reflected, compare_to):
     # SQLite keeps its own bookkeeping tables; they are not part of our schema.
-    return not (type_ == "table" and name.startswith("sqlite_"))
+    if type_ == "table" and name.startswith("sqlite_"):
+        return False
+    # The search index (an FTS5 table and its shadow tables on SQLite, trigram indexes on
+    # PostgreSQL) is made by its migration, not by the models: see the "search index"
+    # revision.
+    return not (reflected and type_ in ("table", "index") and (name or "").startswith("search_"))
 
 
 def render_item(type_, obj, autogen_context):

@@ -1,0 +1,389 @@
+"""Finding what a reader may see in a deliberation: posts, their translations, agenda items
+(and their translations) and consensus summaries. Reads only; the index is kept by the
+database itself (see the migration ``search index``).
+
+SQLite: an FTS5 table ``search_index`` with the trigram tokenizer, filled by triggers on
+the five tables. Its rowid is ``source id * ROWID_STRIDE + kind code`` (a trigger replaces a
+row's entry without scanning); its ``scope`` column carries the deliberation and who may see
+the entry (every reader, moderators, nobody), so one FTS5 query finds, filters and ranks.
+PostgreSQL: ``pg_trgm`` GIN indexes on the same texts find the rows (``ILIKE``), full-text
+``ts_rank`` ranks them (trigram ``word_similarity`` cost four times as much and was left
+out), and who sees what is decided in the query from the rows themselves. Either way the
+page's rows are then read by primary key.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from .. import fields
+from ..consensus.models import ConsensusSummary
+from ..db import db
+from ..deliberations.access import can_moderate, get_deliberation, require_reader
+from ..deliberations.models import AgendaItem, AgendaItemTranslation, Deliberation
+from ..discussion.models import Post, PostTranslation
+from ..errors import Invalid
+from .rules import (
+    MAX_EXPANSIONS,
+    MAX_PER_PAGE,
+    MAX_QUERY_LENGTH,
+    MAX_TERMS,
+    PER_PAGE,
+    Query,
+    QueryError,
+    Snippet,
+    deliberation_token,
+    fts5_any,
+    fts5_expression,
+    like_pattern,
+    page_bounds,
+    parse_query,
+    snippet,
+)
+
+#: What a result is: a post, a post's translation, an agenda item, an item's translation,
+#: a consensus summary version. The codes are part of the SQLite index's rowids (the
+#: migration writes the same numbers into its triggers).
+KIND_CODES = {"post": 0, "translation": 1, "item": 2, "item_translation": 3, "summary": 4}
+ROWID_STRIDE = 8
+
+_SPACE = sa.literal_column("' '")
+
+
+@dataclass
+class Hit:
+    """One result as a reader sees it."""
+
+    kind: str
+    id: int
+    item: AgendaItem
+    post: int | None
+    language: str
+    snippet: Snippet
+    hidden: bool
+    draft: bool
+    created_at: datetime
+    score: float
+
+
+@dataclass
+class Results:
+    """One page of results, best first."""
+
+    deliberation: Deliberation
+    query: Query
+    page: int
+    per_page: int
+    hits: list[Hit]
+    has_more: bool
+
+
+def search(user, deliberation: Deliberation, query: Query, *, page: int, per_page: int) -> Results:
+    """The page ``page`` of what ``user`` may see in ``deliberation`` matching ``query``.
+
+    Two steps: the ranked keys of the page (one query), then what the page shows of them
+    (one query over at most ``per_page`` rows).
+    """
+    require_reader(user, deliberation)
+    moderator = can_moderate(user, deliberation)
+    offset, limit = page_bounds(page, per_page)
+    rank = _postgres_ranked if db.engine.dialect.name == "postgresql" else _sqlite_ranked
+    ranked = rank(query, deliberation.id, moderator, offset, limit)
+    has_more = len(ranked) > per_page
+    ranked = ranked[:per_page]
+    rows = _details(ranked)
+    items = {
+        item.id: item
+        for item in db.session.scalars(
+            sa.select(AgendaItem)
+            .options(selectinload(AgendaItem.translations))
+            .where(AgendaItem.id.in_({row.item_id for row in rows.values()}))
+        )
+    }
+    hits = [
+        Hit(
+            kind=kind,
+            id=id_,
+            item=items[row.item_id],
+            post=row.post_id,
+            language=row.language,
+            snippet=snippet(row.text, query.terms),
+            hidden=bool(row.hidden),
+            draft=bool(row.draft),
+            created_at=row.created_at,
+            score=score,
+        )
+        for kind, id_, score in ranked
+        if (row := rows.get((kind, id_))) is not None
+    ]
+    return Results(deliberation, query, page, per_page, hits, has_more)
+
+
+# --- ranking, per database -------------------------------------------------------------------
+
+_KINDS_BY_CODE = {code: kind for kind, code in KIND_CODES.items()}
+
+
+def _sqlite_ranked(query: Query, deliberation_id: int, moderator: bool, offset, limit):
+    """The page's ``(kind, id, score)`` by one FTS5 query.
+
+    The scope column limits it to the deliberation (one token) and leaves out what the
+    reader may not see (``{m}``: moderators only; ``{x}``: nobody). Terms of three
+    characters or more are phrases of the trigram index; a shorter term stands for the
+    indexed trigrams that begin with it (read from the ``search_terms`` vocabulary: the
+    texts are indexed with two trailing spaces, so every character begins one). Ranked by
+    bm25 (titles count double). A short term standing for too many trigrams is checked in
+    the text instead (LIKE, ASCII case folded).
+    """
+    groups = []
+    if query.indexed_terms:
+        groups.append(fts5_expression(query.indexed_terms))
+    conditions = ["search_index MATCH :expression"]
+    params: dict = {"offset": offset, "limit": limit}
+    for term in query.scanned_terms:
+        low = term.lower()
+        tokens = db.session.scalars(
+            sa.text(
+                "SELECT term FROM search_terms WHERE term >= :low AND term < :high LIMIT :most"
+            ),
+            {"low": low, "high": low + "\U0010ffff", "most": MAX_EXPANSIONS + 1},
+        ).all()
+        if not tokens:
+            return []  # the term occurs nowhere
+        if len(tokens) <= MAX_EXPANSIONS:
+            groups.append(fts5_any(tokens))
+        else:
+            name = f"t{len(params)}"
+            # OR: SQLite checks it; FTS5 is never handed a LIKE shorter than a trigram.
+            conditions.append(f"(title LIKE :{name} ESCAPE '\\' OR body LIKE :{name} ESCAPE '\\')")
+            params[name] = like_pattern(term)
+    expression = f'scope : "{deliberation_token(deliberation_id)}"'
+    if groups:
+        expression += " AND {title body} : (" + " AND ".join(groups) + ")"
+        score, order = "-bm25(search_index, 2.0, 1.0, 0.0)", "score DESC, rowid DESC"
+    else:
+        score, order = "0.0", "rowid DESC"
+    hidden = ["{x}"] if moderator else ["{m}", "{x}"]
+    params["expression"] = f"({expression})" + "".join(
+        f' NOT scope : "{token}"' for token in hidden
+    )
+    rows = db.session.execute(
+        sa.text(
+            f"SELECT rowid, {score} AS score FROM search_index "
+            f"WHERE {' AND '.join(conditions)} ORDER BY {order} LIMIT :limit OFFSET :offset"
+        ),
+        params,
+    )
+    return [
+        (_KINDS_BY_CODE[rowid % ROWID_STRIDE], rowid // ROWID_STRIDE, float(score))
+        for rowid, score in rows
+    ]
+
+
+def _postgres_ranked(query: Query, deliberation_id: int, moderator: bool, offset, limit):
+    """The page's ``(kind, id, score)``: every term by ILIKE (the ``pg_trgm`` GIN indexes
+    find terms of three characters or more), ranked by full-text ``ts_rank``."""
+    matcher = _PostgresMatcher(query)
+    union = sa.union_all(
+        *(source(matcher, Scope(deliberation_id, moderator)) for source in _SOURCES)
+    ).subquery("hits")
+    rows = db.session.execute(
+        sa.select(union.c.kind, union.c.id, union.c.score)
+        .order_by(union.c.score.desc(), union.c.created_at.desc(), union.c.kind, union.c.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return [(kind, id_, float(score or 0)) for kind, id_, score in rows]
+
+
+def _details(ranked: list) -> dict:
+    """What a page shows of each ranked ``(kind, id)`` (chosen under the reader's rules),
+    read by primary key."""
+    wanted: dict[str, list[int]] = {}
+    for kind, id_, _score in ranked:
+        wanted.setdefault(kind, []).append(id_)
+    if not wanted:
+        return {}
+    matcher = _Chosen(wanted)
+    selects = [
+        source(matcher, None)
+        for kind, source in zip(KIND_CODES, _SOURCES, strict=True)
+        if kind in wanted
+    ]
+    return {(row.kind, row.id): row for row in db.session.execute(sa.union_all(*selects))}
+
+
+class _Chosen:
+    """Rows already chosen, by kind and id."""
+
+    def __init__(self, wanted: dict[str, list[int]]):
+        self.wanted = wanted
+
+    def apply(self, select: sa.Select, kind: str, ref, text) -> sa.Select:
+        return select.where(ref.in_(self.wanted[kind])).add_columns(sa.literal(0.0).label("score"))
+
+
+class _PostgresMatcher:
+    """Every term by ILIKE; ranked by ``ts_rank`` (full text, the ``simple`` configuration:
+    no stemming, as posts come in every language)."""
+
+    def __init__(self, query: Query):
+        self.query = query
+
+    def apply(self, select: sa.Select, kind: str, ref, text) -> sa.Select:
+        for term in self.query.indexed_terms:
+            select = select.where(text.ilike(like_pattern(term), escape="\\"))
+        for term in self.query.scanned_terms:
+            # No trigram in it: a trigram index would be read whole; the rows are cheaper.
+            select = select.where(sa.func.strpos(sa.func.lower(text), term.lower()) > 0)
+        words = sa.func.plainto_tsquery(sa.literal_column("'simple'"), self.query.text)
+        rank = sa.func.ts_rank(sa.func.to_tsvector(sa.literal_column("'simple'"), text), words)
+        return select.add_columns(sa.cast(rank, sa.Float).label("score"))
+
+
+# --- the sources ---------------------------------------------------------------------------------
+
+
+def _columns(kind, id_, item_id, post_id, language, text, hidden, draft, created_at):
+    return (
+        sa.literal(kind).label("kind"),
+        id_.label("id"),
+        item_id.label("item_id"),
+        sa.cast(post_id, sa.Integer).label("post_id"),
+        language.label("language"),
+        text.label("text"),
+        sa.cast(hidden, sa.Boolean).label("hidden"),
+        sa.cast(draft, sa.Boolean).label("draft"),
+        created_at.label("created_at"),
+    )
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose rows a source gives: the deliberation's, those the reader may see."""
+
+    deliberation_id: int
+    moderator: bool
+
+
+def _post_texts(model, kind: str, matcher, scope: Scope | None) -> sa.Select:
+    """Posts (``model`` is ``Post``) or their translations (``PostTranslation``); those of
+    hidden posts for moderators only. Without ``scope``: rows already chosen, by id."""
+    select = sa.select(
+        *_columns(
+            kind,
+            model.id,
+            Post.item_id,
+            Post.id,
+            model.language,
+            model.body,
+            Post.hidden,
+            sa.false(),
+            model.created_at,
+        )
+    )
+    if model is PostTranslation:
+        select = select.select_from(model).join(Post, Post.id == model.post_id)
+    if scope is not None:
+        select = select.join(AgendaItem, AgendaItem.id == Post.item_id).where(
+            AgendaItem.deliberation_id == scope.deliberation_id
+        )
+        if not scope.moderator:
+            select = select.where(Post.hidden.is_(False))
+    return matcher.apply(select, kind, model.id, model.body)
+
+
+def _item_texts(model, kind: str, matcher, scope: Scope | None) -> sa.Select:
+    """Agenda items (``model`` is ``AgendaItem``) or their translations: title and text."""
+    text = model.title + _SPACE + model.body
+    select = sa.select(
+        *_columns(
+            kind,
+            model.id,
+            AgendaItem.id,
+            sa.null(),
+            model.language,
+            text,
+            sa.false(),
+            sa.false(),
+            AgendaItem.created_at,
+        )
+    )
+    if model is AgendaItemTranslation:
+        select = select.select_from(model).join(AgendaItem, AgendaItem.id == model.item_id)
+    if scope is not None:
+        select = select.where(AgendaItem.deliberation_id == scope.deliberation_id)
+    return matcher.apply(select, kind, model.id, text)
+
+
+def _summaries(matcher, scope: Scope | None) -> sa.Select:
+    """Consensus summaries: the current published version of each language; drafts too
+    for moderators."""
+    summary = ConsensusSummary
+    text = summary.agreements + _SPACE + summary.divergences + _SPACE + summary.recommendations
+    current = sa.and_(summary.status == "published", summary.superseded_at.is_(None))
+    select = sa.select(
+        *_columns(
+            "summary",
+            summary.id,
+            summary.item_id,
+            sa.null(),
+            summary.language,
+            text,
+            sa.false(),
+            summary.status == "draft",
+            summary.created_at,
+        )
+    )
+    if scope is not None:
+        select = select.join(AgendaItem, AgendaItem.id == summary.item_id).where(
+            AgendaItem.deliberation_id == scope.deliberation_id,
+            sa.or_(current, summary.status == "draft") if scope.moderator else current,
+        )
+    return matcher.apply(select, "summary", summary.id, text)
+
+
+_SOURCES = (
+    partial(_post_texts, Post, "post"),
+    partial(_post_texts, PostTranslation, "translation"),
+    partial(_item_texts, AgendaItem, "item"),
+    partial(_item_texts, AgendaItemTranslation, "item_translation"),
+    _summaries,
+)
+
+
+# --- the request -------------------------------------------------------------------------------
+
+#: What a refused query reads, by ``QueryError.code``.
+QUERY_MESSAGES = {
+    "missing": _l("Type something to search for."),
+    "too_long": _l(
+        "The search is too long (at most %(count)s characters).", count=MAX_QUERY_LENGTH
+    ),
+    "too_many_terms": _l("The search has too many words (at most %(count)s).", count=MAX_TERMS),
+    "control_characters": _l("The search contains characters that cannot be searched for."),
+}
+
+
+def search_request(user, slug: str, q, page, per_page) -> Results:
+    """Search the deliberation ``slug`` as the API and the page are asked to: ``q``,
+    ``page`` and ``per_page`` as given in the query string (strings or None). The reader's
+    right comes first (401/403/404), then the input (422 naming the field)."""
+    deliberation = get_deliberation(slug)
+    require_reader(user, deliberation)
+    try:
+        query = parse_query(q)
+    except QueryError as error:
+        raise Invalid(QUERY_MESSAGES[error.code], field="q", code=f"query_{error.code}") from None
+    page = fields.integer(page if page not in (None, "") else 1, "page", minimum=1, maximum=10_000)
+    per_page = fields.integer(
+        per_page if per_page not in (None, "") else PER_PAGE,
+        "per_page",
+        minimum=1,
+        maximum=MAX_PER_PAGE,
+    )
+    return search(user, deliberation, query, page=page, per_page=per_page)
