@@ -70,16 +70,25 @@ def upgrade():
         batch_op.add_column(sa.Column("erased_at", sa.DateTime(), nullable=True))
 
     # ### end Alembic commands ###
-    # Backfill: a post's revision is one more than its earlier versions; a translation was
-    # made from the revision current when it was written (the versions replaced by then).
-    op.execute(
-        "UPDATE posts SET revision = 1 + "
-        "(SELECT COUNT(*) FROM post_revisions r WHERE r.post_id = posts.id)"
+    backfill(op.get_bind())
+
+
+def backfill(connection) -> None:
+    """A post's revision is one more than its kept earlier versions; a translation was made
+    from the revision current when it was written (the versions replaced by then)."""
+    connection.execute(
+        sa.text(
+            "UPDATE posts SET revision = 1 + "
+            "(SELECT COUNT(*) FROM post_revisions r WHERE r.post_id = posts.id)"
+        )
     )
-    op.execute(
-        "UPDATE post_translations SET source_revision = 1 + "
-        "(SELECT COUNT(*) FROM post_revisions r WHERE r.post_id = post_translations.post_id "
-        "AND r.replaced_at <= post_translations.created_at)"
+    connection.execute(
+        sa.text(
+            "UPDATE post_translations SET source_revision = 1 + "
+            "(SELECT COUNT(*) FROM post_revisions r "
+            "WHERE r.post_id = post_translations.post_id "
+            "AND r.replaced_at <= post_translations.created_at)"
+        )
     )
 
 
