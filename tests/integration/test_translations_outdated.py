@@ -6,18 +6,9 @@ until the member confirms it."""
 import json
 
 import pytest
+from test_privacy import post
 
 from commonground.db import db
-
-
-def post(client, world, role="delegate", body="The original text.", **extra):
-    response = client.post(
-        f"/api/v1/items/{world.item.id}/posts",
-        json={"body": body, **extra},
-        headers=world.headers(role),
-    )
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
 
 
 def edit(client, world, post_id, body, role="delegate"):

@@ -6,36 +6,13 @@ edit."""
 import threading
 
 import pytest
-import requests
 import socketio
 
-from commonground.db import db, utcnow
-from commonground.discussion.models import Post, PostTranslation, Reaction
-from commonground.discussion.rules import child_path
+from commonground.db import db
+from commonground.discussion.models import PostTranslation, Reaction
 
 from .conftest import EVENT_TIMEOUT
-
-
-def make_post(world, author="delegate", body="A post.") -> Post:
-    post = Post(
-        item_id=world.item.id,
-        author_id=world.memberships[author].id,
-        body=body,
-        language="en",
-        path="",
-        created_at=utcnow(),
-    )
-    db.session.add(post)
-    db.session.flush()
-    post.path = child_path(None, post.id)
-    db.session.commit()
-    return post
-
-
-def api(live, world, method, path, role, **kwargs):
-    return requests.request(
-        method, f"{live.url}/api/v1{path}", headers=world.headers(role), timeout=10, **kwargs
-    )
+from .test_reactions_sockets import api, make_post
 
 
 def test_an_erasure_closes_the_persons_sockets_for_good(live, connect, world):
