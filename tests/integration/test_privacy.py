@@ -473,3 +473,19 @@ def test_a_record_that_removes_text_the_log_never_removed_fails_verify(
     verified = runner.invoke(args=["records", "verify", str(path)])
     assert verified.exit_code == 1
     assert f"post {mine['id']} says its text was removed" in verified.stdout + verified.stderr
+
+
+def test_an_erased_member_leaves_the_speakers_queue(client, world):
+    from test_live_api import ask, make_current, ok, state_of
+
+    make_current(client, world)
+    ok(ask(client, world, "delegate"))
+    ok(ask(client, world, "delegate2"))
+    queue = state_of(client, world)["queue"]
+    assert [entry["member"] for entry in queue] == [
+        world.memberships["delegate"].id,
+        world.memberships["delegate2"].id,
+    ]
+    assert erase(client, world, confirm=True).status_code == 200
+    queue = state_of(client, world)["queue"]
+    assert [entry["member"] for entry in queue] == [world.memberships["delegate2"].id]
