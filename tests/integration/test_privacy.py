@@ -489,3 +489,19 @@ def test_an_erased_member_leaves_the_speakers_queue(client, world):
     assert erase(client, world, confirm=True).status_code == 200
     queue = state_of(client, world)["queue"]
     assert [entry["member"] for entry in queue] == [world.memberships["delegate2"].id]
+
+
+def test_the_printable_record_shows_the_notice_instead_of_removed_text(client, world):
+    mine = post(client, world, body="Words to be removed from print.")
+    assert erase(client, world, confirm=True, redact_posts=True).status_code == 200
+    [request] = db.session.scalars(sa.select(RedactionRequest)).all()
+    client.post(
+        f"/api/v1/deliberations/ai-2026/redactions/{request.id}/approve",
+        headers=world.headers("moderator"),
+    )
+    html = client.get(
+        "/api/v1/deliberations/ai-2026/record.html", headers=world.headers("observer")
+    ).get_data(as_text=True)
+    assert f'id="post-{mine["id"]}"' in html
+    assert "Words to be removed" not in html
+    assert "Text removed at the author" in html

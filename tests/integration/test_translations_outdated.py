@@ -143,3 +143,13 @@ def test_a_removed_text_cannot_be_edited_or_translated(client, world, role):
     )
     assert refused.status_code == 409
     assert refused.get_json()["error"]["code"] == "redacted"
+
+
+def test_the_printable_record_marks_outdated_translations(client, world):
+    original = post(client, world)
+    translate(client, world, original["id"], "Le texte original.")
+    edit(client, world, original["id"], "The corrected text.")
+    html = client.get(
+        "/api/v1/deliberations/ai-2026/record.html?lang=fr", headers=world.headers("observer")
+    ).get_data(as_text=True)
+    assert '<p class="meta outdated">' in html
