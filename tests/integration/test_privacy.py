@@ -505,3 +505,15 @@ def test_the_printable_record_shows_the_notice_instead_of_removed_text(client, w
     assert f'id="post-{mine["id"]}"' in html
     assert "Words to be removed" not in html
     assert "Text removed at the author" in html
+
+
+def test_a_read_only_token_cannot_erase_the_account(client, world):
+    from conftest import make_token
+
+    token = make_token(world.users["delegate"], scope="read")
+    db.session.commit()
+    response = client.delete(
+        "/api/v1/me", json={"confirm": True}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 403
+    assert db.session.get(User, world.users["delegate"].id).erased_at is None
