@@ -517,3 +517,31 @@ def test_a_read_only_token_cannot_erase_the_account(client, world):
     )
     assert response.status_code == 403
     assert db.session.get(User, world.users["delegate"].id).erased_at is None
+
+
+def test_a_thread_of_former_members_costs_as_many_queries_as_any(client, world):
+    from conftest import make_post
+    from test_discussion_queries import statements_for
+
+    from commonground.accounts import services
+
+    url = f"/api/v1/items/{world.item.id}/posts"
+    post(client, world, body="Starts the log, and its pseudonym key.")
+
+    def thread_of(count):
+        db.session.execute(sa.delete(Post))
+        for number in range(count):
+            author = world.memberships["delegate" if number % 2 else "delegate2"]
+            make_post(world.item, author, body=f"Post {number}")
+        db.session.commit()
+        return statements_for(client, url, headers=world.headers("observer"))
+
+    before, _ = thread_of(4)
+    services.erase_account(world.users["delegate"], confirm=True)
+    services.erase_account(world.users["delegate2"], confirm=True)
+    db.session.commit()
+    small, _ = thread_of(4)
+    large, body = thread_of(40)
+    assert body.count("Former member m-") == 40
+    # The item's deliberation and its pseudonym key, read once whatever the thread's size.
+    assert large == small == before + 2

@@ -22,7 +22,8 @@ from ..deliberations.models import AgendaItem, Deliberation, Membership, Stakeho
 from ..errors import Forbidden, NotFound
 from ..i18n import current_language
 from ..labels import former_member_name
-from ..records.pseudonyms import member_pseudonym
+from ..records.leaves import pseudonym
+from ..records.pseudonyms import pseudonym_key_of
 from .models import Post, PostRevision, PostTranslation, Reaction
 from .schemas import AuthorView, PostView, TranslationView
 
@@ -237,21 +238,25 @@ def load_post_views(
 
 class FormerMembers:
     """Names of members as a thread shows them: an erased account's member appears as
-    "Former member" under their pseudonym in the deliberation (as in its records)."""
+    "Former member" under their pseudonym in the deliberation (as in its records). The
+    deliberation's pseudonym key is read once, on the first former member met, so a thread
+    still costs a constant number of queries."""
 
     def __init__(self, item_id: int) -> None:
         self.item_id = item_id
-        self._deliberation_id: int | None = None
+        self._former: FormerMembersOf | None = None
 
     def name(self, name: str | None, erased_at, membership_id: int | None) -> str | None:
         """``name``, or the former member's label when the account was erased."""
         if erased_at is None or membership_id is None:
             return name
-        if self._deliberation_id is None:
-            self._deliberation_id = db.session.scalar(
-                sa.select(AgendaItem.deliberation_id).where(AgendaItem.id == self.item_id)
+        if self._former is None:
+            self._former = FormerMembersOf(
+                db.session.scalar(
+                    sa.select(AgendaItem.deliberation_id).where(AgendaItem.id == self.item_id)
+                )
             )
-        return FormerMembersOf(self._deliberation_id).label(membership_id)
+        return self._former.label(membership_id)
 
 
 def post_view(post: Post, reader: Reader) -> PostView:
@@ -358,11 +363,11 @@ def personal_data(user, **kwargs) -> dict:
 
 
 class FormerMembersOf:
-    """Former members of one deliberation, as moderators' pages name them."""
+    """Former members of one deliberation as pages name them (the pseudonym key read once)."""
 
     def __init__(self, deliberation_id: int) -> None:
-        self.deliberation_id = deliberation_id
+        self.key = pseudonym_key_of(deliberation_id)
 
     def label(self, membership_id: int) -> str:
         """ "Former member" under the member's pseudonym."""
-        return former_member_name(member_pseudonym(self.deliberation_id, membership_id))
+        return former_member_name(pseudonym(self.key, membership_id) if self.key else None)

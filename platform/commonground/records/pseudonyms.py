@@ -13,12 +13,17 @@ from .leaves import pseudonym
 from .models import AuditEvent, LogState
 
 
+def pseudonym_key_of(deliberation_id: int) -> str | None:
+    """The secret the deliberation's pseudonyms are keyed with; None while it has no log."""
+    return db.session.scalar(
+        sa.select(LogState.pseudonym_key).where(LogState.deliberation_id == deliberation_id)
+    )
+
+
 def member_pseudonym(deliberation_id: int, membership_id: int) -> str | None:
     """The member's pseudonym in the deliberation's log and records; None while the
     deliberation has no log yet (nothing of the member has been recorded)."""
-    key = db.session.scalar(
-        sa.select(LogState.pseudonym_key).where(LogState.deliberation_id == deliberation_id)
-    )
+    key = pseudonym_key_of(deliberation_id)
     return None if key is None else pseudonym(key, membership_id)
 
 
@@ -60,9 +65,7 @@ def pseudonym_map(user, deliberation: Deliberation) -> list[dict]:
     """The moderators' key to the record: every member's pseudonym with their name, role
     and group (a former member's name is "Former member"). Moderators and admins only."""
     require_moderator(user, deliberation)
-    key = db.session.scalar(
-        sa.select(LogState.pseudonym_key).where(LogState.deliberation_id == deliberation.id)
-    )
+    key = pseudonym_key_of(deliberation.id)
     rows = db.session.execute(
         sa.select(Membership.id, Membership.role, StakeholderGroup.key, User.name, User.erased_at)
         .join(User, User.id == Membership.user_id)
