@@ -57,6 +57,23 @@ motion_status_changed = _signals.signal("motion-status-changed")
 #: A consensus summary version was published (consensus). Sender: the ``ConsensusSummary``.
 summary_published = _signals.signal("summary-published")
 
+#: Asked for a person's export of everything stored about them (accounts,
+#: ``GET /api/v1/me/export``). Sender: the ``User``. Each capability's receiver returns a
+#: mapping ``{section name: JSON value}`` of what it stores about them (or None); the export
+#: is the union of the answers, so a new capability adds its section by connecting one.
+personal_data_requested = _signals.signal("personal-data-requested")
+
+#: A person erased their account (accounts): e-mail, name and password are gone, sessions
+#: and tokens revoked. Sender: the ``User``; ``memberships``: their ``Membership``s (kept, so
+#: records and tallies stay whole); ``redaction``: True when they asked that their posts'
+#: text be replaced by a notice (a moderator of each deliberation decides).
+user_erased = _signals.signal("user-erased")
+
+#: A moderator approved a member's request to remove their posts' text (discussion). Sender:
+#: the ``Post`` whose text was replaced by the notice, flushed; ``membership`` (its author),
+#: ``moderator`` (the approving moderator's ``Membership``, None for an admin who is none).
+post_redacted = _signals.signal("post-redacted")
+
 #: A socket disconnected (realtime). Sender: the socket id.
 socket_disconnected = _signals.signal("socket-disconnected")
 

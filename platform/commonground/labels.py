@@ -118,3 +118,13 @@ def reaction_words() -> dict[str, str]:
         # i18n: after a count of reactions to a post, e.g. "3 pass"
         "pass": _("pass"),
     }
+
+
+def former_member_name(pseudonym: str | None) -> str:
+    """How a member whose account was erased appears: "Former member" under their
+    pseudonym in the deliberation (the one its records use)."""
+    if not pseudonym:
+        # i18n: a member who erased their account
+        return _("Former member")
+    # i18n: a member who erased their account, with their pseudonym (e.g. m-3fa2…)
+    return _("Former member %(pseudonym)s", pseudonym=pseudonym)

@@ -9,7 +9,13 @@ from .deliberations.models import (
     Membership,
     StakeholderGroup,
 )
-from .discussion.models import Post, PostRevision, PostTranslation, Reaction
+from .discussion.models import (
+    Post,
+    PostRevision,
+    PostTranslation,
+    Reaction,
+    RedactionRequest,
+)
 from .live.models import Announcement, FloorRequest, SessionState
 from .records.models import AuditEvent, LogLeaf, LogNode, LogState
 from .voting.models import Ballot, Motion, MotionGroup, MotionVoter
@@ -36,6 +42,7 @@ __all__ = [
     "PostRevision",
     "PostTranslation",
     "Reaction",
+    "RedactionRequest",
     "SessionState",
     "StakeholderGroup",
     "User",

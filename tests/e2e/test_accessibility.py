@@ -121,9 +121,9 @@ def pages_for(role: str, forum: Forum) -> list[str]:
     ]
     if role == "anonymous":
         return ["/login", *paths]
-    paths.append("/account/tokens")
+    paths += ["/account/tokens", "/account/privacy"]
     if role == "moderator":
-        paths += [f"/d/{SLUG}/console", f"/d/{SLUG}/members"]
+        paths += [f"/d/{SLUG}/console", f"/d/{SLUG}/members", f"/d/{SLUG}/redactions"]
     return paths
 
 

@@ -1,10 +1,12 @@
-"""Account endpoints of /api/v1: who am I, and invitations into a deliberation."""
+"""Account endpoints of /api/v1: who am I, my data (export, erasure), and invitations into a
+deliberation."""
 
 from flask import Blueprint, jsonify, url_for
-from flask_login import current_user
+from flask_login import current_user, logout_user
 
 from ..api import json_body
 from ..api.openapi import describe_blueprint
+from ..db import iso
 from ..deliberations.access import get_deliberation, require_moderator, require_signed_in
 from ..transactions import transactional
 from . import services
@@ -20,6 +22,33 @@ def me():
     """The signed-in user and their memberships."""
     require_signed_in(current_user)
     return jsonify(me_json(current_user))
+
+
+@bp.get("/me/export")
+def export_me():
+    """Everything stored about the signed-in person, as one JSON document."""
+    require_signed_in(current_user)
+    response = jsonify(services.personal_data(current_user._get_current_object()))
+    response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.delete("/me")
+@transactional
+def erase_me():
+    """Erase the signed-in person's account (``{"confirm": true}``; ``password`` checked
+    when given; ``redact_posts`` asks the moderators to remove their posts' text)."""
+    require_signed_in(current_user)
+    data = json_body()
+    user = services.erase_account(
+        current_user._get_current_object(),
+        confirm=data.get("confirm"),
+        password=data.get("password"),
+        redact=data.get("redact_posts", False),
+    )
+    logout_user()
+    return jsonify({"erased": True, "erased_at": iso(user.erased_at)})
 
 
 @bp.get("/deliberations/<slug>/invitations")

@@ -28,8 +28,15 @@ class User(UserMixin, db.Model):
     #: Rotated at logout: the login session cookie embeds it, so an old cookie dies with it.
     session_nonce: Mapped[str] = mapped_column(sa.String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the person erased their account: e-mail, name and password are gone since, and
+    #: they appear as "Former member" under their pseudonym (``services.erase_account``).
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     memberships = relationship("Membership", back_populates="user", passive_deletes=True)
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
     def get_id(self) -> str:
         """Flask-Login's session id: user id plus the current session nonce."""

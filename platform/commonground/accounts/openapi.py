@@ -10,9 +10,12 @@ from ..api.schemas import (
 from ..deliberations.openapi import SLUG
 from .schemas import (
     CREATED_INVITATION_SCHEMA,
+    ERASE_INPUT_SCHEMA,
+    ERASED_SCHEMA,
     INVITATION_SCHEMA,
     ME_SCHEMA,
     NEW_INVITATION_SCHEMA,
+    PERSONAL_DATA_SCHEMA,
 )
 
 TAGS = ["accounts"]
@@ -22,6 +25,36 @@ OPENAPI_PATHS: dict = {
         "get": operation(
             "The signed-in user and their memberships",
             {"200": json_response("The user", schema=ME_SCHEMA)},
+            tags=TAGS,
+            errors=UNAUTHORIZED,
+        ),
+        "delete": operation(
+            "Erase your account",
+            {"200": json_response("The account is erased", schema=ERASED_SCHEMA)},
+            operation_id="eraseMe",
+            description=(
+                'Needs `{"confirm": true}` (422 `confirmation_required` otherwise; a wrong '
+                "`password`, when given, is 422 `wrong_password`; nothing is changed either "
+                "way). Your e-mail address, name, password and API tokens are gone and every "
+                "session ends. Your memberships, posts, reactions and ballots stay in the "
+                'record under your pseudonym, shown as "Former member"; tallies and the '
+                "signed log are unchanged. With `redact_posts`, the moderators of each "
+                "deliberation are asked to replace your posts' text by a notice."
+            ),
+            tags=TAGS,
+            body=ERASE_INPUT_SCHEMA,
+            errors=WRITE_ERRORS,
+        ),
+    },
+    "/api/v1/me/export": {
+        "get": operation(
+            "Everything stored about you, as JSON",
+            {"200": json_response("Your data", schema=PERSONAL_DATA_SCHEMA)},
+            operation_id="exportMe",
+            description="Account, API tokens (never the tokens themselves), memberships "
+            "and pseudonyms, posts with every earlier version and their translations, the "
+            "translations you made (each with the post revision it was made from and "
+            "`outdated`), reactions (with `before_edit`), ballots with their receipts.",
             tags=TAGS,
             errors=UNAUTHORIZED,
         )

@@ -16,11 +16,7 @@ def me_json(user: User) -> dict:
         .order_by(Deliberation.slug)
     )
     return {
-        "id": user.id,
-        "email": user.email,
-        "name": user.name,
-        "locale": user.locale,
-        "is_admin": user.is_admin,
+        **_identity(user),
         "memberships": [
             {
                 "deliberation": slug,
@@ -30,6 +26,25 @@ def me_json(user: User) -> dict:
             }
             for membership, slug in rows
         ],
+    }
+
+
+def _identity(user: User) -> dict:
+    return {
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "locale": user.locale,
+        "is_admin": user.is_admin,
+    }
+
+
+def account_json(user: User) -> dict:
+    """The account's own fields, as the personal data export gives them."""
+    return {
+        **_identity(user),
+        "created_at": iso(user.created_at),
+        "erased_at": iso(user.erased_at),
     }
 
 
@@ -114,5 +129,67 @@ NEW_INVITATION_SCHEMA = {
             "description": "Key of one of the deliberation's groups; required for delegates",
         },
         "weight": {"type": "integer", "minimum": 1, "default": 1},
+    },
+}
+
+
+PERSONAL_DATA_SCHEMA = {
+    "type": "object",
+    "required": ["format", "exported_at", "account", "api_tokens"],
+    "description": "Everything stored about you. Each capability adds its own sections "
+    "(`memberships`, `pseudonyms`, `posts` with `revisions` and `translations`, "
+    "`translations_made`, `reactions`, `ballots` with their receipts, and `notifications` "
+    "where the instance keeps them); a section may be added in a later version.",
+    "properties": {
+        "format": {"type": "string", "const": "commonground-personal-data/1"},
+        "exported_at": {"type": "string", "format": "date-time"},
+        "account": {
+            "type": "object",
+            "required": ["id", "email", "name", "locale", "is_admin", "created_at"],
+            "properties": {
+                "id": {"type": "integer"},
+                "email": {"type": "string"},
+                "name": {"type": "string"},
+                "locale": {"type": ["string", "null"]},
+                "is_admin": {"type": "boolean"},
+                "created_at": {"type": "string", "format": "date-time"},
+                "erased_at": {"type": ["string", "null"], "format": "date-time"},
+            },
+        },
+        "api_tokens": {"type": "array", "items": {"type": "object"}},
+        "memberships": {"type": "array", "items": {"type": "object"}},
+        "pseudonyms": {"type": "array", "items": {"type": "object"}},
+        "posts": {"type": "array", "items": {"type": "object"}},
+        "translations_made": {"type": "array", "items": {"type": "object"}},
+        "reactions": {"type": "array", "items": {"type": "object"}},
+        "ballots": {"type": "array", "items": {"type": "object"}},
+    },
+    "additionalProperties": True,
+}
+
+ERASE_INPUT_SCHEMA = {
+    "type": "object",
+    "required": ["confirm"],
+    "properties": {
+        "confirm": {"type": "boolean", "const": True, "description": "Must be true"},
+        "password": {
+            "type": "string",
+            "description": "Your password; checked when given (the page always asks it)",
+        },
+        "redact_posts": {
+            "type": "boolean",
+            "default": False,
+            "description": "Ask that your posts' text be replaced by a notice; a moderator "
+            "of each deliberation approves or refuses",
+        },
+    },
+}
+
+ERASED_SCHEMA = {
+    "type": "object",
+    "required": ["erased", "erased_at"],
+    "properties": {
+        "erased": {"type": "boolean", "const": True},
+        "erased_at": {"type": "string", "format": "date-time"},
     },
 }

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from argon2.exceptions import VerificationError
 from flask_babel import lazy_gettext as _l
 
-from .. import fields
+from .. import events, fields
 from ..config import LANGUAGES
-from ..db import db, utcnow
+from ..db import db, iso, utcnow
 from ..deliberations.access import membership_of, require_moderator
 from ..deliberations.models import ROLES, Deliberation, Membership, StakeholderGroup
 from ..errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
@@ -32,6 +32,7 @@ from .auth import (
     verify_password,
 )
 from .models import TOKEN_SCOPES, ApiToken, Invitation, User
+from .schemas import account_json
 
 logger = logging.getLogger(__name__)
 
@@ -344,3 +345,103 @@ def accept_invitation(
         extra={"deliberation": deliberation.slug, "invitation_id": invitation.id},
     )
     return user, membership
+
+
+# --- privacy: export and erasure (Action VI of the Plan) ------------------------------------
+
+#: Version of the personal data export's shape.
+EXPORT_FORMAT = "commonground-personal-data/1"
+#: The domain of the placeholder address an erased account keeps (``.invalid`` is reserved
+#: by RFC 2606, so it can never reach anyone); the address must stay unique.
+ERASED_EMAIL_DOMAIN = "erased.invalid"
+
+
+def personal_data(user: User) -> dict:
+    """Everything stored about ``user``, as one JSON document.
+
+    The account is this capability's section; every other section comes from the
+    capability that stores it, through ``events.personal_data_requested`` (memberships,
+    posts with their revisions, translations, reactions, ballots and receipts, and whatever
+    a capability added later, such as notifications).
+    """
+    sections: dict = {"account": account_json(user), "api_tokens": _token_rows(user)}
+    for answer in events.answers(events.personal_data_requested.send(user)):
+        sections.update(answer)
+    return {"format": EXPORT_FORMAT, "exported_at": iso(utcnow()), **dict(sorted(sections.items()))}
+
+
+def _token_rows(user: User) -> list[dict]:
+    return [
+        {
+            "name": token.name,
+            "prefix": token.prefix,
+            "scope": token.scope,
+            "created_at": iso(token.created_at),
+            "last_used_at": iso(token.last_used_at),
+            "revoked_at": iso(token.revoked_at),
+        }
+        for token in user_api_tokens(user)
+    ]
+
+
+def check_current_password(user: User, password) -> None:
+    """Refuse (``wrong_password``, the field ``password``) unless ``password`` is the user's
+    own: a grave action asks again who is at the keyboard. Failures are rate-limited like
+    sign-in attempts."""
+    key = f"password:user:{user.id}"
+    check_failures(key, "LOGIN_RATE_LIMIT")
+    if not isinstance(password, str) or not password or len(password) > PASSWORD_MAX_LENGTH:
+        password = ""
+    if not password or user.password_hash is None or not verify_password(user, password):
+        record_failure(key, "LOGIN_RATE_LIMIT")
+        raise Invalid(
+            _l("This is not your password. Nothing has been changed."),
+            field="password",
+            code="wrong_password",
+        )
+    clear_failures(key)
+
+
+def erase_account(user: User, *, confirm, password=None, redact=False) -> User:
+    """Erase the account of ``user`` at their own request.
+
+    ``confirm`` must be exactly True (nothing is erased by mistake); ``password``, when
+    given (the page always gives it), must be theirs. The e-mail address, name, password,
+    interface language and API tokens are gone and every session ends; the memberships stay,
+    so their posts, reactions and ballots remain in the record under their pseudonym and
+    every tally and the signed log are unchanged — they appear as "Former member" there.
+    ``redact``: they also ask that their posts' text be replaced by a notice, which a
+    moderator of each deliberation approves or refuses (``events.user_erased``).
+    """
+    if user.erased_at is not None:
+        raise Conflict(_l("This account has already been erased."), code="erased")
+    if confirm is not True:
+        raise Invalid(
+            _l("Confirm that you want to erase your account: nothing has been erased."),
+            field="confirm",
+            code="confirmation_required",
+        )
+    redact = fields.boolean(redact, "redact_posts")
+    if password is not None:
+        check_current_password(user, password)
+    memberships = list(
+        db.session.scalars(sa.select(Membership).where(Membership.user_id == user.id))
+    )
+    old_email = user.email
+    placeholder = f"erased-{user.id}@{ERASED_EMAIL_DOMAIN}"
+    db.session.execute(
+        sa.update(Invitation).where(Invitation.email == old_email).values(email=placeholder)
+    )
+    db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
+    user.email = placeholder
+    user.name = ""
+    user.password_hash = None
+    user.locale = None
+    user.is_admin = False
+    user.session_nonce = new_session_nonce()
+    user.erased_at = utcnow()
+    db.session.flush()
+    events.user_erased.send(user, memberships=memberships, redaction=redact)
+    db.session.flush()
+    logger.info("account erased", extra={"user_id": user.id, "memberships": len(memberships)})
+    return user

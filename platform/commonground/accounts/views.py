@@ -1,4 +1,4 @@
-"""Account pages: sign in and out, invitations, API tokens.
+"""Account pages: sign in and out, invitations, API tokens, your data (export, erasure).
 
 Every form posts the CSRF token (CSRFProtect guards every POST). Refusals a visitor can fix
 re-render the form with the message beside its field; the others reach the app's error pages.
@@ -7,6 +7,7 @@ re-render the form with the message beside its field; the others reach the app's
 from flask import (
     Blueprint,
     flash,
+    jsonify,
     make_response,
     redirect,
     render_template,
@@ -131,6 +132,46 @@ def revoke_token(token_id: int):
     api_token = in_transaction(lambda: services.revoke_api_token(user, token_id))
     flash(_("The token “%(name)s” has been revoked.", name=api_token.name), "success")
     return redirect(url_for("accounts.tokens"))
+
+
+@bp.get("/account/privacy")
+def privacy():
+    """Your data: download everything stored about you, or erase your account."""
+    _signed_in_user()
+    return _no_store(render_template("accounts/privacy.html", error=None, form={}))
+
+
+@bp.get("/account/export")
+def export():
+    """Everything stored about you, as a JSON file to keep."""
+    user = _signed_in_user()
+    response = jsonify(services.personal_data(user))
+    response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    return _no_store(response)
+
+
+@bp.post("/account/erase")
+def erase():
+    """Erase your account, after your password and an explicit confirmation."""
+    user = _signed_in_user()
+    try:
+        in_transaction(
+            lambda: services.erase_account(
+                user,
+                confirm=request.form.get("confirm") == "yes",
+                password=request.form.get("password", ""),
+                redact=request.form.get("redact_posts") == "yes",
+            )
+        )
+    except ServiceError as refusal:
+        if refusal.status not in FORM_ERRORS:
+            raise
+        page = render_template("accounts/privacy.html", error=refusal, form=request.form)
+        return _no_store((page, refusal.status))
+    logout_user()
+    session.clear()
+    flash(_("Your account has been erased."), "success")
+    return redirect(url_for("web.home"))
 
 
 @bp.route("/d/<slug>/invitations", methods=["GET", "POST"])

@@ -12,9 +12,10 @@ def init_app(app: Flask) -> None:
     """Register the consensus pages, API and socket events."""
     # Imported here, not at the top of the package: importing a capability for its models
     # (as every other capability does) must not load its pages, API and socket handlers.
-    from . import api, sensemaking, sockets, views
+    from . import api, reactions, sensemaking, sockets, views
 
     app.register_blueprint(views.bp)
     register_api_blueprint(app, api.bp)
     sockets.register_consensus_events(socketio)
     events.reaction_changed.connect(sensemaking.refresh_when_committed)
+    events.personal_data_requested.connect(reactions.personal_data)

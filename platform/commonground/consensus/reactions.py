@@ -122,6 +122,30 @@ def own_stances(membership: Membership | None, item_id: int) -> dict[int, str]:
     return {post_id: stance for post_id, stance in rows}
 
 
+def own_stances_before_edit(membership: Membership | None, item_id: int) -> set[int]:
+    """The posts of an item the reader reacted to before their latest edit: the stance was
+    given to an earlier text (the page says "before the edit")."""
+    if membership is None:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(Reaction.post_id)
+            .join(Post, Post.id == Reaction.post_id)
+            .where(
+                Reaction.membership_id == membership.id,
+                Post.item_id == item_id,
+                Post.edited_at.is_not(None),
+                Reaction.updated_at < Post.edited_at,
+            )
+        )
+    )
+
+
+def reacted_before_edit(post: Post, updated_at: datetime | None) -> bool:
+    """Whether a reaction last set at ``updated_at`` predates the post's latest edit."""
+    return updated_at is not None and post.edited_at is not None and updated_at < post.edited_at
+
+
 # --- a member's own reaction -----------------------------------------------------------------
 
 
@@ -133,12 +157,15 @@ class OwnReaction:
     stance: str | None
     updated_at: datetime | None
     reactions: dict
+    #: the stance was given before the post's latest edit, to an earlier text
+    before_edit: bool = False
 
     def to_json(self) -> dict:
         return {
             "post": self.post,
             "stance": self.stance,
             "updated_at": iso(self.updated_at),
+            "before_edit": self.before_edit,
             "reactions": self.reactions,
         }
 
@@ -164,4 +191,28 @@ def own_reaction(user, post: Post) -> OwnReaction:
         reaction.stance if reaction else None,
         reaction.updated_at if reaction else None,
         post_reactions(item, post.id),
+        before_edit=reacted_before_edit(post, reaction.updated_at if reaction else None),
     )
+
+
+def personal_data(user, **kwargs) -> dict:
+    """Receiver of ``events.personal_data_requested``: the person's reactions, each with
+    whether it was given before the post's latest edit."""
+    rows = db.session.execute(
+        sa.select(Reaction, Post)
+        .join(Post, Post.id == Reaction.post_id)
+        .join(Membership, Membership.id == Reaction.membership_id)
+        .where(Membership.user_id == user.id)
+        .order_by(Reaction.post_id)
+    )
+    return {
+        "reactions": [
+            {
+                "post": post.id,
+                "stance": reaction.stance,
+                "updated_at": iso(reaction.updated_at),
+                "before_edit": reacted_before_edit(post, reaction.updated_at),
+            }
+            for reaction, post in rows
+        ]
+    }

@@ -433,6 +433,11 @@ OWN_REACTION = {
             "description": "Your own stance (shown to you only); null if you have not reacted",
         },
         "updated_at": {"type": ["string", "null"], "format": "date-time"},
+        "before_edit": {
+            "type": "boolean",
+            "description": "The stance was given before the post's latest edit (to an "
+            "earlier text); reacting again confirms it on the new text",
+        },
         "reactions": {"$ref": "#/components/schemas/PostReactions"},
     },
 }

@@ -35,7 +35,7 @@ from ..realtime.rooms import item_room
 from ..records.audit import record_event
 from .models import ConsensusSummary, Exposure
 from .queries import content_digest, item_of
-from .reactions import OwnReaction, post_reactions
+from .reactions import OwnReaction, post_reactions, reacted_before_edit
 from .routing import choose
 from .rules import SECTIONS
 from .schemas import SummaryRefs, summary_json
@@ -55,8 +55,9 @@ RATE_SETTING = "REACTION_RATE_LIMIT"
 def react(user, post: Post, stance) -> OwnReaction:
     """Mark ``post`` agree / disagree / pass for the user's membership (latest wins).
 
-    Reacting again with the same stance changes nothing. Queues the post's ``reactions``
-    event (aggregates only) for the item's room, sent at commit.
+    Reacting again with the same stance changes nothing — unless the post was edited since:
+    then it confirms the stance on the new text (no longer "before the edit"). Queues the
+    post's ``reactions`` event (aggregates only) for the item's room, sent at commit.
     """
     item = db.session.get(AgendaItem, post.item_id)
     deliberation = item.deliberation
@@ -79,7 +80,11 @@ def react(user, post: Post, stance) -> OwnReaction:
             Reaction.post_id == post.id, Reaction.membership_id == membership.id
         )
     )
-    if reaction is not None and reaction.stance == stance:
+    if (
+        reaction is not None
+        and reaction.stance == stance
+        and not reacted_before_edit(post, reaction.updated_at)
+    ):
         return OwnReaction(post.id, stance, reaction.updated_at, post_reactions(item, post.id))
     if reaction is None:
         reaction = Reaction(post_id=post.id, membership_id=membership.id)

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from .. import fields
-from ..db import db
+from ..db import db, iso
 from ..errors import NotFound
 from .access import readable_clause
 from .models import (
@@ -89,3 +89,28 @@ def next_item_position(deliberation: Deliberation) -> int:
         )
     )
     return (last or 0) + 1
+
+
+def personal_data(user, **kwargs) -> dict:
+    """Receiver of ``events.personal_data_requested``: the person's memberships."""
+    rows = db.session.execute(
+        sa.select(Membership, Deliberation.slug, StakeholderGroup.key)
+        .join(Deliberation, Deliberation.id == Membership.deliberation_id)
+        .outerjoin(StakeholderGroup, StakeholderGroup.id == Membership.group_id)
+        .where(Membership.user_id == user.id)
+        .order_by(Deliberation.slug)
+    )
+    return {
+        "memberships": [
+            {
+                "id": membership.id,
+                "deliberation": slug,
+                "role": membership.role,
+                "group": group_key,
+                "weight": membership.weight,
+                "muted": membership.muted,
+                "created_at": iso(membership.created_at),
+            }
+            for membership, slug, group_key in rows
+        ]
+    }

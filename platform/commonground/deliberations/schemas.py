@@ -5,6 +5,7 @@ exactly what they return and what the API accepts.
 """
 
 from ..db import iso
+from ..records.pseudonyms import membership_name
 from .models import (
     DELIBERATION_STATUSES,
     ITEM_STATUSES,
@@ -48,8 +49,10 @@ def deliberation_json(deliberation: Deliberation) -> dict:
 
 def member_json(membership: Membership, *, show_email: bool = False) -> dict:
     """A member; the email address only for readers who moderate (``show_email``)."""
-    user = {"id": membership.user.id, "name": membership.user.name}
-    if show_email:
+    user = {"id": membership.user.id, "name": membership_name(membership)}
+    if membership.user.erased_at is not None:
+        user["former"] = True
+    elif show_email:
         user["email"] = membership.user.email
     return {
         "id": membership.id,

@@ -19,3 +19,5 @@ def init_app(app: Flask) -> None:
     sockets.register_discussion_events(socketio)
     events.item_state_changed.connect(services.announce_item_status)
     events.member_took_part.connect(queries.has_taken_part)
+    events.personal_data_requested.connect(queries.personal_data)
+    events.user_erased.connect(services.request_redaction)

@@ -8,13 +8,13 @@ from .. import fields
 from ..api import json_body
 from ..api.openapi import describe_blueprint
 from ..db import iso
-from ..deliberations.access import get_item, require_reader
+from ..deliberations.access import get_deliberation, get_item, require_moderator, require_reader
 from ..errors import Invalid
 from ..transactions import transactional
 from . import queries, services
 from .openapi import OPENAPI_PATHS
 from .rules import render_markdown
-from .schemas import OPENAPI_SCHEMAS
+from .schemas import OPENAPI_SCHEMAS, redaction_json
 from .windows import window_from_args
 
 bp = Blueprint("discussion_api", __name__, url_prefix="/api/v1")
@@ -125,3 +125,34 @@ def lock_item(item_id: int):
     item = get_item(item_id)
     services.lock_item(current_user, item, locked=data["locked"])
     return jsonify(id=item.id, status=item.status, locked=item.locked)
+
+
+@bp.get("/deliberations/<slug>/redactions")
+def list_redactions(slug: str):
+    """Former members' pending requests to remove their posts' text (moderators)."""
+    deliberation = get_deliberation(slug)
+    requests = services.pending_redactions(current_user, deliberation)
+    return jsonify(items=[redaction_json(r) for r in requests])
+
+
+@bp.post("/deliberations/<slug>/redactions/<int:request_id>/approve")
+@transactional
+def approve_redaction(slug: str, request_id: int):
+    """A moderator agrees: the former member's posts keep their place, their text goes."""
+    return _decide(slug, request_id, approve=True)
+
+
+@bp.post("/deliberations/<slug>/redactions/<int:request_id>/refuse")
+@transactional
+def refuse_redaction(slug: str, request_id: int):
+    """A moderator refuses: the posts stay as they are, under the former member's
+    pseudonym."""
+    return _decide(slug, request_id, approve=False)
+
+
+def _decide(slug: str, request_id: int, *, approve: bool):
+    deliberation = get_deliberation(slug)
+    require_moderator(current_user, deliberation)
+    request_ = services.get_redaction(deliberation, request_id)
+    posts = services.decide_redaction(current_user, deliberation, request_, approve=approve)
+    return jsonify({**redaction_json(request_), "posts": posts})

@@ -38,6 +38,12 @@ class Post(db.Model):
     floor_intervention: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The number of the current version: 1 as written, one more for every edit. A
+    #: translation records the revision it was made from (``PostTranslation.source_revision``).
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
+    #: When the text was replaced by a notice, at the author's request with a moderator's
+    #: agreement (``RedactionRequest``); the log records it as a ``post.redact`` leaf.
+    redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden: Mapped[bool] = mapped_column(default=False)
     hidden_reason: Mapped[str | None] = mapped_column(sa.Text)
     hidden_by_id: Mapped[int | None] = mapped_column(
@@ -78,8 +84,15 @@ class PostTranslation(db.Model):
         sa.ForeignKey("memberships.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The post's revision this translation was made from; older than the post's own
+    #: revision, the translation is outdated until a translator updates it.
+    source_revision: Mapped[int] = mapped_column(default=1, server_default="1")
 
     translator = relationship("Membership")
+
+    def is_outdated(self, post_revision: int) -> bool:
+        """Whether the post was edited since this translation was made."""
+        return self.source_revision < post_revision
 
 
 class Reaction(db.Model):
@@ -98,3 +111,34 @@ class Reaction(db.Model):
     )
     stance: Mapped[str] = mapped_column(sa.String(8))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+REDACTION_STATUSES = ("pending", "approved", "refused")
+
+#: What an approved redaction leaves of a post's text, in the database and the record (the
+#: pages show it in the reader's language). Fixed, so the log's leaf commits to it.
+REDACTED_BODY = "[Text removed at the author's request, with a moderator's agreement.]"
+
+
+class RedactionRequest(db.Model):
+    """A member's request that their posts' text in one deliberation be replaced by a
+    notice; a moderator of the deliberation approves or refuses it."""
+
+    __tablename__ = "redaction_requests"
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('pending', 'approved', 'refused')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deliberation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("deliberations.id", ondelete="CASCADE"), index=True
+    )
+    membership_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("memberships.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )

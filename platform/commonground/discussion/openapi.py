@@ -12,6 +12,7 @@ from ..api.schemas import (
     path_parameter,
     query_parameter,
 )
+from ..deliberations.openapi import SLUG
 
 POSTS_WINDOW = {
     **list_of("Post"),
@@ -21,6 +22,7 @@ POSTS_WINDOW = {
         "window": {"oneOf": [component("ThreadWindow"), {"type": "null"}]},
     },
 }
+REQUEST_ID = path_parameter("request_id", {"type": "integer"})
 ITEM_ID = path_parameter("item_id", {"type": "integer"})
 POST_ID = path_parameter("post_id", {"type": "integer"})
 RATE_LIMITED = {"429": error_response("Posting too often (`rate_limited`); see Retry-After")}
@@ -156,6 +158,40 @@ OPENAPI_PATHS: dict = {
             operation_id="lockItemDiscussion",
             description="A locked item stays readable but takes no new posts.",
             body="ItemLock",
+            errors=WRITE_ERRORS,
+        ),
+    },
+    "/api/v1/deliberations/{slug}/redactions": {
+        "parameters": [SLUG],
+        "get": operation(
+            "Former members' pending requests to remove their posts' text (moderator)",
+            {"200": json_response("The requests", schema=list_of("RedactionRequest"))},
+            operation_id="listRedactions",
+            description="A member who erases their account may ask that their posts' text "
+            "be replaced by a notice; the posts keep their place, author pseudonym and "
+            "reactions either way.",
+        ),
+    },
+    "/api/v1/deliberations/{slug}/redactions/{request_id}/approve": {
+        "parameters": [SLUG, REQUEST_ID],
+        "post": operation(
+            "Approve a request: the former member's posts' text is replaced (moderator)",
+            {"200": json_response("The decided request", "RedactionRequest")},
+            operation_id="approveRedaction",
+            description="Every version and translation of each of the member's posts in "
+            "the deliberation is replaced by a notice; the transparency log records a "
+            "`post.redact` leaf per post, so `records verify` still passes. 409 when "
+            "already decided.",
+            errors=WRITE_ERRORS,
+        ),
+    },
+    "/api/v1/deliberations/{slug}/redactions/{request_id}/refuse": {
+        "parameters": [SLUG, REQUEST_ID],
+        "post": operation(
+            "Refuse a request: the posts stay as they are (moderator)",
+            {"200": json_response("The decided request", "RedactionRequest")},
+            operation_id="refuseRedaction",
+            description="409 when already decided.",
             errors=WRITE_ERRORS,
         ),
     },

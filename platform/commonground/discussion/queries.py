@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 
 from .. import fields
 from ..accounts.models import User
-from ..db import db
+from ..db import db, iso
 from ..deliberations.access import (
     is_admin,
     membership_of,
@@ -21,6 +21,9 @@ from ..deliberations.access import (
 from ..deliberations.models import AgendaItem, Deliberation, Membership, StakeholderGroup
 from ..errors import Forbidden, NotFound
 from ..i18n import current_language
+from ..labels import former_member_name
+from ..records.leaves import pseudonym
+from ..records.pseudonyms import pseudonym_key_of
 from .models import Post, PostRevision, PostTranslation, Reaction
 from .rules import (
     LONG_POST,
@@ -334,6 +337,7 @@ def load_post_views(
             Post,
             author_user.id,
             author_user.name,
+            author_user.erased_at,
             group.key,
             group.name,
             group.name_translations,
@@ -348,7 +352,7 @@ def load_post_views(
         .order_by(Post.path)
     )
     translations_query = (
-        sa.select(PostTranslation, translator_user.name)
+        sa.select(PostTranslation, translator_user.name, translator_user.erased_at, Post.revision)
         .join(Post, PostTranslation.post_id == Post.id)
         .outerjoin(translator, PostTranslation.translator_id == translator.id)
         .outerjoin(translator_user, translator.user_id == translator_user.id)
@@ -377,18 +381,21 @@ def load_post_views(
         translations_query = translations_query.where(*within)
 
     translations: dict[int, dict[str, TranslationView]] = {}
-    for translation, translator_name in db.session.execute(translations_query):
+    names = FormerMembers(item_id)
+    for translation, translator_name, erased_at, revision in db.session.execute(translations_query):
         translations.setdefault(translation.post_id, {})[translation.language] = TranslationView(
             language=translation.language,
             body=translation.body,
             translator=translation.translator_id,
-            translator_name=translator_name,
+            translator_name=names.name(translator_name, erased_at, translation.translator_id),
             created_at=translation.created_at,
+            source_revision=translation.source_revision,
+            outdated=translation.is_outdated(revision or 1),
         )
 
     views = []
     for row in db.session.execute(query):
-        post, user_id, name, group_key, group_name, group_names, hider_name = row
+        post, user_id, name, erased_at, group_key, group_name, group_names, hider_name = row
         visible = not post.hidden or reader.moderator
         views.append(
             PostView(
@@ -399,7 +406,8 @@ def load_post_views(
                 author=AuthorView(
                     member=post.author_id,
                     user=user_id,
-                    name=name,
+                    name=names.name(name, erased_at, post.author_id),
+                    former=erased_at is not None,
                     group=group_key,
                     group_name=(
                         (group_names or {}).get(reader.language) or group_name
@@ -418,9 +426,34 @@ def load_post_views(
                 content_visible=visible,
                 translations=translations.get(post.id, {}) if visible else {},
                 floor_intervention=post.floor_intervention,
+                revision=post.revision or 1,
+                redacted=post.redacted_at is not None,
             )
         )
     return views
+
+
+class FormerMembers:
+    """Names of members as a thread shows them: an erased account's member appears as
+    "Former member" under their pseudonym in the deliberation (as in its records). The
+    deliberation's pseudonym key is read once, on the first former member met, so a thread
+    still costs a constant number of queries."""
+
+    def __init__(self, item_id: int) -> None:
+        self.item_id = item_id
+        self._former: FormerMembersOf | None = None
+
+    def name(self, name: str | None, erased_at, membership_id: int | None) -> str | None:
+        """``name``, or the former member's label when the account was erased."""
+        if erased_at is None or membership_id is None:
+            return name
+        if self._former is None:
+            self._former = FormerMembersOf(
+                db.session.scalar(
+                    sa.select(AgendaItem.deliberation_id).where(AgendaItem.id == self.item_id)
+                )
+            )
+        return self._former.label(membership_id)
 
 
 def post_view(post: Post, reader: Reader) -> PostView:
@@ -454,3 +487,84 @@ def has_taken_part(membership: Membership, **kwargs) -> bool:
         if db.session.scalar(sa.select(model.id).where(column == membership.id).limit(1)):
             return True
     return False
+
+
+def personal_data(user, **kwargs) -> dict:
+    """Receiver of ``events.personal_data_requested``: the person's posts with every earlier
+    version and their translations, and the translations they made of any post."""
+    mine = sa.select(Membership.id).where(Membership.user_id == user.id)
+    posts = list(
+        db.session.execute(
+            sa.select(Post, Deliberation.slug)
+            .join(AgendaItem, AgendaItem.id == Post.item_id)
+            .join(Deliberation, Deliberation.id == AgendaItem.deliberation_id)
+            .where(Post.author_id.in_(mine))
+            .order_by(Post.id)
+        )
+    )
+    post_ids = [post.id for post, _slug in posts]
+    written, mine_ids = set(post_ids), set(db.session.scalars(mine))
+    revisions: dict[int, list[dict]] = {}
+    for revision in db.session.scalars(
+        sa.select(PostRevision)
+        .where(PostRevision.post_id.in_(post_ids))
+        .order_by(PostRevision.post_id, PostRevision.replaced_at, PostRevision.id)
+    ):
+        revisions.setdefault(revision.post_id, []).append(
+            {"body": revision.body, "replaced_at": iso(revision.replaced_at)}
+        )
+    translations: dict[int, list[dict]] = {}
+    made = []
+    for translation, revision in db.session.execute(
+        sa.select(PostTranslation, Post.revision)
+        .join(Post, Post.id == PostTranslation.post_id)
+        .where(
+            sa.or_(PostTranslation.post_id.in_(post_ids), PostTranslation.translator_id.in_(mine))
+        )
+        .order_by(PostTranslation.post_id, PostTranslation.language)
+    ):
+        row = {
+            "post": translation.post_id,
+            "language": translation.language,
+            "body": translation.body,
+            "created_at": iso(translation.created_at),
+            "source_revision": translation.source_revision,
+            "outdated": translation.is_outdated(revision or 1),
+        }
+        if translation.post_id in written:
+            translations.setdefault(translation.post_id, []).append(row)
+        if translation.translator_id in mine_ids:
+            made.append(row)
+    return {
+        "posts": [
+            {
+                "id": post.id,
+                "deliberation": slug,
+                "item": post.item_id,
+                "parent": post.parent_id,
+                "language": post.language,
+                "body": post.body,
+                "created_at": iso(post.created_at),
+                "edited_at": iso(post.edited_at),
+                "revision": post.revision or 1,
+                "hidden": post.hidden,
+                "hidden_reason": post.hidden_reason,
+                "redacted_at": iso(post.redacted_at),
+                "revisions": revisions.get(post.id, []),
+                "translations": translations.get(post.id, []),
+            }
+            for post, slug in posts
+        ],
+        "translations_made": made,
+    }
+
+
+class FormerMembersOf:
+    """Former members of one deliberation as pages name them (the pseudonym key read once)."""
+
+    def __init__(self, deliberation_id: int) -> None:
+        self.key = pseudonym_key_of(deliberation_id)
+
+    def label(self, membership_id: int) -> str:
+        """ "Former member" under the member's pseudonym."""
+        return former_member_name(pseudonym(self.key, membership_id) if self.key else None)

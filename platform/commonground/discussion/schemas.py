@@ -23,15 +23,20 @@ class AuthorView:
     name: str
     group: str | None
     group_name: str | None
+    #: the account was erased: ``name`` is "Former member" and the pseudonym
+    former: bool = False
 
     def to_json(self) -> dict:
-        return {
+        data = {
             "id": self.member,
             "user": self.user,
             "name": self.name,
             "group": self.group,
             "group_name": self.group_name,
         }
+        if self.former:
+            data["former"] = True
+        return data
 
 
 @dataclass
@@ -43,6 +48,9 @@ class TranslationView:
     translator: int | None
     translator_name: str | None
     created_at: datetime
+    #: the post's revision it was made from, and whether the post was edited since
+    source_revision: int = 1
+    outdated: bool = False
 
     @property
     def html(self) -> str:
@@ -59,6 +67,8 @@ class TranslationView:
                 else None
             ),
             "created_at": iso(self.created_at),
+            "source_revision": self.source_revision,
+            "outdated": self.outdated,
         }
 
 
@@ -83,6 +93,10 @@ class PostView:
     translations: dict[str, TranslationView] = field(default_factory=dict)
     #: spoken while holding the floor in a live session
     floor_intervention: bool = False
+    #: the current version's number (1 as written, one more per edit)
+    revision: int = 1
+    #: the text was replaced by a notice at the author's request (a moderator agreed)
+    redacted: bool = False
 
     @property
     def depth(self) -> int:
@@ -90,14 +104,17 @@ class PostView:
 
     @property
     def body(self) -> str:
-        """The Markdown source, or the notice that replaces a hidden post's content."""
-        if self.content_visible:
-            return self.source
-        return hidden_notice(self.hidden_reason)
+        """The Markdown source, or the notice that replaces a hidden (or redacted) post's
+        content."""
+        if not self.content_visible:
+            return hidden_notice(self.hidden_reason)
+        if self.redacted:
+            return redacted_notice()
+        return self.source
 
     @property
     def html(self) -> str:
-        if self.content_visible:
+        if self.content_visible and not self.redacted:
             return render_markdown(self.source)
         return f'<p class="hidden-notice">{escape(self.body)}</p>'
 
@@ -124,6 +141,8 @@ class PostView:
             "hidden": self.hidden,
             "hidden_reason": self.hidden_reason if self.hidden else None,
             "floor_intervention": self.floor_intervention,
+            "revision": self.revision,
+            "redacted": self.redacted,
             "translations": {
                 language: translation.to_json()
                 for language, translation in sorted(self.translations.items())
@@ -136,9 +155,25 @@ class PostView:
         return data
 
 
+def redaction_json(request) -> dict:
+    """A former member's request to remove their posts' text (never who they were)."""
+    return {
+        "id": request.id,
+        "member": request.membership_id,
+        "status": request.status,
+        "requested_at": iso(request.requested_at),
+        "decided_at": iso(request.decided_at),
+    }
+
+
 def hidden_notice(reason: str | None) -> str:
     """What readers see instead of a hidden post's content."""
     return _("Hidden by moderator: %(reason)s", reason=reason or "")
+
+
+def redacted_notice() -> str:
+    """What remains of a post whose text was removed at its author's request."""
+    return _("Text removed at the author's request, with a moderator's agreement.")
 
 
 # --- OpenAPI ----------------------------------------------------------------------------------
@@ -155,6 +190,16 @@ TRANSLATION_SCHEMA = {
             "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
         },
         "created_at": {"type": "string", "format": "date-time"},
+        "source_revision": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "The post's revision the translation was made from",
+        },
+        "outdated": {
+            "type": "boolean",
+            "description": "True when the post was edited after this translation was made, "
+            "until a translator updates it",
+        },
     },
 }
 
@@ -192,6 +237,11 @@ POST_SCHEMA = {
                 "name": {"type": "string"},
                 "group": {"type": ["string", "null"], "description": "Stakeholder group key"},
                 "group_name": {"type": ["string", "null"]},
+                "former": {
+                    "type": "boolean",
+                    "description": "Present (true) when the account was erased: name is then "
+                    "'Former member' and the member's pseudonym in the deliberation",
+                },
             },
         },
         "body": {
@@ -210,6 +260,16 @@ POST_SCHEMA = {
         "floor_intervention": {
             "type": "boolean",
             "description": "Written while holding the floor in a live session",
+        },
+        "revision": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "The current version's number: 1 as written, one more per edit",
+        },
+        "redacted": {
+            "type": "boolean",
+            "description": "The text was replaced by a notice at the author's request, "
+            "with a moderator's agreement",
         },
         "translations": {
             "type": "object",
@@ -307,6 +367,19 @@ THREAD_WINDOW_SCHEMA = {
     },
 }
 
+REDACTION_SCHEMA = {
+    "type": "object",
+    "required": ["id", "member", "status", "requested_at", "decided_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "member": {"type": "integer", "description": "Membership id of the former member"},
+        "status": {"type": "string", "enum": ["pending", "approved", "refused"]},
+        "requested_at": {"type": "string", "format": "date-time"},
+        "decided_at": {"type": ["string", "null"], "format": "date-time"},
+        "posts": {"type": "integer", "description": "Posts whose text was removed"},
+    },
+}
+
 #: Merged into ``components/schemas`` of the OpenAPI document (see api/openapi.py).
 OPENAPI_SCHEMAS = {
     "Post": POST_SCHEMA,
@@ -318,4 +391,5 @@ OPENAPI_SCHEMAS = {
     "PostRevision": REVISION_SCHEMA,
     "ItemLock": LOCK_INPUT_SCHEMA,
     "ThreadWindow": THREAD_WINDOW_SCHEMA,
+    "RedactionRequest": REDACTION_SCHEMA,
 }

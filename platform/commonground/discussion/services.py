@@ -31,7 +31,7 @@ from ..realtime.emitting import emit_after_commit
 from ..realtime.ratelimit import check_rate
 from ..realtime.rooms import item_room
 from ..records.audit import record_event
-from .models import Post, PostRevision, PostTranslation
+from .models import REDACTED_BODY, Post, PostRevision, PostTranslation, RedactionRequest
 from .queries import PUBLIC, post_view
 from .rules import MAX_BODY_LENGTH, child_path
 
@@ -108,6 +108,8 @@ def edit_post(user, post: Post, *, body, language=None) -> Post:
         raise refusal
     if post.hidden:
         raise Conflict(_l("A post hidden by a moderator cannot be edited."), code="hidden")
+    if post.redacted_at is not None:
+        raise Conflict(_l("The text of this post has been removed."), code="redacted")
     body = fields.text(body, "body", max_length=MAX_BODY_LENGTH)
     language = post.language if language in (None, "") else fields.language(language)
     if body == post.body and language == post.language:
@@ -118,6 +120,9 @@ def edit_post(user, post: Post, *, body, language=None) -> Post:
     post.body = body
     post.language = language
     post.edited_at = now
+    # Translations made from an earlier revision are outdated from now on (they keep the
+    # revision they were made from, ``PostTranslation.source_revision``).
+    post.revision = (post.revision or 1) + 1
     db.session.flush()
     events.post_edited.send(post, membership=membership)
     logger.info("post %s edited by member %s", post.id, membership.id)
@@ -172,6 +177,8 @@ def translate_post(user, post: Post, *, language, body, rate_limited: bool = Tru
         raise refusal
     if post.hidden:
         raise Conflict(_l("A post hidden by a moderator cannot be translated."), code="hidden")
+    if post.redacted_at is not None:
+        raise Conflict(_l("The text of this post has been removed."), code="redacted")
     language = fields.language(language)
     if language == post.language:
         raise Invalid(_l("This post is already written in this language."), field="language")
@@ -200,6 +207,7 @@ def translate_post(user, post: Post, *, language, body, rate_limited: bool = Tru
     translation.body = body
     translation.translator_id = membership.id
     translation.created_at = utcnow()
+    translation.source_revision = post.revision or 1
     db.session.flush()
     events.post_translated.send(translation, post=post, membership=membership)
     logger.info("post %s translated into %s by member %s", post.id, language, membership.id)
@@ -234,6 +242,101 @@ def announce_item_status(item: AgendaItem, **kwargs) -> None:
         {"item": item.id, "status": item.status, "locked": item.locked},
         to=item_room(item.id),
     )
+
+
+# --- removing a former member's text (Action VI of the Plan) ---------------------------------
+
+
+def request_redaction(user, memberships, redaction: bool = False, **kwargs) -> None:
+    """Receiver of ``events.user_erased``: when the person asked that their posts' text be
+    removed, one request per deliberation where they wrote posts, for its moderators."""
+    if not redaction:
+        return
+    for membership in memberships:
+        wrote = db.session.scalar(
+            sa.select(Post.id)
+            .where(Post.author_id == membership.id, Post.redacted_at.is_(None))
+            .limit(1)
+        )
+        if wrote is None:
+            continue
+        db.session.add(
+            RedactionRequest(
+                deliberation_id=membership.deliberation_id, membership_id=membership.id
+            )
+        )
+    db.session.flush()
+
+
+def pending_redactions(user, deliberation) -> list[RedactionRequest]:
+    """The deliberation's requests not yet decided, oldest first (moderators)."""
+    require_moderator(user, deliberation)
+    return list(
+        db.session.scalars(
+            sa.select(RedactionRequest)
+            .where(
+                RedactionRequest.deliberation_id == deliberation.id,
+                RedactionRequest.status == "pending",
+            )
+            .order_by(RedactionRequest.requested_at, RedactionRequest.id)
+        )
+    )
+
+
+def get_redaction(deliberation, request_id) -> RedactionRequest:
+    """The deliberation's redaction request ``request_id``, or a 404 error."""
+    request = db.session.get(RedactionRequest, request_id) if fields.is_row_id(request_id) else None
+    if request is None or request.deliberation_id != deliberation.id:
+        raise NotFound(_l("There is no such request in this deliberation."))
+    return request
+
+
+def decide_redaction(user, deliberation, request: RedactionRequest, *, approve) -> int:
+    """A moderator approves or refuses a former member's request to remove their posts'
+    text. Approved, every post of theirs in the deliberation keeps its place, author,
+    reactions and log, but its text — every version and every translation — is replaced by
+    a notice, and the log records it (a ``post.redact`` leaf). Returns how many posts."""
+    require_moderator(user, deliberation)
+    approve = fields.boolean(approve, "approve")
+    if request.status != "pending":
+        raise Conflict(_l("This request has already been decided."), code="decided")
+    request.status = "approved" if approve else "refused"
+    request.decided_at = utcnow()
+    request.decided_by_id = user.id
+    changed = []
+    if approve:
+        moderator = membership_of(user, deliberation)
+        author = db.session.get(Membership, request.membership_id)
+        posts = list(
+            db.session.scalars(
+                sa.select(Post)
+                .where(Post.author_id == request.membership_id, Post.redacted_at.is_(None))
+                .order_by(Post.id)
+            )
+        )
+        for post in posts:
+            _locked_item(post.item_id)
+            db.session.execute(sa.delete(PostRevision).where(PostRevision.post_id == post.id))
+            db.session.execute(sa.delete(PostTranslation).where(PostTranslation.post_id == post.id))
+            post.body = REDACTED_BODY
+            post.redacted_at = request.decided_at
+            db.session.flush()
+            events.post_redacted.send(post, membership=author, moderator=moderator)
+            changed.append(post)
+    db.session.flush()
+    record_event(
+        deliberation,
+        user,
+        "redaction.approve" if approve else "redaction.refuse",
+        f"redaction:{request.id}",
+        {"posts": len(changed)},
+    )
+    for post in changed:
+        emit_after_commit(
+            "post:edit", post_view(post, PUBLIC).to_json(), to=item_room(post.item_id)
+        )
+    logger.info("redaction %s %s: %s posts", request.id, request.status, len(changed))
+    return len(changed)
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -13,12 +13,15 @@ from urllib.parse import urlencode
 from flask import (
     Blueprint,
     abort,
+    flash,
     g,
+    redirect,
     render_template,
     request,
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..config import LANGUAGES
@@ -29,6 +32,7 @@ from ..deliberations.access import (
     get_deliberation,
     get_item_of,
     participation_error,
+    require_moderator,
     require_reader,
 )
 from ..deliberations.models import AgendaItem, Deliberation
@@ -43,6 +47,7 @@ from ..labels import (
     status_label,
 )
 from ..pages import form_action
+from ..transactions import in_transaction
 from . import queries, services
 from .rules import (
     MAX_BODY_LENGTH,
@@ -91,6 +96,8 @@ class DiscussionPage:
     #: post, and each visible post's reaction totals (never who reacted how)
     reaction_refusal: ServiceError | None = None
     mine: dict[int, str] = field(default_factory=dict)
+    #: the posts the reader reacted to before their latest edit
+    mine_before_edit: set[int] = field(default_factory=set)
     reaction_totals: dict[int, dict[str, int]] = field(default_factory=dict)
     #: how many posts the thread has, when ``posts`` holds only some of them (a window or
     #: a fragment)
@@ -190,6 +197,11 @@ class DiscussionPage:
             "edited": _("edited"),
             "hidden": _("Hidden by a moderator"),
             "floor": _("Floor intervention"),
+            # i18n: beside the reader's own reaction, given to a post's earlier text
+            "before_edit": _("Your reaction was given before the edit."),
+            # i18n: beside a translation made from an earlier version of the post
+            "outdated": _("Outdated: made from an earlier version of this post."),
+            "redacted": _("Text removed"),
             **reaction_words(),
         }
 
@@ -228,6 +240,7 @@ class DiscussionPage:
         return (
             self.may_post
             and not post.hidden
+            and not post.redacted
             and self.reader.member_id is not None
             and post.author.member == self.reader.member_id
         )
@@ -404,6 +417,9 @@ def item_discussion(item: AgendaItem, only: list[int] | None = None) -> Discussi
             current_user, "react", item.deliberation, item, membership
         ),
         mine=reactions.own_stances(membership, item.id) if posts else {},
+        mine_before_edit=(
+            reactions.own_stances_before_edit(membership, item.id) if posts else set()
+        ),
         reaction_totals=reaction_totals(item, only if only is not None else list(by_id))
         if posts
         else {},
@@ -634,3 +650,43 @@ def history(slug, post_id):
         revisions=[(r.replaced_at, render_markdown(r.body)) for r in revisions],
         item_url=item_url(item, focus=post.id) + f"#post-{post.id}",
     )
+
+
+@bp.get("/d/<slug>/redactions")
+def redactions(slug):
+    """Former members' requests to remove their posts' text, for the moderators."""
+    deliberation = get_deliberation(slug)
+    pending = services.pending_redactions(current_user, deliberation)
+    names = queries.FormerMembersOf(deliberation.id)
+    return render_template(
+        "discussion/redactions.html",
+        deliberation=deliberation,
+        section="redactions",
+        requests=[(request_, names.label(request_.membership_id)) for request_ in pending],
+    )
+
+
+@bp.post("/d/<slug>/redactions/<int:request_id>")
+def decide_redaction(slug, request_id):
+    """A moderator approves or refuses one request."""
+    deliberation = get_deliberation(slug)
+    approve = request.form.get("decision") == "approve"
+
+    def decide():
+        request_ = services.get_redaction(deliberation, request_id)
+        return services.decide_redaction(current_user, deliberation, request_, approve=approve)
+
+    require_moderator(current_user, deliberation)  # before the request is looked up
+    count = in_transaction(decide)
+    if approve:
+        flash(
+            ngettext(
+                "The text of %(num)d post has been removed.",
+                "The text of %(num)d posts has been removed.",
+                count,
+            ),
+            "success",
+        )
+    else:
+        flash(_("The request has been refused; the posts stay as they are."), "success")
+    return redirect(url_for("discussion.redactions", slug=slug))

@@ -31,4 +31,5 @@ def init_app(app: Flask) -> None:
     events.post_created.connect(services.mark_floor_intervention)
     events.item_state_changed.connect(services.publish_if_current)
     events.member_updated.connect(services.release_muted_member)
+    events.user_erased.connect(services.release_erased_member)
     events.socket_disconnected.connect(sockets.leave_sessions)

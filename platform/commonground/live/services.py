@@ -434,11 +434,24 @@ def release_muted_member(membership: Membership, *, changes: dict, actor, **kwar
     loses the floor; the room hears of any change of muting."""
     if "muted" not in changes:
         return
+    _release(membership, actor, "muted" if membership.muted else None)
+
+
+def release_erased_member(user, *, memberships, **kwargs) -> None:
+    """Receiver of ``events.user_erased``: a former member leaves every speakers' queue and
+    loses the floor."""
+    for membership in memberships:
+        _release(membership, user, "erased")
+
+
+def _release(membership: Membership, actor, reason: str | None) -> None:
+    """With a ``reason``, the member's open floor requests end (and their turn); the room
+    hears of it either way."""
     deliberation = membership.deliberation
     if deliberation.is_closed or session_row(deliberation) is None:
         return  # no live session, so no queue to leave
     row = _session_for_change(deliberation)
-    if membership.muted:
+    if reason is not None:
         open_requests = list(
             db.session.scalars(
                 sa.select(FloorRequest).where(
@@ -458,7 +471,7 @@ def release_muted_member(membership: Membership, *, changes: dict, actor, **kwar
                 actor,
                 "session.floor.skip",
                 f"member:{membership.id}",
-                {"reason": "muted", "requests": [r.id for r in open_requests]},
+                {"reason": reason, "requests": [r.id for r in open_requests]},
             )
     publish_state(deliberation)
 

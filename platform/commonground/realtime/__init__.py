@@ -72,6 +72,7 @@ def init_realtime(app: Flask) -> None:
 
     socketio.on_event("disconnect", on_disconnect)
     events.member_removed.connect(close_sockets_of_removed_member)
+    events.user_erased.connect(close_sockets_of_erased_user)
 
     @app.after_request
     def retry_after(response):
@@ -117,6 +118,13 @@ def disconnect_user(user_id: int) -> int:
     for sid in sids:
         socketio.server.disconnect(sid, namespace="/")
     return len(sids)
+
+
+def close_sockets_of_erased_user(user, **kwargs) -> None:
+    """Receiver of ``user_erased``: the erased account's open sockets close as soon as the
+    erasure commits (they cannot reconnect: the session and tokens are gone)."""
+    user_id = user.id
+    call_after_commit(lambda: disconnect_user(user_id))
 
 
 def close_sockets_of_removed_member(deliberation, *, user_id: int, **kwargs) -> None:

@@ -12,7 +12,7 @@ def init_app(app: Flask) -> None:
     that write the transparency log's leaves."""
     # Imported here, not at the top of the package: importing a capability for its models
     # (as every other capability does) must not load its pages, API and socket handlers.
-    from . import api, cli, log, polis_cli, views
+    from . import api, cli, log, polis_cli, pseudonyms, views
 
     register_api_blueprint(app, api.bp)
     app.cli.add_command(cli.records_cli)
@@ -23,5 +23,8 @@ def init_app(app: Flask) -> None:
     events.post_created.connect(log.log_post_created)
     events.post_edited.connect(log.log_post_edited)
     events.post_translated.connect(log.log_post_translated)
+    events.post_redacted.connect(log.log_post_redacted)
     events.reaction_changed.connect(log.log_reaction_changed)
     events.ballot_cast.connect(log.log_ballot_cast)
+    events.personal_data_requested.connect(pseudonyms.personal_data)
+    events.user_erased.connect(pseudonyms.forget_actor_names)

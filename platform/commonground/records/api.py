@@ -14,7 +14,7 @@ import json
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, request, stream_with_context
+from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -29,6 +29,7 @@ from .datapackage import stream_datapackage
 from .export import stream_record_json
 from .html import content_security_policy, stream_record_html
 from .openapi import OPENAPI_PATHS, OPENAPI_SCHEMAS
+from .pseudonyms import pseudonym_map
 
 bp = Blueprint("records_api", __name__, url_prefix="/api/v1", template_folder="templates")
 describe_blueprint(bp, OPENAPI_PATHS, OPENAPI_SCHEMAS)
@@ -85,6 +86,16 @@ def record_html(slug: str):
     response.mimetype = "text/html"
     response.charset = "utf-8"
     response.headers["Content-Security-Policy"] = content_security_policy()
+    return response
+
+
+@bp.get("/deliberations/<slug>/pseudonyms")
+def pseudonyms(slug: str):
+    """The moderators' edition of the record's members: each pseudonym mapped back to the
+    member's name (moderators and admins only)."""
+    deliberation = get_deliberation(slug)
+    response = jsonify(items=pseudonym_map(current_user, deliberation))
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

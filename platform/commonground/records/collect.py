@@ -449,6 +449,8 @@ class RecordSource:
             "hidden_at": iso(post.hidden_at) if post.hidden else None,
             "hidden_by": self.alias(post.hidden_by_id) if post.hidden and self.moderator else None,
             "content_withheld": not shown,
+            "redacted": post.redacted_at is not None,
+            "revision": post.revision or 1,
             "body": post.body if shown else None,
             "translations": [
                 {
@@ -456,6 +458,8 @@ class RecordSource:
                     "body": t.body,
                     "translator": self.alias(t.translator_id),
                     "created_at": iso(t.created_at),
+                    "source_revision": t.source_revision,
+                    "outdated": t.is_outdated(post.revision or 1),
                 }
                 for t in translations
             ],

@@ -35,6 +35,9 @@ POST_CREATE = "post.create"
 POST_EDIT = "post.edit"
 POST_TRANSLATE = "post.translate"
 REACTION_CHANGE = "reaction.change"
+#: A post's text (every version, and its translations) replaced by a notice, at the author's
+#: request with a moderator's agreement: from this leaf on, the record holds the notice.
+POST_REDACT = "post.redact"
 BALLOT_CAST = "ballot.cast"
 
 
@@ -90,6 +93,12 @@ def post_edited_data(*, revision: int, language: str, body: str) -> dict:
 def post_translated_data(*, language: str, translator: str, body: str) -> dict:
     """A human translation of a post, added or replaced."""
     return {"language": language, "translator": translator, "body_sha256": content_sha256(body)}
+
+
+def post_redacted_data(*, author: str, moderator: str | None, body: str) -> dict:
+    """A post's text removed at its author's request: who asked (the author's pseudonym),
+    which moderator agreed, and the hash of the notice that stands in its place."""
+    return {"author": author, "moderator": moderator, "body_sha256": content_sha256(body)}
 
 
 def reaction_data(*, post: int, member: str, stance: str) -> dict:

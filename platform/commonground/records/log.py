@@ -300,6 +300,22 @@ def log_post_translated(translation, post, **kwargs) -> None:
     )
 
 
+def log_post_redacted(post, membership, moderator=None, **kwargs) -> None:
+    """``events.post_redacted``: the post's text replaced by the notice, by its hash; earlier
+    leaves keep the hashes of the text the record no longer holds."""
+    _append_in_item(
+        post.item_id,
+        leaves.POST_REDACT,
+        f"post:{post.id}",
+        post.redacted_at,
+        lambda alias: leaves.post_redacted_data(
+            author=alias(membership.id),
+            moderator=alias(moderator.id) if moderator is not None else None,
+            body=post.body,
+        ),
+    )
+
+
 def log_reaction_changed(reaction, post, **kwargs) -> None:
     """``events.reaction_changed``: the member's new stance on the post."""
     _append_in_item(

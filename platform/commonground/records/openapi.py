@@ -49,7 +49,41 @@ def record_operation(operation_id: str, summary: str, description: str, content:
     )
 
 
+PSEUDONYM_MAP_SCHEMA = {
+    "type": "object",
+    "required": ["items"],
+    "properties": {
+        "items": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["pseudonym", "name", "former", "role", "group"],
+                "properties": {
+                    "pseudonym": {"type": ["string", "null"], "pattern": "^m-[0-9a-f]{16}$"},
+                    "name": {"type": "string"},
+                    "former": {"type": "boolean", "description": "The account was erased"},
+                    "role": {"type": "string", "enum": ["moderator", "delegate", "observer"]},
+                    "group": {"type": ["string", "null"]},
+                },
+            },
+        }
+    },
+}
+
 OPENAPI_PATHS: dict = {
+    "/api/v1/deliberations/{slug}/pseudonyms": {
+        "get": operation(
+            "The moderators' key to the record: pseudonyms mapped back to names (moderator)",
+            {"200": json_response("Every member", schema=PSEUDONYM_MAP_SCHEMA)},
+            operation_id="getPseudonymMap",
+            description="Every member's pseudonym in the deliberation's records and log, "
+            "with their name, role and group, sorted by pseudonym. A member who erased their "
+            'account is named "Former member". Moderators of the deliberation and admins '
+            "only: 401 without an account, 403 for everyone else.",
+            tags=TAGS,
+            parameters=[SLUG],
+        )
+    },
     "/api/v1/deliberations/{slug}/record.json": {
         "get": record_operation(
             "getRecordJson",

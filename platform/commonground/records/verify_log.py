@@ -33,6 +33,7 @@ from .leaves import (
     LEAF_FORMAT,
     POST_CREATE,
     POST_EDIT,
+    POST_REDACT,
     POST_TRANSLATE,
     REACTION_CHANGE,
     content_sha256,
@@ -57,6 +58,8 @@ class LogCheck:
         self.bodies: dict[int, list[tuple[int, str]]] = defaultdict(list)
         #: (post id, language) → (leaf, body_sha256) of its latest translation.
         self.translations: dict[tuple[int, str], tuple[int, str]] = {}
+        #: post id → (leaf, body_sha256 of the notice) of its redaction, if any.
+        self.redactions: dict[int, tuple[int, str]] = {}
         #: motion id → {receipt: data} of its ballots.
         self.ballots: dict[int, dict[str, dict]] = defaultdict(dict)
         #: audit seq → (leaf, audit hash).
@@ -88,6 +91,8 @@ class LogCheck:
             self.bodies[_id(subject)].append((index, data.get("body_sha256")))
             if event == POST_CREATE:
                 self.authors[_id(subject)] = (index, data.get("author"))
+        elif event == POST_REDACT:
+            self.redactions[_id(subject)] = (index, data.get("body_sha256"))
         elif event == POST_TRANSLATE:
             self.translations[(_id(subject), data.get("language"))] = (
                 index,
@@ -120,6 +125,10 @@ class LogCheck:
         if post.get("content_withheld"):
             return
         self._check_reactions(post, fail)
+        redaction = self.redactions.get(post_id)
+        if redaction is not None or post.get("redacted"):
+            self._check_redaction(post, redaction, fail)
+            return
         versions = [revision["body"] for revision in post.get("revisions", [])]
         versions.append(post["body"])
         if len(versions) != len(logged):
@@ -139,6 +148,21 @@ class LogCheck:
                     f"post {post_id}: its {translation['language']} translation differs from "
                     f"the one leaf {found[0]} of the log committed to"
                 )
+
+    def _check_redaction(self, post: dict, redaction: tuple[int, str] | None, fail) -> None:
+        """A post whose text was removed at its author's request: the log must say so, and
+        the record must hold the notice the log committed to — and nothing of the text."""
+        post_id = post["id"]
+        if redaction is None:
+            fail(f"post {post_id} says its text was removed, but the log holds no redaction")
+            return
+        leaf, digest = redaction
+        if not post.get("redacted"):
+            fail(f"post {post_id}: leaf {leaf} of the log removed its text, the record does not")
+        elif content_sha256(post.get("body") or "") != digest:
+            fail(f"post {post_id}: its notice differs from the one leaf {leaf} committed to")
+        elif post.get("revisions") or post.get("translations"):
+            fail(f"post {post_id}: its text was removed (leaf {leaf}) but versions remain")
 
     def _check_reactions(self, post: dict, fail) -> None:
         """The post's reaction counts, overall and per group, against the latest stance of

@@ -6,11 +6,13 @@ fragment when this helper is in the template context.
 """
 
 from . import log, signing
+from .pseudonyms import membership_name
 
 
 def log_template_helpers() -> dict:
-    """``log_head(deliberation)`` for templates."""
-    return {"log_head": page_head}
+    """``log_head(deliberation)`` and ``member_name(membership)`` ("Former member" under
+    the pseudonym, for an erased account) for templates."""
+    return {"log_head": page_head, "member_name": membership_name}
 
 
 def page_head(deliberation) -> dict:

@@ -17,3 +17,4 @@ def init_app(app: Flask) -> None:
     register_api_blueprint(app, api.bp)
     sockets.register_voting_events(socketio)
     events.member_took_part.connect(queries.has_taken_part)
+    events.personal_data_requested.connect(queries.personal_data)

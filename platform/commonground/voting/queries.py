@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import User
-from ..db import db
+from ..db import db, iso
 from ..deliberations.access import (
     can_moderate,
     require_reader,
@@ -235,3 +235,31 @@ def has_taken_part(membership: Membership, **kwargs) -> bool:
         if db.session.scalar(sa.select(model.id).where(column == membership.id).limit(1)):
             return True
     return False
+
+
+def personal_data(user, **kwargs) -> dict:
+    """Receiver of ``events.personal_data_requested``: the person's ballots with their
+    receipts (their own choice too, on secret motions: it is theirs)."""
+    rows = db.session.execute(
+        sa.select(Ballot, Motion, Deliberation.slug)
+        .join(Motion, Motion.id == Ballot.motion_id)
+        .join(Membership, Membership.id == Ballot.membership_id)
+        .join(Deliberation, Deliberation.id == Membership.deliberation_id)
+        .where(Membership.user_id == user.id)
+        .order_by(Ballot.motion_id)
+    )
+    return {
+        "ballots": [
+            {
+                "deliberation": slug,
+                "motion": motion.id,
+                "secret": motion.secret,
+                "choice": ballot.choice,
+                "sequence": ballot.sequence,
+                "receipt": ballot.receipt,
+                "cast_at": iso(ballot.cast_at),
+                "updated_at": iso(ballot.updated_at),
+            }
+            for ballot, motion, slug in rows
+        ]
+    }

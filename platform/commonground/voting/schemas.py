@@ -11,6 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..db import iso
+from ..records.pseudonyms import membership_name
 from .models import MOTION_STATUSES, Ballot, Motion, MotionVoter
 from .rules import (
     ABSTAIN_OPTIONS,
@@ -121,7 +122,7 @@ def open_ballot_json(ballot: Ballot, voter: MotionVoter, membership) -> dict:
     return {
         "member": {
             "id": membership.id,
-            "name": membership.user.name,
+            "name": membership_name(membership),
             "group": voter.group_key,
         },
         "weight": voter.weight,
