@@ -8,7 +8,7 @@
 // server's clock (`server_time` of each state) and this browser's.
 //
 // The console (console.js) imports the session helpers exported here.
-import { format, onConnect, sharedSocket } from "./live.js";
+import { fetchFragment, format, onConnect, sharedSocket } from "./live.js";
 
 /** The server's clock as seen from here: `now()` in server milliseconds. */
 export class ServerClock {
@@ -35,8 +35,16 @@ export function formatDuration(ms) {
   return hours ? `${hours}:${String(minutes).padStart(2, "0")}:${seconds}` : `${minutes}:${seconds}`;
 }
 
-/** Keep every `[data-countdown][data-ends-at]` under `root` counting down. */
-export function startCountdowns(root, clock, strings) {
+/**
+ * Keep every `[data-countdown][data-ends-at]` under `root` counting down. The countdowns
+ * are silent (a screen reader would hear every second): `root`'s `[data-round-announcer]`
+ * live region says a round's start, its last minute and its end, once each. A round whose
+ * time ran out more than `clearAfter` seconds ago leaves its `[data-now-round]` (the
+ * participants' panel; the console keeps it until stopped).
+ */
+export function startCountdowns(root, clock, strings, { clearAfter = null } = {}) {
+  const phases = new WeakMap(); // countdown → "endsAt phase" last seen
+  let first = true; // what the page showed when it opened was not news
   const tick = () => {
     for (const element of root.querySelectorAll("[data-countdown]")) {
       const endsAt = Date.parse(element.dataset.endsAt || "");
@@ -45,10 +53,55 @@ export function startCountdowns(root, clock, strings) {
       element.textContent =
         remaining > 0 ? format(strings.remaining, { time: formatDuration(remaining) }) : strings.time_up;
       element.classList.toggle("is-over", remaining <= 0);
+      const phase = remaining <= 0 ? "end" : remaining <= 60000 ? "minute" : "running";
+      const seen = phases.get(element);
+      const key = `${element.dataset.endsAt} ${phase}`;
+      if (seen !== key) {
+        phases.set(element, key);
+        const sameRound = seen && seen.startsWith(`${element.dataset.endsAt} `);
+        if (!first && !(phase === "running" && sameRound)) {
+          roundNews(
+            root,
+            phase === "end"
+              ? strings.time_up
+              : phase === "minute"
+                ? strings.one_minute
+                : format(strings.round_started, { time: formatDuration(remaining) }),
+          );
+        }
+      }
+      if (clearAfter !== null && remaining < -clearAfter * 1000) {
+        const round = element.closest("[data-now-round]");
+        if (round) round.hidden = true;
+      }
     }
+    first = false;
   };
   tick();
   return window.setInterval(tick, 250);
+}
+
+/** Say something about the round through the page's polite live region. */
+function roundNews(root, text) {
+  const region = root.querySelector("[data-round-announcer]");
+  if (region) region.textContent = text;
+}
+
+/** A member's name isolated from the text around it (an Arabic name in an English line). */
+export function nameNode(name) {
+  const bdi = document.createElement("bdi");
+  bdi.textContent = name || "";
+  return bdi;
+}
+
+/** The nodes of a translated string whose `{name}` placeholders are filled by `values`
+ * (nodes go in as they are, anything else as text). */
+export function formatNodes(template, values) {
+  return (template || "").split(/(\{\w+\})/).map((part) => {
+    const key = part.slice(1, -1);
+    if (!/^\{\w+\}$/.test(part) || !(key in values)) return part;
+    return values[key] instanceof Node ? values[key] : String(values[key]);
+  });
 }
 
 /** The item's title in `language` when translated, else the original. */
@@ -142,7 +195,10 @@ function startPanel(panel, config) {
   const liveStatus = $("[data-live-status]");
   const errorBox = $("[data-floor-error]");
   const consoleLink = document.querySelector(".console-link");
-  startCountdowns(panel, clock, strings);
+  startCountdowns(panel, clock, strings, { clearAfter: config.round_finished_ttl });
+  const region = $("[data-announcement]");
+  let announcementTimer = null;
+  let lastState = null;
   if (!config.signed_in) return; // sockets need an account; the panel stays as served
 
   const connection = connectSession(config.deliberation, {
@@ -152,25 +208,44 @@ function startPanel(panel, config) {
       liveStatus.dataset.state = state;
       liveStatus.textContent = state === "live" ? strings.live : detail || strings.offline;
     },
-    onAnnouncement(announcement) {
-      const banner = $("[data-announcement]");
-      banner.classList.add("is-new");
-      window.setTimeout(() => banner.classList.remove("is-new"), 4000);
+    onAnnouncement() {
+      region.classList.add("is-new");
+      window.setTimeout(() => region.classList.remove("is-new"), 4000);
     },
   });
 
+  /** Whether a round's time ran out so long ago that it has left the panel. */
+  function roundGone(round) {
+    return Boolean(round) && Date.parse(round.ends_at) + config.round_finished_ttl * 1000 < clock.now();
+  }
+
+  /** The banner: the server renders the announcement (its time in the reader's locale) into
+   * the live region that is already in the page; it leaves at `expires_at`. */
+  async function showAnnouncement(announcement) {
+    const shown = region.querySelector("[data-announcement-id]");
+    const shownId = shown ? Number(shown.dataset.announcementId) : null;
+    window.clearTimeout(announcementTimer);
+    if (announcement && announcement.expires_at) {
+      const left = Date.parse(announcement.expires_at) - clock.now();
+      announcementTimer = window.setTimeout(() => {
+        if (lastState) render({ ...lastState, announcement: null });
+      }, Math.max(0, left));
+    }
+    if ((announcement ? announcement.id : null) === shownId) return;
+    if (!announcement) {
+      region.replaceChildren();
+      return;
+    }
+    const fresh = await fetchFragment(config.announcement_url);
+    if (fresh) region.replaceChildren(fresh);
+  }
+
   function render(state) {
-    const idle = !(state.current_item || state.round || state.speaker || state.announcement);
+    lastState = state;
+    const idle = !(state.current_item || (state.round && !roundGone(state.round)) || state.speaker || state.announcement);
     panel.hidden = idle;
     if (consoleLink) consoleLink.hidden = !idle;
-
-    const banner = $("[data-announcement]");
-    const bannerText = $("[data-announcement-text]");
-    banner.hidden = !state.announcement;
-    if (state.announcement) {
-      bannerText.textContent = state.announcement.text;
-      bannerText.lang = state.announcement.language;
-    }
+    showAnnouncement(state.announcement);
 
     const nowItem = $("[data-now-item]");
     nowItem.replaceChildren();
@@ -188,7 +263,7 @@ function startPanel(panel, config) {
 
     const round = $("[data-now-round]");
     const countdown = $("[data-countdown]");
-    round.hidden = !state.round;
+    round.hidden = !state.round || roundGone(state.round);
     if (state.round) {
       $("[data-round-title]").textContent = state.round.title || $("[data-round-title]").textContent;
       countdown.dataset.endsAt = state.round.ends_at;
@@ -201,7 +276,7 @@ function startPanel(panel, config) {
     speaker.replaceChildren();
     speaker.classList.toggle("has-speaker", Boolean(state.speaking));
     if (state.speaking) {
-      speaker.append(format(strings.speaking, { name: state.speaking.name }), " ");
+      speaker.append(...formatNodes(strings.speaking, { name: nameNode(state.speaking.name) }), " ");
       const group = document.createElement("span");
       group.className = "queue-group";
       group.textContent = state.speaking.group ? groupName(config, state.speaking.group) : "";
@@ -221,7 +296,7 @@ function startPanel(panel, config) {
         const group = document.createElement("span");
         group.className = "queue-group";
         group.textContent = groupName(config, entry.group);
-        li.append(entry.name, " ", group);
+        li.append(nameNode(entry.name), " ", group);
         return li;
       }),
     );

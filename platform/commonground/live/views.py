@@ -9,9 +9,10 @@ goes to the site's error handling.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from fractions import Fraction
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -72,6 +73,16 @@ def console(slug):
     )
 
 
+@bp.get("/d/<slug>/session/announcement")
+def announcement_fragment(slug):
+    """The announcement banner's content as the panel shows it (empty when there is none),
+    with its time in the reader's locale: the panel fetches it when the banner changes."""
+    deliberation = get_deliberation(slug)
+    require_reader(current_user, deliberation)
+    state = services.session_state(deliberation)
+    return render_template("live/_announcement.html", announcement=state["announcement"])
+
+
 @bp.get("/d/<slug>/console/participation")
 def participation_fragment(slug):
     """The participation section of the console alone (the console refreshes it live)."""
@@ -121,10 +132,21 @@ class SessionPanel:
         return bool(running) and running["ends_at"] <= iso(utcnow())
 
     @property
+    def round_shown(self) -> bool:
+        """The round is on the panel: running, or finished less than ``ROUND_FINISHED_TTL``
+        seconds ago (then it reads "Time is up"; later it leaves the panel, while the
+        console keeps it until stopped)."""
+        running = self.state["round"]
+        if not running:
+            return False
+        linger = timedelta(seconds=current_app.config["ROUND_FINISHED_TTL"])
+        return datetime.fromisoformat(running["ends_at"]) + linger > utcnow()
+
+    @property
     def idle(self) -> bool:
         """Nothing to show yet: no current item, round, speaker or announcement."""
         s = self.state
-        return not (s["current_item"] or s["round"] or s["speaker"] or s["announcement"])
+        return not (s["current_item"] or self.round_shown or s["speaker"] or s["announcement"])
 
 
 @bp.app_template_global("live_session")
@@ -272,6 +294,16 @@ def announce(slug):
     )
 
 
+@bp.post("/d/<slug>/console/announcements/clear")
+def clear_announcement(slug):
+    return _console_action(
+        slug,
+        lambda d: services.clear_announcement(current_user, d),
+        _("The announcement banner was cleared."),
+        "#announce",
+    )
+
+
 # --- participants' forms ---------------------------------------------------------------------
 
 
@@ -341,6 +373,8 @@ def _client_config(deliberation: Deliberation, language: str, *, console: bool) 
     config = {
         "deliberation": deliberation.slug,
         "language": language,
+        "round_finished_ttl": current_app.config["ROUND_FINISHED_TTL"],
+        "announcement_url": url_for("live.announcement_fragment", slug=deliberation.slug),
         "signed_in": bool(current_user.is_authenticated),
         "item_url": item_url,
         "groups": _group_names(deliberation, language),
@@ -348,6 +382,10 @@ def _client_config(deliberation: Deliberation, language: str, *, console: bool) 
             "live": _("Live"),
             "offline": _("Offline: reconnecting…"),
             "time_up": _("Time is up"),
+            # i18n: said by screen readers when a timed round starts, e.g. "… 5:00 left"
+            "round_started": _("The round has started: {time} left"),
+            # i18n: said by screen readers when a timed round has one minute left
+            "one_minute": _("One minute left"),
             "no_round": _("No round is running."),
             # i18n: countdown of a timed round, e.g. "4:59 left"
             "remaining": _("{time} left"),
