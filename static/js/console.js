@@ -12,6 +12,7 @@ import {
   groupName,
   itemTitle,
   nameNode,
+  pluralText,
   ServerClock,
   startCountdowns,
 } from "./session.js";
@@ -130,7 +131,7 @@ function startConsole(root, config) {
 
   function showPresence(presence) {
     if (!presence) return;
-    $("[data-presence-count]").textContent = format(strings.online, { count: presence.online });
+    $("[data-presence-count]").textContent = pluralText(config.online_forms, presence.online, config.language);
     const list = $("[data-presence-groups]");
     list.replaceChildren(
       ...Object.entries(presence.by_group).map(([key, count]) => {

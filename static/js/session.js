@@ -104,6 +104,14 @@ export function formatNodes(template, values) {
   });
 }
 
+/** A count in words: the server's plural forms of the message (by CLDR category, as
+ * `Intl.PluralRules` names them) with the count in the page's digits. */
+export function pluralText(forms, count, language) {
+  const category = new Intl.PluralRules(language).select(count);
+  const template = forms[category] || forms.other || Object.values(forms)[0] || "{count}";
+  return format(template, { count: new Intl.NumberFormat(language).format(count) });
+}
+
 /** The item's title in `language` when translated, else the original. */
 export function itemTitle(item, language) {
   return (item.titles && item.titles[language]) || item.title;

@@ -14,6 +14,7 @@ from fractions import Fraction
 
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from .. import fields
@@ -31,7 +32,7 @@ from ..deliberations.access import (
 from ..deliberations.models import AgendaItem, Deliberation, Membership
 from ..deliberations.queries import agenda_of, memberships_of
 from ..errors import Forbidden, NotFound, ServiceError, Unauthorized
-from ..i18n import current_language
+from ..i18n import current_language, plural_forms
 from ..pages import form_action, safe_next_url
 from ..voting.queries import item_motions
 from . import services
@@ -402,10 +403,15 @@ def _client_config(deliberation: Deliberation, language: str, *, console: bool) 
             "yield": _("Yield the floor"),
             "error": _("This did not work: {message}"),
             "announcement": _("Announcement"),
-            "online": _("{count} following the session"),
             "no_group": _("Without a group"),
         },
     }
+    config["online_forms"] = plural_forms(
+        # i18n: how many people follow the live session, e.g. "3 following the session"
+        lambda n: ngettext(
+            "%(count)s following the session", "%(count)s following the session", n, count="{count}"
+        )
+    )
     if console:
         config["participation_url"] = url_for(".participation_fragment", slug=deliberation.slug)
     return config
