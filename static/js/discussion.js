@@ -10,6 +10,7 @@
 // events in one request, then puts each where the server's page has it. After a dropped
 // connection the script re-joins with the last post id and time it has; the server answers
 // with everything missed, fetched the same way. Posts are keyed by id: nothing shows twice.
+import { forgetDraft, keepDrafts } from "./drafts.js";
 import { batcher, fetchFragment, format, onConnect, replaceNode, sharedSocket } from "./live.js";
 
 const root = document.querySelector("[data-discussion]");
@@ -31,6 +32,7 @@ function startDiscussion(root, config) {
   let since = config.server_time;
 
   if (!config.me.signed_in) return; // sockets need an account; the page stays as served
+  keepDrafts(root, config.item);
 
   const socket = sharedSocket();
   // Posts that changed, fetched together as the server renders them (showPosts below).
@@ -216,10 +218,39 @@ function startDiscussion(root, config) {
 
   // --- forms ------------------------------------------------------------------------------
 
-  root.addEventListener("submit", (event) => {
+  /** Resolves true once the socket is connected, false after `ms` without a connection. */
+  function connection(ms) {
+    if (socket.connected) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (connected) => {
+        window.clearTimeout(timer);
+        socket.off("connect", onConnected);
+        resolve(connected);
+      };
+      const onConnected = () => done(true);
+      const timer = window.setTimeout(() => done(false), ms);
+      socket.on("connect", onConnected);
+    });
+  }
+
+  root.addEventListener("submit", async (event) => {
     const form = event.target.closest("form[data-post-form]");
-    if (!form || !socket.connected) return; // without a live connection the form posts as usual
+    if (!form) return;
+    // The post goes over the socket: without a connection it waits for one (the text stays
+    // in the box, and in the draft), then says it could not be sent — never a page that
+    // fails to load and loses what was written.
     event.preventDefault();
+    if (!socket.connected) {
+      const waiting = form.querySelector("button[type=submit]");
+      waiting.disabled = true;
+      showFormError(form, strings.waiting, { invalid: false });
+      const connected = await connection(config.send_wait_ms);
+      waiting.disabled = false;
+      if (!connected) {
+        showFormError(form, format(strings.send_failed, { message: strings.not_sent }));
+        return;
+      }
+    }
     const data = new FormData(form);
     const parent = data.get("parent");
     const payload = {
@@ -241,6 +272,7 @@ function startDiscussion(root, config) {
         showFormError(form, format(strings.send_failed, { message: ack.error.message }));
         return;
       }
+      forgetDraft(config.item, form);
       form.querySelector("textarea").value = "";
       if (form.dataset.postForm === "reply") form.remove();
       lastId = Math.max(lastId, ack.post.id);
@@ -257,12 +289,12 @@ function startDiscussion(root, config) {
     });
   });
 
-  function showFormError(form, message) {
+  function showFormError(form, message, { invalid = Boolean(message) } = {}) {
     const box = form.querySelector("[data-form-error]");
     if (!box) return;
     box.textContent = message;
     box.hidden = !message;
-    form.querySelector("textarea")?.setAttribute("aria-invalid", message ? "true" : "false");
+    form.querySelector("textarea")?.setAttribute("aria-invalid", invalid ? "true" : "false");
   }
 
   root.addEventListener("click", async (event) => {
