@@ -285,6 +285,12 @@ function startDiscussion(root, config) {
         }
         created.classList.add("is-new");
         created.scrollIntoView({ block: "nearest" });
+        // A reply's form is gone: the focus goes to the reply it published, not to the page.
+        const article = created.querySelector(":scope > article");
+        if (form.dataset.postForm === "reply" && article) {
+          article.setAttribute("tabindex", "-1");
+          article.focus({ preventScroll: true });
+        }
       }
     });
   });

@@ -76,3 +76,22 @@ def test_russian_and_arabic_counts_take_their_own_forms(app):
     assert ru["few"] == "{count} человека следят за заседанием"
     ar = following(app, "ar")
     assert ar["two"] == "{count} متابعان للجلسة" and ar["few"] == "{count} متابعين للجلسة"
+
+
+def test_an_arabic_name_and_english_text_are_isolated_from_the_page_around_them(client, world):
+    from conftest import login, make_post
+
+    from commonground.db import db
+
+    delegate = world.memberships["delegate"]
+    delegate.user.name = "نادية الخطيب"
+    make_post(world.item, delegate, body="Shared evaluation rules.", language="en")
+    db.session.commit()
+    login(client, "mod@example.org")
+    item = client.get(f"/d/ai-2026/items/{world.item.id}").get_data(as_text=True)
+    assert re.search(r'class="post-author" id="post-\d+-by" dir="auto">نادية الخطيب<', item)
+    assert re.search(r'class="post-body" lang="en" dir="auto"><p>Shared evaluation rules', item)
+    members = client.get("/d/ai-2026/members").get_data(as_text=True)
+    assert "<bdi>نادية الخطيب</bdi>" in members
+    deliberation = client.get("/d/ai-2026?lang=ar").get_data(as_text=True)
+    assert "<bdi>نادية الخطيب</bdi>" in deliberation
