@@ -12,7 +12,14 @@ from flask_login import current_user
 
 from .db import iso
 from .errors import Forbidden, NotFound, ServiceError, Unauthorized
-from .i18n import current_language, language_name, percent, text_direction, ui_languages
+from .i18n import (
+    current_language,
+    language_name,
+    numbering_system,
+    percent,
+    text_direction,
+    ui_languages,
+)
 from .labels import role_label, scheme_label, status_label
 from .transactions import in_transaction
 
@@ -27,6 +34,9 @@ def init_pages(app: Flask) -> None:
         return {
             "current_language": current_language(),
             "text_direction": text_direction(),
+            # The digits Babel writes numbers in for this locale: the page script formats
+            # live numbers with the same (Intl alone would write Arabic-Indic digits in ar).
+            "numbering_system": numbering_system(),
             "ui_languages": ui_languages(),
             "language_name": language_name,
             "status_label": status_label,

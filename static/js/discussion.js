@@ -11,7 +11,7 @@
 // connection the script re-joins with the last post id and time it has; the server answers
 // with everything missed, fetched the same way. Posts are keyed by id: nothing shows twice.
 import { forgetDraft, keepDrafts } from "./drafts.js";
-import { batcher, fetchFragment, format, onConnect, replaceNode, sharedSocket } from "./live.js";
+import { batcher, fetchFragment, format, numberFormat, onConnect, replaceNode, sharedSocket } from "./live.js";
 
 const root = document.querySelector("[data-discussion]");
 const configElement = document.getElementById("discussion-config");
@@ -331,7 +331,7 @@ function startDiscussion(root, config) {
   // --- typing and presence ----------------------------------------------------------------
 
   // The live character counter under each post box: "written / at most", in the page's digits.
-  const numbers = new Intl.NumberFormat(document.documentElement.lang);
+  const numbers = numberFormat();
   root.addEventListener("input", (event) => {
     const box = event.target.closest("form[data-post-form] textarea");
     const counter = box && box.parentElement.querySelector("[data-char-count]");

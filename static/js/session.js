@@ -8,7 +8,7 @@
 // server's clock (`server_time` of each state) and this browser's.
 //
 // The console (console.js) imports the session helpers exported here.
-import { fetchFragment, format, onConnect, sharedSocket } from "./live.js";
+import { fetchFragment, format, numberFormat, onConnect, sharedSocket } from "./live.js";
 
 /** The server's clock as seen from here: `now()` in server milliseconds. */
 export class ServerClock {
@@ -26,13 +26,16 @@ export class ServerClock {
   }
 }
 
-/** `m:ss` (or `h:mm:ss`) for a number of milliseconds, rounded up to the second. */
+/** `m:ss` (or `h:mm:ss`) for a number of milliseconds, rounded up to the second, in the
+ * page's digits. */
 export function formatDuration(ms) {
   const total = Math.max(0, Math.ceil(ms / 1000));
+  const one = numberFormat({ useGrouping: false });
+  const two = numberFormat({ useGrouping: false, minimumIntegerDigits: 2 });
   const hours = Math.floor(total / 3600);
   const minutes = Math.floor((total % 3600) / 60);
-  const seconds = String(total % 60).padStart(2, "0");
-  return hours ? `${hours}:${String(minutes).padStart(2, "0")}:${seconds}` : `${minutes}:${seconds}`;
+  const seconds = two.format(total % 60);
+  return hours ? `${one.format(hours)}:${two.format(minutes)}:${seconds}` : `${one.format(minutes)}:${seconds}`;
 }
 
 /**
@@ -109,7 +112,7 @@ export function formatNodes(template, values) {
 export function pluralText(forms, count, language) {
   const category = new Intl.PluralRules(language).select(count);
   const template = forms[category] || forms.other || Object.values(forms)[0] || "{count}";
-  return format(template, { count: new Intl.NumberFormat(language).format(count) });
+  return format(template, { count: numberFormat().format(count) });
 }
 
 /** The item's title in `language` when translated, else the original. */

@@ -60,8 +60,8 @@ def console_error(page, message) -> None:
         page.errors.append(message.text)
 
 
-def signed_in_page(browser, server, email):
-    context = browser.new_context(locale="en-US")
+def signed_in_page(browser, server, email, locale="en-US"):
+    context = browser.new_context(locale=locale)
     context.set_default_timeout(10_000)
     page = context.new_page()
     # Script errors and CSP violations show up on the console; the test fails on any.

@@ -93,6 +93,12 @@ def percent(ratio: Fraction | Decimal | float | str | None) -> str:
     return format_percent(rounded, locale=get_locale(), decimal_quantization=False)
 
 
+def numbering_system() -> str:
+    """The numbering system (``latn``, ``arab`` …) Babel writes this locale's numbers in."""
+    locale = get_locale() or Locale("en")
+    return getattr(locale, "default_numbering_system", None) or "latn"
+
+
 #: Counts from 0 to this meet every CLDR plural category of the six languages.
 _PLURAL_SAMPLES = 200
 
