@@ -259,7 +259,6 @@ function startPanel(panel, config) {
     showAnnouncement(state.announcement);
 
     const nowItem = $("[data-now-item]");
-    nowItem.replaceChildren();
     if (state.item) {
       const link = document.createElement("a");
       link.href = itemUrl(config, state.item.id);
@@ -267,9 +266,9 @@ function startPanel(panel, config) {
         numeral: state.item.numeral,
         title: itemTitle(state.item, config.language),
       });
-      nowItem.append(link);
+      fill(nowItem, link);
     } else {
-      nowItem.textContent = strings.no_item;
+      fill(nowItem, strings.no_item);
     }
 
     const round = $("[data-now-round]");
@@ -284,16 +283,14 @@ function startPanel(panel, config) {
     }
 
     const speaker = $("[data-now-speaker]");
-    speaker.replaceChildren();
     speaker.classList.toggle("has-speaker", Boolean(state.speaking));
     if (state.speaking) {
-      speaker.append(...formatNodes(strings.speaking, { name: nameNode(state.speaking.name) }), " ");
       const group = document.createElement("span");
       group.className = "queue-group";
       group.textContent = state.speaking.group ? groupName(config, state.speaking.group) : "";
-      speaker.append(group);
+      fill(speaker, ...formatNodes(strings.speaking, { name: nameNode(state.speaking.name) }), " ", group);
     } else {
-      speaker.textContent = strings.nobody_speaking;
+      fill(speaker, strings.nobody_speaking);
     }
 
     // An empty list is left out (screen readers would announce "list, 0 items").
@@ -311,7 +308,7 @@ function startPanel(panel, config) {
         return li;
       }),
     );
-    $("[data-queue]").replaceChildren(...(state.queue.length ? [queue] : []));
+    fill($("[data-queue]"), ...(state.queue.length ? [queue] : []));
     $("[data-queue-empty]").hidden = state.queue.length > 0;
 
     const place = state.queue.findIndex((entry) => entry.member === me.member) + 1;
@@ -334,6 +331,14 @@ function startPanel(panel, config) {
     // Holding the floor, there is no request left to withdraw: the button gives the floor up.
     withdraw.querySelector("button").textContent = speaking ? strings.yield : strings.withdraw;
     keepFocusInPanel();
+  }
+
+  /** Put `nodes` in `element` unless it already shows the same: its live region then speaks
+   * only of what changed, not of every state the room receives. */
+  function fill(element, ...nodes) {
+    const fresh = document.createElement("div");
+    fresh.append(...nodes);
+    if (fresh.innerHTML !== element.innerHTML) element.replaceChildren(...fresh.childNodes);
   }
 
   /** A button that just hid itself (its form answered) hands the focus to the form that took

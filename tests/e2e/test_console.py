@@ -131,6 +131,9 @@ def test_a_moderator_runs_a_session_and_a_delegates_page_follows_live(
             "You are in the speakers' queue (place 1)."
         )
         expect(panel.get_by_role("button", name="Withdraw my request")).to_be_focused()
+        # Live regions speak only of what changed: the item line is not rewritten when
+        # someone else joins the queue.
+        panel.locator("[data-now-item] a").evaluate("link => { link.kept = true; }")
         requests.post(
             f"{live_server.url}/api/v1/deliberations/{SLUG}/session/floor/request",
             json={"item": ids["first"]},
@@ -142,6 +145,7 @@ def test_a_moderator_runs_a_session_and_a_delegates_page_follows_live(
         expect(plain).to_have_text(["Dee Delegate", "Dora Delegate"])
         expect(balanced).to_have_text(["Dee Delegate", "Dora Delegate"])
         expect(panel.locator("[data-queue] li")).to_have_count(2)
+        assert panel.locator("[data-now-item] a").evaluate("link => link.kept === true")
 
         # The floor.
         console.locator(f'[data-queue="plain"] li[data-member="{ids["dee"]}"]').get_by_role(
