@@ -82,6 +82,12 @@ def settings_from_environment(instance_path: Path) -> dict:
         "THREAD_WINDOW_POSTS": int(os.environ.get("THREAD_WINDOW_POSTS", "100")),
         # An item's opinion groups are recomputed at most once per this many seconds.
         "OPINIONS_INTERVAL": float(os.environ.get("OPINIONS_INTERVAL", "5")),
+        # An announcement leaves the session banner this many seconds after it was made
+        # (0: it stays until a moderator clears it or announces again).
+        "ANNOUNCEMENT_TTL": int(os.environ.get("ANNOUNCEMENT_TTL", "3600")),
+        # A round whose time ran out reads "Time is up" this many seconds, then leaves the
+        # session panel (a moderator may still extend or stop it).
+        "ROUND_FINISHED_TTL": int(os.environ.get("ROUND_FINISHED_TTL", "120")),
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
         # How many proxies (load balancers) stand in front of the app: their X-Forwarded-*
         # headers are then trusted for the client's address, scheme and host.

@@ -2,16 +2,24 @@
 headers, error pages, safe redirects and the one way a POST form runs its action."""
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TypeVar
 
 from flask import Flask, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import format_datetime, format_decimal
+from flask_babel import format_datetime, format_decimal, format_time
 from flask_login import current_user
 
 from .db import iso
 from .errors import Forbidden, NotFound, ServiceError, Unauthorized
-from .i18n import current_language, language_name, percent, text_direction, ui_languages
+from .i18n import (
+    current_language,
+    language_name,
+    numbering_system,
+    percent,
+    text_direction,
+    ui_languages,
+)
 from .labels import role_label, scheme_label, status_label
 from .transactions import in_transaction
 
@@ -26,6 +34,9 @@ def init_pages(app: Flask) -> None:
         return {
             "current_language": current_language(),
             "text_direction": text_direction(),
+            # The digits Babel writes numbers in for this locale: the page script formats
+            # live numbers with the same (Intl alone would write Arabic-Indic digits in ar).
+            "numbering_system": numbering_system(),
             "ui_languages": ui_languages(),
             "language_name": language_name,
             "status_label": status_label,
@@ -37,6 +48,11 @@ def init_pages(app: Flask) -> None:
         format_datetime(value, fmt) if value else ""
     )
     app.jinja_env.filters["number"] = format_decimal
+    # An instant given as ISO 8601 (as the JSON shapes carry it), as a time of day in the
+    # reader's locale and time zone.
+    app.jinja_env.filters["clock"] = lambda value: (
+        format_time(datetime.fromisoformat(value.replace("Z", "+00:00")), "short") if value else ""
+    )
     app.jinja_env.filters["percent"] = percent
     # For <time datetime="…">: the machine-readable instant beside the localised one.
     app.jinja_env.filters["isotime"] = lambda value: iso(value) or ""

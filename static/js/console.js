@@ -6,7 +6,16 @@
 // both orders of the speakers' queue, announcements, who follows the session by group, and
 // the participation balance (reloaded as a server-rendered fragment after each change).
 import { batcher, fetchFragment, format, swapBlocks } from "./live.js";
-import { connectSession, groupName, itemTitle, ServerClock, startCountdowns } from "./session.js";
+import {
+  connectSession,
+  formatNodes,
+  groupName,
+  itemTitle,
+  nameNode,
+  pluralText,
+  ServerClock,
+  startCountdowns,
+} from "./session.js";
 
 const root = document.querySelector("[data-console]");
 const configElement = document.getElementById("live-console-config");
@@ -69,14 +78,20 @@ function startConsole(root, config) {
 
     const speaker = $("[data-now-speaker]");
     speaker.classList.toggle("has-speaker", Boolean(state.speaking));
-    speaker.textContent = state.speaking
-      ? `${format(strings.speaking, { name: state.speaking.name })} · ${groupName(config, state.speaking.group)}`
-      : strings.nobody_speaking;
+    if (state.speaking) {
+      speaker.replaceChildren(
+        ...formatNodes(strings.speaking, { name: nameNode(state.speaking.name) }),
+        ` · ${groupName(config, state.speaking.group)}`,
+      );
+    } else {
+      speaker.textContent = strings.nobody_speaking;
+    }
     $("[data-speaker-end]").hidden = !state.speaking;
     $("[data-speaker-member]").value = state.speaker || "";
 
     const banner = $("[data-now-announcement]");
     banner.hidden = !state.announcement;
+    $("[data-announcement-clear]").hidden = !state.announcement;
     if (state.announcement) {
       const text = document.createElement("span");
       text.lang = state.announcement.language;
@@ -100,7 +115,7 @@ function startConsole(root, config) {
       ...entries.map((entry) => {
         const node = entryTemplate.content.firstElementChild.cloneNode(true);
         node.dataset.member = entry.member;
-        node.querySelector(".queue-name").textContent = entry.name;
+        node.querySelector(".queue-name").replaceChildren(nameNode(entry.name));
         node.querySelector(".queue-group").textContent = groupName(config, entry.group);
         for (const input of node.querySelectorAll('input[name="member"]')) input.value = entry.member;
         return node;
@@ -108,23 +123,15 @@ function startConsole(root, config) {
     );
   }
 
-  function addAnnouncement(announcement) {
-    const list = $("[data-announcements]");
-    const li = document.createElement("li");
-    const text = document.createElement("span");
-    text.lang = announcement.language;
-    text.dir = "auto";
-    text.textContent = announcement.text;
-    const meta = document.createElement("span");
-    meta.className = "meta";
-    meta.textContent = ` · ${announcement.author || ""} · ${announcement.created_at.slice(11, 16)} UTC`;
-    li.append(text, meta);
-    list.prepend(li);
+  /** A new announcement: the list comes back as the server renders it (times in the
+   * reader's locale). */
+  function addAnnouncement() {
+    refreshSections(["[data-announcements]"]);
   }
 
   function showPresence(presence) {
     if (!presence) return;
-    $("[data-presence-count]").textContent = format(strings.online, { count: presence.online });
+    $("[data-presence-count]").textContent = pluralText(config.online_forms, presence.online, config.language);
     const list = $("[data-presence-groups]");
     list.replaceChildren(
       ...Object.entries(presence.by_group).map(([key, count]) => {
@@ -188,5 +195,7 @@ function startConsole(root, config) {
     errorBox.hidden = ack.ok;
     errorBox.textContent = ack.ok ? "" : format(strings.error, { message: ack.error.message });
     if (ack.ok && name === "announce") form.reset();
+    // The round's forms hide or show with the round: the focus goes to the result.
+    if (ack.ok && (name === "round:start" || name === "round:stop")) $("[data-now-round]").focus();
   });
 }

@@ -17,7 +17,8 @@
 // clicked or scrolled to, and a `#post-N` anchor to a post outside the window loads the
 // window holding it (`?around=N`). Live posts of threads outside the window are left for
 // the window that holds them.
-import { batcher, fetchFragment, format, onConnect, replaceNode, sharedSocket } from "./live.js";
+import { forgetDraft, keepDrafts } from "./drafts.js";
+import { batcher, fetchFragment, format, numberFormat, onConnect, replaceNode, sharedSocket } from "./live.js";
 
 const root = document.querySelector("[data-discussion]");
 const configElement = document.getElementById("discussion-config");
@@ -146,6 +147,7 @@ function startDiscussion(root, config) {
   showAnchoredPost();
 
   if (!config.me.signed_in) return; // sockets need an account; the page stays as served
+  keepDrafts(root, config.item);
 
   const socket = sharedSocket();
   // Posts that changed, fetched together as the server renders them (showPosts below).
@@ -333,10 +335,39 @@ function startDiscussion(root, config) {
 
   // --- forms ------------------------------------------------------------------------------
 
-  root.addEventListener("submit", (event) => {
+  /** Resolves true once the socket is connected, false after `ms` without a connection. */
+  function connection(ms) {
+    if (socket.connected) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (connected) => {
+        window.clearTimeout(timer);
+        socket.off("connect", onConnected);
+        resolve(connected);
+      };
+      const onConnected = () => done(true);
+      const timer = window.setTimeout(() => done(false), ms);
+      socket.on("connect", onConnected);
+    });
+  }
+
+  root.addEventListener("submit", async (event) => {
     const form = event.target.closest("form[data-post-form]");
-    if (!form || !socket.connected) return; // without a live connection the form posts as usual
+    if (!form) return;
+    // The post goes over the socket: without a connection it waits for one (the text stays
+    // in the box, and in the draft), then says it could not be sent — never a page that
+    // fails to load and loses what was written.
     event.preventDefault();
+    if (!socket.connected) {
+      const waiting = form.querySelector("button[type=submit]");
+      waiting.disabled = true;
+      showFormError(form, strings.waiting, { invalid: false });
+      const connected = await connection(config.send_wait_ms);
+      waiting.disabled = false;
+      if (!connected) {
+        showFormError(form, format(strings.send_failed, { message: strings.not_sent }));
+        return;
+      }
+    }
     const data = new FormData(form);
     const parent = data.get("parent");
     const payload = {
@@ -358,6 +389,7 @@ function startDiscussion(root, config) {
         showFormError(form, format(strings.send_failed, { message: ack.error.message }));
         return;
       }
+      forgetDraft(config.item, form);
       form.querySelector("textarea").value = "";
       if (form.dataset.postForm === "reply") form.remove();
       lastId = Math.max(lastId, ack.post.id);
@@ -370,16 +402,22 @@ function startDiscussion(root, config) {
         }
         created.classList.add("is-new");
         created.scrollIntoView({ block: "nearest" });
+        // A reply's form is gone: the focus goes to the reply it published, not to the page.
+        const article = created.querySelector(":scope > article");
+        if (form.dataset.postForm === "reply" && article) {
+          article.setAttribute("tabindex", "-1");
+          article.focus({ preventScroll: true });
+        }
       }
     });
   });
 
-  function showFormError(form, message) {
+  function showFormError(form, message, { invalid = Boolean(message) } = {}) {
     const box = form.querySelector("[data-form-error]");
     if (!box) return;
     box.textContent = message;
     box.hidden = !message;
-    form.querySelector("textarea")?.setAttribute("aria-invalid", message ? "true" : "false");
+    form.querySelector("textarea")?.setAttribute("aria-invalid", invalid ? "true" : "false");
   }
 
   root.addEventListener("click", async (event) => {
@@ -410,7 +448,7 @@ function startDiscussion(root, config) {
   // --- typing and presence ----------------------------------------------------------------
 
   // The live character counter under each post box: "written / at most", in the page's digits.
-  const numbers = new Intl.NumberFormat(document.documentElement.lang);
+  const numbers = numberFormat();
   root.addEventListener("input", (event) => {
     const box = event.target.closest("form[data-post-form] textarea");
     const counter = box && box.parentElement.querySelector("[data-char-count]");

@@ -31,6 +31,16 @@ export function format(template, values) {
   return (template || "").replace(/\{(\w+)\}/g, (match, key) => (key in values ? String(values[key]) : match));
 }
 
+/** Numbers as the server writes them: the page's locale, in the digits Babel uses for it
+ * (`<html data-numbering>`), so a live count never switches digits. */
+export function numberFormat(options = {}) {
+  const root = document.documentElement;
+  return new Intl.NumberFormat(root.lang || undefined, {
+    ...(root.dataset.numbering ? { numberingSystem: root.dataset.numbering } : {}),
+    ...options,
+  });
+}
+
 // --- fragments ---------------------------------------------------------------------------------
 
 /** The nodes of an HTML string, parsed as a template's content (so `<li>` or `<tr>` at the

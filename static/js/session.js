@@ -8,7 +8,7 @@
 // server's clock (`server_time` of each state) and this browser's.
 //
 // The console (console.js) imports the session helpers exported here.
-import { format, onConnect, sharedSocket } from "./live.js";
+import { fetchFragment, format, numberFormat, onConnect, sharedSocket } from "./live.js";
 
 /** The server's clock as seen from here: `now()` in server milliseconds. */
 export class ServerClock {
@@ -26,17 +26,28 @@ export class ServerClock {
   }
 }
 
-/** `m:ss` (or `h:mm:ss`) for a number of milliseconds, rounded up to the second. */
+/** `m:ss` (or `h:mm:ss`) for a number of milliseconds, rounded up to the second, in the
+ * page's digits. */
 export function formatDuration(ms) {
   const total = Math.max(0, Math.ceil(ms / 1000));
+  const one = numberFormat({ useGrouping: false });
+  const two = numberFormat({ useGrouping: false, minimumIntegerDigits: 2 });
   const hours = Math.floor(total / 3600);
   const minutes = Math.floor((total % 3600) / 60);
-  const seconds = String(total % 60).padStart(2, "0");
-  return hours ? `${hours}:${String(minutes).padStart(2, "0")}:${seconds}` : `${minutes}:${seconds}`;
+  const seconds = two.format(total % 60);
+  return hours ? `${one.format(hours)}:${two.format(minutes)}:${seconds}` : `${one.format(minutes)}:${seconds}`;
 }
 
-/** Keep every `[data-countdown][data-ends-at]` under `root` counting down. */
-export function startCountdowns(root, clock, strings) {
+/**
+ * Keep every `[data-countdown][data-ends-at]` under `root` counting down. The countdowns
+ * are silent (a screen reader would hear every second): `root`'s `[data-round-announcer]`
+ * live region says a round's start, its last minute and its end, once each. A round whose
+ * time ran out more than `clearAfter` seconds ago leaves its `[data-now-round]` (the
+ * participants' panel; the console keeps it until stopped).
+ */
+export function startCountdowns(root, clock, strings, { clearAfter = null } = {}) {
+  const phases = new WeakMap(); // countdown → "endsAt phase" last seen
+  let first = true; // what the page showed when it opened was not news
   const tick = () => {
     for (const element of root.querySelectorAll("[data-countdown]")) {
       const endsAt = Date.parse(element.dataset.endsAt || "");
@@ -45,10 +56,63 @@ export function startCountdowns(root, clock, strings) {
       element.textContent =
         remaining > 0 ? format(strings.remaining, { time: formatDuration(remaining) }) : strings.time_up;
       element.classList.toggle("is-over", remaining <= 0);
+      const phase = remaining <= 0 ? "end" : remaining <= 60000 ? "minute" : "running";
+      const seen = phases.get(element);
+      const key = `${element.dataset.endsAt} ${phase}`;
+      if (seen !== key) {
+        phases.set(element, key);
+        const sameRound = seen && seen.startsWith(`${element.dataset.endsAt} `);
+        if (!first && !(phase === "running" && sameRound)) {
+          roundNews(
+            root,
+            phase === "end"
+              ? strings.time_up
+              : phase === "minute"
+                ? strings.one_minute
+                : format(strings.round_started, { time: formatDuration(remaining) }),
+          );
+        }
+      }
+      if (clearAfter !== null && remaining < -clearAfter * 1000) {
+        const round = element.closest("[data-now-round]");
+        if (round) round.hidden = true;
+      }
     }
+    first = false;
   };
   tick();
   return window.setInterval(tick, 250);
+}
+
+/** Say something about the round through the page's polite live region. */
+function roundNews(root, text) {
+  const region = root.querySelector("[data-round-announcer]");
+  if (region) region.textContent = text;
+}
+
+/** A member's name isolated from the text around it (an Arabic name in an English line). */
+export function nameNode(name) {
+  const bdi = document.createElement("bdi");
+  bdi.textContent = name || "";
+  return bdi;
+}
+
+/** The nodes of a translated string whose `{name}` placeholders are filled by `values`
+ * (nodes go in as they are, anything else as text). */
+export function formatNodes(template, values) {
+  return (template || "").split(/(\{\w+\})/).map((part) => {
+    const key = part.slice(1, -1);
+    if (!/^\{\w+\}$/.test(part) || !(key in values)) return part;
+    return values[key] instanceof Node ? values[key] : String(values[key]);
+  });
+}
+
+/** A count in words: the server's plural forms of the message (by CLDR category, as
+ * `Intl.PluralRules` names them) with the count in the page's digits. */
+export function pluralText(forms, count, language) {
+  const category = new Intl.PluralRules(language).select(count);
+  const template = forms[category] || forms.other || Object.values(forms)[0] || "{count}";
+  return format(template, { count: numberFormat().format(count) });
 }
 
 /** The item's title in `language` when translated, else the original. */
@@ -142,7 +206,10 @@ function startPanel(panel, config) {
   const liveStatus = $("[data-live-status]");
   const errorBox = $("[data-floor-error]");
   const consoleLink = document.querySelector(".console-link");
-  startCountdowns(panel, clock, strings);
+  startCountdowns(panel, clock, strings, { clearAfter: config.round_finished_ttl });
+  const region = $("[data-announcement]");
+  let announcementTimer = null;
+  let lastState = null;
   if (!config.signed_in) return; // sockets need an account; the panel stays as served
 
   const connection = connectSession(config.deliberation, {
@@ -152,28 +219,46 @@ function startPanel(panel, config) {
       liveStatus.dataset.state = state;
       liveStatus.textContent = state === "live" ? strings.live : detail || strings.offline;
     },
-    onAnnouncement(announcement) {
-      const banner = $("[data-announcement]");
-      banner.classList.add("is-new");
-      window.setTimeout(() => banner.classList.remove("is-new"), 4000);
+    onAnnouncement() {
+      region.classList.add("is-new");
+      window.setTimeout(() => region.classList.remove("is-new"), 4000);
     },
   });
 
+  /** Whether a round's time ran out so long ago that it has left the panel. */
+  function roundGone(round) {
+    return Boolean(round) && Date.parse(round.ends_at) + config.round_finished_ttl * 1000 < clock.now();
+  }
+
+  /** The banner: the server renders the announcement (its time in the reader's locale) into
+   * the live region that is already in the page; it leaves at `expires_at`. */
+  async function showAnnouncement(announcement) {
+    const shown = region.querySelector("[data-announcement-id]");
+    const shownId = shown ? Number(shown.dataset.announcementId) : null;
+    window.clearTimeout(announcementTimer);
+    if (announcement && announcement.expires_at) {
+      const left = Date.parse(announcement.expires_at) - clock.now();
+      announcementTimer = window.setTimeout(() => {
+        if (lastState) render({ ...lastState, announcement: null });
+      }, Math.max(0, left));
+    }
+    if ((announcement ? announcement.id : null) === shownId) return;
+    if (!announcement) {
+      region.replaceChildren();
+      return;
+    }
+    const fresh = await fetchFragment(config.announcement_url);
+    if (fresh) region.replaceChildren(fresh);
+  }
+
   function render(state) {
-    const idle = !(state.current_item || state.round || state.speaker || state.announcement);
+    lastState = state;
+    const idle = !(state.current_item || (state.round && !roundGone(state.round)) || state.speaker || state.announcement);
     panel.hidden = idle;
     if (consoleLink) consoleLink.hidden = !idle;
-
-    const banner = $("[data-announcement]");
-    const bannerText = $("[data-announcement-text]");
-    banner.hidden = !state.announcement;
-    if (state.announcement) {
-      bannerText.textContent = state.announcement.text;
-      bannerText.lang = state.announcement.language;
-    }
+    showAnnouncement(state.announcement);
 
     const nowItem = $("[data-now-item]");
-    nowItem.replaceChildren();
     if (state.item) {
       const link = document.createElement("a");
       link.href = itemUrl(config, state.item.id);
@@ -181,14 +266,14 @@ function startPanel(panel, config) {
         numeral: state.item.numeral,
         title: itemTitle(state.item, config.language),
       });
-      nowItem.append(link);
+      fill(nowItem, link);
     } else {
-      nowItem.textContent = strings.no_item;
+      fill(nowItem, strings.no_item);
     }
 
     const round = $("[data-now-round]");
     const countdown = $("[data-countdown]");
-    round.hidden = !state.round;
+    round.hidden = !state.round || roundGone(state.round);
     if (state.round) {
       $("[data-round-title]").textContent = state.round.title || $("[data-round-title]").textContent;
       countdown.dataset.endsAt = state.round.ends_at;
@@ -198,16 +283,14 @@ function startPanel(panel, config) {
     }
 
     const speaker = $("[data-now-speaker]");
-    speaker.replaceChildren();
     speaker.classList.toggle("has-speaker", Boolean(state.speaking));
     if (state.speaking) {
-      speaker.append(format(strings.speaking, { name: state.speaking.name }), " ");
       const group = document.createElement("span");
       group.className = "queue-group";
       group.textContent = state.speaking.group ? groupName(config, state.speaking.group) : "";
-      speaker.append(group);
+      fill(speaker, ...formatNodes(strings.speaking, { name: nameNode(state.speaking.name) }), " ", group);
     } else {
-      speaker.textContent = strings.nobody_speaking;
+      fill(speaker, strings.nobody_speaking);
     }
 
     // An empty list is left out (screen readers would announce "list, 0 items").
@@ -221,11 +304,11 @@ function startPanel(panel, config) {
         const group = document.createElement("span");
         group.className = "queue-group";
         group.textContent = groupName(config, entry.group);
-        li.append(entry.name, " ", group);
+        li.append(nameNode(entry.name), " ", group);
         return li;
       }),
     );
-    $("[data-queue]").replaceChildren(...(state.queue.length ? [queue] : []));
+    fill($("[data-queue]"), ...(state.queue.length ? [queue] : []));
     $("[data-queue-empty]").hidden = state.queue.length > 0;
 
     const place = state.queue.findIndex((entry) => entry.member === me.member) + 1;
@@ -248,6 +331,14 @@ function startPanel(panel, config) {
     // Holding the floor, there is no request left to withdraw: the button gives the floor up.
     withdraw.querySelector("button").textContent = speaking ? strings.yield : strings.withdraw;
     keepFocusInPanel();
+  }
+
+  /** Put `nodes` in `element` unless it already shows the same: its live region then speaks
+   * only of what changed, not of every state the room receives. */
+  function fill(element, ...nodes) {
+    const fresh = document.createElement("div");
+    fresh.append(...nodes);
+    if (fresh.innerHTML !== element.innerHTML) element.replaceChildren(...fresh.childNodes);
   }
 
   /** A button that just hid itself (its form answered) hands the focus to the form that took

@@ -60,8 +60,8 @@ def console_error(page, message) -> None:
         page.errors.append(message.text)
 
 
-def signed_in_page(browser, server, email):
-    context = browser.new_context(locale="en-US")
+def signed_in_page(browser, server, email, locale="en-US"):
+    context = browser.new_context(locale=locale)
     context.set_default_timeout(10_000)
     page = context.new_page()
     # Script errors and CSP violations show up on the console; the test fails on any.
@@ -109,6 +109,13 @@ def test_a_moderator_runs_a_session_and_a_delegates_page_follows_live(
         console.locator("#round-minutes").fill("2")
         console.get_by_role("button", name="Start a round").click()
         countdown = panel.locator("[data-countdown]")
+        # The focus goes to the round that started, and screen readers hear it once (the
+        # countdown itself is silent: not every second).
+        expect(console.locator("[data-now-round]")).to_be_focused()
+        expect(panel.locator("[data-round-announcer]")).to_have_text(
+            re.compile(r"^The round has started: (2:00|1:5\d) left$")
+        )
+        expect(countdown).not_to_have_attribute("aria-live", re.compile("."))
         expect(panel.locator("[data-round-title]")).to_have_text("Opening statements")
         expect(countdown).to_have_text(re.compile(r"^(2:00|1:5\d) left$"))
         first_reading = countdown.inner_text()
@@ -124,6 +131,9 @@ def test_a_moderator_runs_a_session_and_a_delegates_page_follows_live(
             "You are in the speakers' queue (place 1)."
         )
         expect(panel.get_by_role("button", name="Withdraw my request")).to_be_focused()
+        # Live regions speak only of what changed: the item line is not rewritten when
+        # someone else joins the queue.
+        panel.locator("[data-now-item] a").evaluate("link => { link.kept = true; }")
         requests.post(
             f"{live_server.url}/api/v1/deliberations/{SLUG}/session/floor/request",
             json={"item": ids["first"]},
@@ -135,6 +145,7 @@ def test_a_moderator_runs_a_session_and_a_delegates_page_follows_live(
         expect(plain).to_have_text(["Dee Delegate", "Dora Delegate"])
         expect(balanced).to_have_text(["Dee Delegate", "Dora Delegate"])
         expect(panel.locator("[data-queue] li")).to_have_count(2)
+        assert panel.locator("[data-now-item] a").evaluate("link => link.kept === true")
 
         # The floor.
         console.locator(f'[data-queue="plain"] li[data-member="{ids["dee"]}"]').get_by_role(
@@ -152,8 +163,17 @@ def test_a_moderator_runs_a_session_and_a_delegates_page_follows_live(
         # An announcement, as a banner for everyone.
         console.locator("#announce-text").fill("Coffee at eleven")
         console.get_by_role("button", name="Announce").click()
-        expect(panel.locator("[data-announcement-text]")).to_have_text("Coffee at eleven")
+        # The banner carries its time and fills the live region already in the page.
+        region = panel.locator("[data-announcement]")
+        expect(region).to_have_attribute("role", "status")
+        expect(region).to_have_text(
+            re.compile(r"^\s*Announcement at \d{1,2}:\d\d\s?[AP]M:\s+Coffee at eleven\s*$")
+        )
         expect(console.locator("[data-announcements] li").first).to_contain_text("Coffee at eleven")
+        # The moderator takes it down for everyone.
+        console.get_by_role("button", name="Clear the announcement").click()
+        expect(region.locator(".announcement-banner")).to_have_count(0)
+        expect(console.locator("[data-now-announcement]")).to_be_hidden()
 
         # The speaker's post is the intervention; the turn ends; the balance updates.
         delegate.locator("#compose textarea[name=body]").fill("Our statement on the item.")
@@ -171,6 +191,7 @@ def test_a_moderator_runs_a_session_and_a_delegates_page_follows_live(
         # Stopping the round clears the countdown everywhere.
         console.get_by_role("button", name="Stop the round").click()
         expect(delegate.locator("[data-live-session] [data-now-round]")).to_be_hidden()
+        expect(console.locator("[data-now-round]")).to_be_focused()
         expect(console.locator("[data-now-round]")).to_have_text("No round is running.")
         # The item's motion is opened from the console (a plain form, back to the console).
         motions = console.locator("#motions")

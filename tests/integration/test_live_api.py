@@ -127,6 +127,7 @@ MODERATOR_ACTIONS = [
     ("/session/floor/skip", lambda w: {"member": w.memberships["delegate"].id}),
     ("/session/floor/clear", lambda w: {}),
     ("/session/announcements", lambda w: {"text": "Hello"}),
+    ("/session/announcement/clear", lambda w: {}),
 ]
 
 
@@ -644,13 +645,46 @@ def test_an_announcement_reaches_the_state_and_stays_in_the_record(client, world
         201,
     )
     assert second["author"] == "Ada Admin"
-    assert state_of(client, world, "observer")["announcement"] == second
+    shown = state_of(client, world, "observer")["announcement"]
+    assert {k: v for k, v in shown.items() if k != "expires_at"} == second
     listed = ok(call(client, world, "GET", "/session/announcements", "delegate"))["items"]
     assert [a["id"] for a in listed] == [second["id"], first["id"]]
     event = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.action == "session.announce")
     ).first()
     assert event.payload == {"text": "Coffee break: 10 minutes", "language": "en"}
+
+
+def test_a_moderator_clears_the_banner_and_the_announcement_stays_in_the_record(client, world):
+    made = ok(call(client, world, "POST", "/session/announcements", body={"text": "Lunch"}), 201)
+    assert state_of(client, world, "delegate")["announcement"]["id"] == made["id"]
+    state = ok(call(client, world, "POST", "/session/announcement/clear"))
+    assert state["announcement"] is None
+    assert state_of(client, world, "delegate")["announcement"] is None
+    listed = ok(call(client, world, "GET", "/session/announcements", "delegate"))["items"]
+    assert [a["id"] for a in listed] == [made["id"]]
+    assert audit_actions(world)[-1] == "session.announce.clear"
+    # Clearing an empty banner changes nothing; the next announcement shows again.
+    ok(call(client, world, "POST", "/session/announcement/clear", "admin"))
+    assert audit_actions(world).count("session.announce.clear") == 1
+    again = ok(call(client, world, "POST", "/session/announcements", body={"text": "Back"}), 201)
+    assert state_of(client, world)["announcement"]["id"] == again["id"]
+    assert verify_deliberation_chain(world.deliberation) is None
+
+
+def test_an_announcement_leaves_the_banner_after_its_time_to_live(app, client, world):
+    app.config["ANNOUNCEMENT_TTL"] = 600
+    made = ok(call(client, world, "POST", "/session/announcements", body={"text": "Soon"}), 201)
+    shown = state_of(client, world)["announcement"]
+    assert parse(shown["expires_at"]) == parse(made["created_at"]) + timedelta(seconds=600)
+    announcement = db.session.get(Announcement, made["id"])
+    announcement.created_at = utcnow() - timedelta(seconds=601)
+    db.session.commit()
+    assert state_of(client, world)["announcement"] is None
+    # Without a time to live, it stays until cleared or replaced.
+    app.config["ANNOUNCEMENT_TTL"] = 0
+    shown = state_of(client, world)["announcement"]
+    assert shown["id"] == made["id"] and shown["expires_at"] is None
 
 
 def test_an_announcement_without_a_language_takes_the_authors(client, world):

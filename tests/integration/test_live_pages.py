@@ -167,6 +167,7 @@ def test_console_forms_refuse_non_moderators_and_change_nothing(client, world, r
         ("/current", {"item": world.item.id}),
         ("/round/start", {"minutes": "3"}),
         ("/announcements", {"text": "Hijack"}),
+        ("/announcements/clear", {}),
         (f"/members/{world.memberships['delegate'].id}/mute", {"muted": "1"}),
         (f"/items/{world.item.id}/status", {"status": "closed"}),
     ]:
@@ -219,7 +220,7 @@ def test_the_panel_shows_the_session_to_every_participant(client, world, page):
     assert "Mind the time" in panel and 'lang="en"' in panel
     assert "Now: Item 1 — First item" in panel
     assert "Statements" in panel and "data-ends-at=" in panel
-    assert "Speaking now: Dora Delegate" in panel
+    assert "Speaking now: <bdi>Dora Delegate</bdi>" in panel
     assert "Dee Delegate" in panel and "Governments" in panel
     # An observer may not post, so may not ask for the floor.
     assert re.search(r'data-floor-form="request"\s+hidden', panel)
@@ -282,3 +283,36 @@ def test_a_round_whose_time_ran_out_reads_time_is_up_without_javascript(client, 
     db.session.commit()
     html = client.get(f"/d/ai-2026/items/{world.item.id}").get_data(as_text=True)
     assert "Time is up" in html and "ends at" not in html
+
+
+def test_a_finished_round_reads_time_is_up_then_leaves_the_panel(app, client, world):
+    app.config["ROUND_FINISHED_TTL"] = 120
+    api(client, world, "/session/current", {"item": world.item.id})
+    api(client, world, "/session/round/start", {"title": "Opening", "seconds": 60})
+    row = session_row(world)
+    row.round_ends_at = utcnow() - timedelta(seconds=121)
+    db.session.commit()
+    html = (
+        signed_in(client, "delegate")
+        .get(f"/d/ai-2026/items/{world.item.id}")
+        .get_data(as_text=True)
+    )
+    assert re.search(r"data-now-round\s+hidden", html)
+    # The console keeps it, finished, until a moderator stops or extends it.
+    console = signed_in(client, "moderator").get(CONSOLE).get_data(as_text=True)
+    assert "Time is up" in console and "ends at" not in console
+
+
+def test_the_panel_shows_the_announcements_time_and_the_console_clears_it(client, world):
+    api(client, world, "/session/announcements", {"text": "Mind the time", "language": "en"})
+    page = signed_in(client, "delegate").get(f"/d/ai-2026/items/{world.item.id}")
+    html = page.get_data(as_text=True)
+    assert re.search(r"Announcement at \d{1,2}:\d\d\W*[AP]M:", html)
+    fragment = client.get("/d/ai-2026/session/announcement").get_data(as_text=True)
+    assert "Mind the time" in fragment and 'dir="auto"' in fragment
+    signed_in(client, "moderator")
+    response = form(client, f"{CONSOLE}/announcements/clear")
+    assert response.status_code == 303
+    html = client.get(f"/d/ai-2026/items/{world.item.id}").get_data(as_text=True)
+    assert "Mind the time" not in html.split("data-announcement ")[1].split("</div>")[0]
+    assert client.get("/d/ai-2026/session/announcement").get_data(as_text=True).strip() == ""

@@ -110,3 +110,18 @@ def test_an_items_printable_record_covers_that_item(client, world, built):
     html, _ = fetch(client, world.headers("observer"), f"?item={built.second_item}")
     assert "This record covers one agenda item" in html
     assert f'id="item-{built.item}"' not in html
+
+
+def test_the_printed_record_carries_every_translation_and_keeps_headings_with_their_text(
+    client, world, built
+):
+    html, _ = fetch(client, world.headers("observer"))  # English: the translation is French
+    translation = html[html.index('<div class="translation body" lang="fr" dir="auto">') :]
+    assert "Translation into French" in translation[:400]
+    assert "Nous sommes d" in translation[:800]
+    css = html[html.index("<style>") : html.index("</style>")]
+    printing = css[css.index("@media print") :]
+    assert "h2 + *, h3 + *, h4 + * { break-before: avoid; }" in printing
+    assert re.search(r"h1, h2, h3, h4[^{]*\{ break-after: avoid;", printing)
+    # Names of groups are isolated from the text around them.
+    assert re.search(r"Member \S+ \(<bdi>", html), re.findall(r"Member .{0,40}", html)[:3]

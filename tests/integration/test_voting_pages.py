@@ -308,7 +308,9 @@ def test_an_open_ballot_lists_who_voted_what_on_the_page(client, world, signed_i
     _, response = _results_page(client, world, signed_in)
     html = response.get_data(as_text=True)
     assert "Who voted what" in html
-    assert re.search(r"Dee Delegate</th>\s*<td>Governments</td>\s*<td>1</td>\s*<td>Yes</td>", html)
+    assert re.search(
+        r"Dee Delegate</bdi></th>\s*<td>Governments</td>\s*<td>1</td>\s*<td>Yes</td>", html
+    )
 
 
 def test_a_closed_motion_shows_its_frozen_result_and_the_receipts_link(client, world, signed_in):

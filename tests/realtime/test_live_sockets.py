@@ -287,6 +287,18 @@ def test_an_announcement_reaches_everyone_as_an_event_and_in_the_state(room):
         assert state["announcement"]["text"] == "Break until 11:00"
 
 
+def test_a_moderator_clears_the_banner_for_everyone(room):
+    ack = acked(room["moderator"], "announce", {"text": "Break until 11:00", "language": "en"})
+    state_where(room["delegate"], lambda s: s["announcement"] is not None)
+    cleared = acked(room["moderator"], "announce:clear", {})
+    assert cleared["state"]["announcement"] is None
+    assert state_where(room["delegate"], lambda s: s["announcement"] is None)["version"] > 0
+    db.session.expire_all()
+    kept = list(db.session.scalars(sa.select(Announcement.id)))
+    db.session.remove()
+    assert kept == [ack["announcement"]["id"]]  # the record keeps it
+
+
 def test_hostile_text_travels_inert(room):
     acked(room["moderator"], "announce", {"text": "<script>alert(1)</script>"})
     assert room["delegate"].wait_for("announcement")["text"] == "<script>alert(1)</script>"
@@ -303,6 +315,7 @@ MODERATOR_EVENTS = [
     ("floor:skip", lambda w: {"member": w.memberships["delegate2"].id}),
     ("floor:clear", lambda w: {}),
     ("announce", lambda w: {"text": "Hijacked", "language": "en"}),
+    ("announce:clear", lambda w: {}),
 ]
 
 

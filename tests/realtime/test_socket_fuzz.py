@@ -25,6 +25,7 @@ EVENTS = [
     "floor:skip",
     "floor:clear",
     "announce",
+    "announce:clear",
 ]
 FIELDS = [
     "item",

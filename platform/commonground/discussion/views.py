@@ -270,6 +270,8 @@ class DiscussionPage:
                 ),
             },
             "posts_per_fetch": MAX_IDS,
+            # How long a post written offline waits for the connection before saying so.
+            "send_wait_ms": 20000,
             "strings": client_strings(),
             "status_labels": {status: status_label(status) for status in STATUS_LABELS},
         }
@@ -304,6 +306,8 @@ def client_strings() -> dict[str, str]:
         "offline": _("Connection lost. Reconnecting…"),
         "new_post": _("New post by %(name)s", name="{name}"),
         "send_failed": _("Your post was not sent: %(message)s", message="{message}"),
+        "waiting": _("No connection: your post will be sent as soon as it is back."),
+        "not_sent": _("there is no connection. Your text is kept here; try again later."),
         "locked": _("A moderator has locked this discussion: it accepts no new posts for now."),
         "closed": _("This agenda item is closed: it accepts no more posts."),
     }

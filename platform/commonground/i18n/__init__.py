@@ -1,5 +1,6 @@
 """Locale selection, language names, text direction and formatting helpers (DESIGN §8)."""
 
+from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -90,6 +91,28 @@ def percent(ratio: Fraction | Decimal | float | str | None) -> str:
         return NO_PERCENT
     rounded = Decimal(round(exact * 1000)) / 1000
     return format_percent(rounded, locale=get_locale(), decimal_quantization=False)
+
+
+def numbering_system() -> str:
+    """The numbering system (``latn``, ``arab`` …) Babel writes this locale's numbers in."""
+    locale = get_locale() or Locale("en")
+    return getattr(locale, "default_numbering_system", None) or "latn"
+
+
+#: Counts from 0 to this meet every CLDR plural category of the six languages.
+_PLURAL_SAMPLES = 200
+
+
+def plural_forms(translate: Callable[[int], str]) -> dict[str, str]:
+    """A plural message for the page script: ``translate(n)`` (an ``ngettext`` call that puts
+    ``"{count}"`` where the number goes) for one count of each CLDR plural category of the
+    current locale — the categories ``Intl.PluralRules.select`` names. The script picks the
+    form, so no live count reads "1 posts" or "1 согласны"."""
+    locale = get_locale() or Locale("en")
+    forms: dict[str, str] = {}
+    for n in range(_PLURAL_SAMPLES + 1):
+        forms.setdefault(locale.plural_form(n), translate(n))
+    return forms
 
 
 def ui_languages() -> list[tuple[str, str]]:

@@ -127,6 +127,13 @@ def announce(slug):
     return jsonify(announcement_json(announcement, current_user.name)), 201
 
 
+@bp.post("/deliberations/<slug>/session/announcement/clear")
+def clear_announcement(slug):
+    """Take the announcement banner down (the announcement stays in the record)."""
+    write_body((), optional=True)
+    return _state_after(slug, lambda d: services.clear_announcement(current_user, d))
+
+
 @bp.get("/deliberations/<slug>/participation")
 def participation(slug):
     """Participation by stakeholder group; ``?item=<id>`` for one agenda item."""

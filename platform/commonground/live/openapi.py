@@ -131,6 +131,17 @@ OPENAPI_PATHS: dict = {
             body_required=False,
         )
     },
+    "/api/v1/deliberations/{slug}/session/announcement/clear": {
+        "post": console_action(
+            "clearAnnouncement",
+            "Take the announcement banner down",
+            "EmptyInput",
+            MODERATORS + " The announcement stays in the record; clearing an empty banner "
+            "changes nothing. Banners also leave by themselves after `ANNOUNCEMENT_TTL` "
+            "seconds (`announcement.expires_at` in the state).",
+            body_required=False,
+        )
+    },
     "/api/v1/deliberations/{slug}/session/announcements": {
         "get": operation(
             "Every announcement, newest first",

@@ -48,6 +48,11 @@ ANNOUNCEMENT_SCHEMA = {
         "language": {"type": "string"},
         "author": {"type": ["string", "null"]},
         "created_at": _TIME,
+        "expires_at": {
+            **_NULLABLE_TIME,
+            "description": "In the session state only: when the banner leaves "
+            "(ANNOUNCEMENT_TTL); null when it stays until cleared",
+        },
     },
 }
 

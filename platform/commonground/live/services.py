@@ -38,13 +38,22 @@ from .models import Announcement, FloorRequest, SessionState
 from .participation import participation
 from .rules import extended_end
 from .schemas import ANNOUNCEMENT_MAX, announcement_json
-from .state import ANNOUNCE, ROUND_START, announcements_query, session_row, session_state
+from .state import (
+    ANNOUNCE,
+    ANNOUNCE_CLEAR,
+    ROUND_START,
+    announcements_query,
+    latest_announcement,
+    session_row,
+    session_state,
+)
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "announce",
     "announcements_of",
+    "clear_announcement",
     "clear_queue",
     "consume_floor",
     "extend_round",
@@ -427,6 +436,24 @@ def announce(actor, deliberation: Deliberation, *, text=None, language=None) -> 
     )
     publish_state(deliberation)
     return announcement
+
+
+def clear_announcement(actor, deliberation: Deliberation) -> dict | None:
+    """Take the announcement banner down for everyone (the announcement stays in the record).
+
+    Returns the announcement that was shown, or None when the banner was already empty
+    (clearing again changes nothing)."""
+    require_moderator(actor, deliberation)
+    row = _session_for_change(deliberation)
+    shown = latest_announcement(deliberation)
+    if shown is None:
+        return None
+    _touch(row)
+    record_event(
+        deliberation, actor, ANNOUNCE_CLEAR, f"announcement:{shown['id']}", {"id": shown["id"]}
+    )
+    publish_state(deliberation)
+    return shown
 
 
 def release_muted_member(membership: Membership, *, changes: dict, actor, **kwargs) -> None:

@@ -6,7 +6,8 @@ client → server, every event acked (``realtime.acks``):
 - ``floor:request {item}``, ``floor:withdraw {item}`` — members who may post in the item;
 - moderators only: ``session:current {item}``, ``round:start {title, seconds}``,
   ``round:extend {seconds}``, ``round:stop {}``, ``floor:grant {member}``,
-  ``floor:skip {member}``, ``floor:clear {}``, ``announce {text, language}``.
+  ``floor:skip {member}``, ``floor:clear {}``, ``announce {text, language}``,
+  ``announce:clear {}``.
   Anyone else is answered ``{"ok": false, "error": {"code": "forbidden", ...}}`` and
   nothing changes. These events name no deliberation: they act on the one the socket last
   joined (or on ``deliberation`` when given).
@@ -65,6 +66,7 @@ def register_live_events(server) -> None:
     server.on_event("floor:skip", on_floor_skip)
     server.on_event("floor:clear", on_floor_clear)
     server.on_event("announce", on_announce)
+    server.on_event("announce:clear", on_announce_clear)
 
 
 # --- presence of the session's followers -----------------------------------------------------
@@ -259,6 +261,15 @@ def on_announce(data=None):
         user, deliberation, text=data.get("text"), language=data.get("language")
     )
     return {"announcement": announcement_json(announcement, user.name)}
+
+
+@acked
+def on_announce_clear(data=None):
+    """``announce:clear {}``: take the banner down; the ack carries the state left."""
+    data = event_data(data)
+    user, deliberation = _moderator_event(data)
+    services.clear_announcement(user, deliberation)
+    return _state_left(deliberation)
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -6,7 +6,10 @@ other process behind the load balancer, reads the same state. A constant number 
 queries, whatever the length of the queue.
 """
 
+from datetime import timedelta
+
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import aliased, selectinload
 
 from ..accounts.models import User
@@ -20,6 +23,7 @@ from .schemas import announcement_json
 
 ROUND_START = "session.round.start"
 ANNOUNCE = "session.announce"
+ANNOUNCE_CLEAR = "session.announce.clear"
 
 
 def session_row(deliberation: Deliberation) -> SessionState | None:
@@ -98,9 +102,26 @@ def announcements_query(deliberation: Deliberation) -> sa.Select:
 
 
 def latest_announcement(deliberation: Deliberation) -> dict | None:
-    """The deliberation's latest announcement as JSON, or None."""
-    row = db.session.execute(announcements_query(deliberation).limit(1)).first()
-    return announcement_json(*row) if row else None
+    """The announcement the session banner shows, as JSON, or None: the latest one, unless a
+    moderator cleared the banner since or it is older than ``ANNOUNCEMENT_TTL`` seconds.
+    ``expires_at`` tells clients when to take it down themselves."""
+    cleared = (
+        sa.select(sa.func.max(AuditEvent.created_at))
+        .where(AuditEvent.deliberation_id == deliberation.id, AuditEvent.action == ANNOUNCE_CLEAR)
+        .scalar_subquery()
+    )
+    query = announcements_query(deliberation).where(
+        sa.or_(cleared.is_(None), Announcement.created_at > cleared)
+    )
+    ttl = current_app.config.get("ANNOUNCEMENT_TTL") or 0
+    if ttl > 0:
+        query = query.where(Announcement.created_at > utcnow() - timedelta(seconds=ttl))
+    row = db.session.execute(query.limit(1)).first()
+    if not row:
+        return None
+    shown = announcement_json(*row)
+    expires = row[0].created_at + timedelta(seconds=ttl) if ttl > 0 else None
+    return {**shown, "expires_at": iso(expires) if expires else None}
 
 
 def _chain_facts(deliberation: Deliberation):

@@ -9,10 +9,12 @@ goes to the site's error handling.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from fractions import Fraction
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from .. import fields
@@ -30,7 +32,7 @@ from ..deliberations.access import (
 from ..deliberations.models import AgendaItem, Deliberation, Membership
 from ..deliberations.queries import agenda_of, memberships_of
 from ..errors import Forbidden, NotFound, ServiceError, Unauthorized
-from ..i18n import current_language
+from ..i18n import current_language, plural_forms
 from ..pages import form_action, safe_next_url
 from ..voting.queries import item_motions
 from . import services
@@ -70,6 +72,16 @@ def console(slug):
         extend_choices=EXTEND_CHOICES,
         client_config=_client_config(deliberation, language, console=True),
     )
+
+
+@bp.get("/d/<slug>/session/announcement")
+def announcement_fragment(slug):
+    """The announcement banner's content as the panel shows it (empty when there is none),
+    with its time in the reader's locale: the panel fetches it when the banner changes."""
+    deliberation = get_deliberation(slug)
+    require_reader(current_user, deliberation)
+    state = services.session_state(deliberation)
+    return render_template("live/_announcement.html", announcement=state["announcement"])
 
 
 @bp.get("/d/<slug>/console/participation")
@@ -121,10 +133,21 @@ class SessionPanel:
         return bool(running) and running["ends_at"] <= iso(utcnow())
 
     @property
+    def round_shown(self) -> bool:
+        """The round is on the panel: running, or finished less than ``ROUND_FINISHED_TTL``
+        seconds ago (then it reads "Time is up"; later it leaves the panel, while the
+        console keeps it until stopped)."""
+        running = self.state["round"]
+        if not running:
+            return False
+        linger = timedelta(seconds=current_app.config["ROUND_FINISHED_TTL"])
+        return datetime.fromisoformat(running["ends_at"]) + linger > utcnow()
+
+    @property
     def idle(self) -> bool:
         """Nothing to show yet: no current item, round, speaker or announcement."""
         s = self.state
-        return not (s["current_item"] or s["round"] or s["speaker"] or s["announcement"])
+        return not (s["current_item"] or self.round_shown or s["speaker"] or s["announcement"])
 
 
 @bp.app_template_global("live_session")
@@ -272,6 +295,16 @@ def announce(slug):
     )
 
 
+@bp.post("/d/<slug>/console/announcements/clear")
+def clear_announcement(slug):
+    return _console_action(
+        slug,
+        lambda d: services.clear_announcement(current_user, d),
+        _("The announcement banner was cleared."),
+        "#announce",
+    )
+
+
 # --- participants' forms ---------------------------------------------------------------------
 
 
@@ -341,6 +374,8 @@ def _client_config(deliberation: Deliberation, language: str, *, console: bool) 
     config = {
         "deliberation": deliberation.slug,
         "language": language,
+        "round_finished_ttl": current_app.config["ROUND_FINISHED_TTL"],
+        "announcement_url": url_for("live.announcement_fragment", slug=deliberation.slug),
         "signed_in": bool(current_user.is_authenticated),
         "item_url": item_url,
         "groups": _group_names(deliberation, language),
@@ -348,6 +383,10 @@ def _client_config(deliberation: Deliberation, language: str, *, console: bool) 
             "live": _("Live"),
             "offline": _("Offline: reconnecting…"),
             "time_up": _("Time is up"),
+            # i18n: said by screen readers when a timed round starts, e.g. "… 5:00 left"
+            "round_started": _("The round has started: {time} left"),
+            # i18n: said by screen readers when a timed round has one minute left
+            "one_minute": _("One minute left"),
             "no_round": _("No round is running."),
             # i18n: countdown of a timed round, e.g. "4:59 left"
             "remaining": _("{time} left"),
@@ -364,10 +403,15 @@ def _client_config(deliberation: Deliberation, language: str, *, console: bool) 
             "yield": _("Yield the floor"),
             "error": _("This did not work: {message}"),
             "announcement": _("Announcement"),
-            "online": _("{count} following the session"),
             "no_group": _("Without a group"),
         },
     }
+    config["online_forms"] = plural_forms(
+        # i18n: how many people follow the live session, e.g. "3 following the session"
+        lambda n: ngettext(
+            "%(count)s following the session", "%(count)s following the session", n, count="{count}"
+        )
+    )
     if console:
         config["participation_url"] = url_for(".participation_fragment", slug=deliberation.slug)
     return config

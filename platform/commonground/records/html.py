@@ -54,11 +54,12 @@ COLOURS = {
     "yes": "#1a7f37",
     "no": "#cf222e",
     "block": "#82071e",
-    "abstain": "#8c959f",
+    "abstain": "#6e7781",
     "agree": "#1a7f37",
     "disagree": "#cf222e",
-    "pass": "#8c959f",
-    "none": "#e6e8eb",
+    "pass": "#6e7781",
+    "none": "#ffffff",
+    "track": "#6e7781",
     "expected": "#24292f",
     "observed": "#0969da",
 }
@@ -105,6 +106,12 @@ def markdown(source: str | None) -> Markup:
 # --- charts -----------------------------------------------------------------------------------
 
 
+#: Parts of a bar a reader must tell apart: every segment is edged in white (so it meets white,
+#: at ≥ 3:1, whatever its neighbour), the track is outlined, and "no"/"disagree" carries a white
+#: stripe besides its colour (WCAG 1.4.1, 1.4.11).
+STRIPED = frozenset({"no", "disagree"})
+
+
 def bar(segments: list[tuple[str, float]], *, width: int = 200, height: int = 14, marker=None):
     """An inline SVG bar of ``segments`` ((colour key, fraction of the width)), left to
     right, with an optional vertical ``marker`` at a fraction. Decorative: every figure it
@@ -112,7 +119,8 @@ def bar(segments: list[tuple[str, float]], *, width: int = 200, height: int = 14
     parts = [
         f'<svg class="bar" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         'aria-hidden="true" focusable="false">',
-        f'<rect x="0" y="0" width="{width}" height="{height}" fill="{COLOURS["none"]}"/>',
+        f'<rect x="0.5" y="0.5" width="{width - 1}" height="{height - 1}" '
+        f'fill="{COLOURS["none"]}" stroke="{COLOURS["track"]}"/>',
     ]
     x = 0.0
     for colour, fraction in segments:
@@ -120,14 +128,19 @@ def bar(segments: list[tuple[str, float]], *, width: int = 200, height: int = 14
         if span > 0:
             parts.append(
                 f'<rect x="{x:.2f}" y="0" width="{span:.2f}" height="{height}" '
-                f'fill="{COLOURS[colour]}"/>'
+                f'fill="{COLOURS[colour]}" stroke="#ffffff" stroke-width="1.5"/>'
             )
+            if colour in STRIPED:
+                parts.append(
+                    f'<rect x="{x:.2f}" y="{height * 0.4:.2f}" width="{span:.2f}" '
+                    f'height="{height * 0.2:.2f}" fill="#ffffff"/>'
+                )
         x += span
     if marker is not None:
         at = max(0.0, min(float(marker), 1.0)) * width
         parts.append(
             f'<rect x="{max(at - 1, 0):.2f}" y="0" width="2" height="{height}" '
-            f'fill="{COLOURS["expected"]}"/>'
+            f'fill="{COLOURS["expected"]}" stroke="#ffffff" stroke-width="1"/>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))

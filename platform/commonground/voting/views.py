@@ -42,7 +42,7 @@ UNMET_LABELS = {
     "group_threshold": _l("Too few stakeholder groups are in favour."),
 }
 #: Colours of the bars: the table and the text alternative carry the same numbers.
-CHOICE_COLOURS = {"yes": "#1a7f37", "no": "#cf222e", "block": "#82071e", "abstain": "#8c959f"}
+CHOICE_COLOURS = {"yes": "#1a7f37", "no": "#cf222e", "block": "#82071e", "abstain": "#6e7781"}
 BAR_ORDER = ("yes", "no", "block", "abstain")
 
 
