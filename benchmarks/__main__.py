@@ -145,7 +145,7 @@ def report(starts: dict, renders: dict) -> str:
 #: Every other benchmark, each run in its own process (they start servers, fill databases and
 #: measure memory, which must not mix), each writing its own section of BENCHMARKS.md.
 OTHERS = {
-    "tally": [sys.executable, "-m", "benchmarks.tally_100k", "--record"],
+    "tally": [sys.executable, "-m", "benchmarks.tally_100k", "--ballots", "1000000", "--record"],
     "polis": [sys.executable, "-m", "benchmarks.polis_import"],
     "discussion": [
         sys.executable,
@@ -157,6 +157,7 @@ OTHERS = {
     "flood": [sys.executable, "-m", "benchmarks.socket_flood", "--record"],
     "log": [sys.executable, "-m", "benchmarks.transparency_log", "--record"],
     "opinions": [sys.executable, "-m", "benchmarks.opinions", "--record"],
+    "posting": [sys.executable, "-m", "benchmarks.posting_throughput", "--record"],
 }
 
 

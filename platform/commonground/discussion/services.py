@@ -91,7 +91,9 @@ def create_post(
     events.post_created.send(post, membership=membership, item=item)
     db.session.flush()
     logger.info("post %s in item %s by member %s", post.id, item.id, membership.id)
-    emit_after_commit("post:new", post_view(post, PUBLIC).to_json(), to=item_room(item.id))
+    # Read and rendered once: the room's ``post:new`` and the socket's ack carry the same.
+    post.public_json = post_view(post, PUBLIC).to_json()
+    emit_after_commit("post:new", post.public_json, to=item_room(item.id))
     return post
 
 

@@ -378,6 +378,8 @@ def cast_ballot(user, motion: Motion, choice) -> Ballot:
     )
     db.session.flush()
     _move_ballot_sums(motion.id, voter, before, (choice, ballot.sequence))
+    # The voter's snapshot row goes with the ballot to the answer: no second read.
+    ballot.voter = voter
     events.ballot_cast.send(motion, ballot=ballot)
     motion_id, item_id = motion.id, motion.item_id
     call_after_commit(lambda: announce_tally(motion_id, item_id))
