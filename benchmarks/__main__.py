@@ -145,7 +145,7 @@ def report(starts: dict, renders: dict) -> str:
 #: Every other benchmark, each run in its own process (they start servers, fill databases and
 #: measure memory, which must not mix), each writing its own section of BENCHMARKS.md.
 OTHERS = {
-    "tally": [sys.executable, "-m", "benchmarks.tally_100k", "--record"],
+    "tally": [sys.executable, "-m", "benchmarks.tally_100k", "--ballots", "1000000", "--record"],
     "polis": [sys.executable, "-m", "benchmarks.polis_import"],
     "discussion": [
         sys.executable,
@@ -159,6 +159,7 @@ OTHERS = {
     "opinions": [sys.executable, "-m", "benchmarks.opinions", "--record"],
     "window": [sys.executable, "-m", "benchmarks.thread_window", "--record"],
     "search": [sys.executable, "-m", "benchmarks.search_100k", "--record"],
+    "posting": [sys.executable, "-m", "benchmarks.posting_throughput", "--record"],
 }
 
 

@@ -18,6 +18,7 @@ from .i18n import compile_catalogs, select_locale, select_timezone
 from .pages import init_pages
 from .realtime import init_realtime
 from .realtime.origins import origin_policy
+from .transactions import read_body_first
 from .web import init_web
 
 #: Every capability, in the order their pages, API and receivers are registered. Each is a
@@ -52,6 +53,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         )
 
     compile_catalogs(app.config["BABEL_TRANSLATION_DIRECTORIES"])
+    # First of all hooks: no request holds a transaction while its body is still arriving.
+    app.before_request(read_body_first)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)

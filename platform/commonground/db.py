@@ -1,6 +1,8 @@
 """The database: the SQLAlchemy object and model base (with the constraint naming
 convention), the column types and time helpers every model shares, and the engine tuning."""
 
+import sqlite3
+import time
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -82,8 +84,16 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+#: How long a transaction waits for SQLite's write lock before giving up ("database is
+#: locked", which ``transactions.in_transaction`` retries).
+SQLITE_LOCK_TIMEOUT = 10.0
+#: The longest pause between two attempts to take the write lock.
+SQLITE_LOCK_PAUSE = 0.02
+
+
 def configure_database(app: Flask) -> None:
-    """Tune SQLite for a web server: WAL, a busy timeout, immediate write transactions."""
+    """Tune SQLite for a web server: WAL, immediate write transactions, and a wait for the
+    write lock that never blocks the process."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
     with app.app_context():
@@ -95,7 +105,10 @@ def configure_database(app: Flask) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        # No busy wait inside SQLite: it sleeps in C, which under gevent stops every
+        # greenlet of the process — including the one holding the lock (issue 15). The only
+        # statement that waits for the lock is BEGIN IMMEDIATE, in begin_immediately.
+        cursor.execute("PRAGMA busy_timeout=0")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -104,4 +117,29 @@ def configure_database(app: Flask) -> None:
     def on_begin(connection):
         # Take the write lock up front: a deferred transaction that later writes can fail
         # with "database is locked" without waiting, whatever the busy timeout says.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        begin_immediately(connection.connection.dbapi_connection)
+
+
+def begin_immediately(dbapi_connection, timeout: float = SQLITE_LOCK_TIMEOUT) -> None:
+    """``BEGIN IMMEDIATE`` on a sqlite3 connection, waiting for the write lock by sleeping
+    in Python between attempts.
+
+    Under gevent ``time.sleep`` yields, so the process keeps serving everyone else —
+    among them whoever holds the lock — while this transaction waits its turn; in a CLI or
+    a threaded server it sleeps as SQLite's own busy wait would. After ``timeout`` the
+    error is SQLAlchemy's "database is locked", which ``in_transaction`` retries.
+    """
+    deadline = time.monotonic() + timeout
+    pause = 0.001
+    while True:
+        try:
+            dbapi_connection.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            message = str(error).lower()
+            if ("locked" not in message and "busy" not in message) or (
+                time.monotonic() >= deadline
+            ):
+                raise sa.exc.OperationalError("BEGIN IMMEDIATE", None, error) from error
+        time.sleep(pause)
+        pause = min(pause * 2, SQLITE_LOCK_PAUSE)

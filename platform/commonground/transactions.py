@@ -18,6 +18,7 @@ from functools import wraps
 from typing import TypeVar
 
 import sqlalchemy as sa
+from flask import request
 from flask_babel import lazy_gettext as _l
 
 from .db import db
@@ -77,3 +78,20 @@ def _retryable(error: sa.exc.DBAPIError) -> bool:
         or "database is busy" in message
         or "unique constraint failed" in message
     )
+
+
+#: The methods whose request may carry a body to read before anything else.
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def read_body_first() -> None:
+    """``before_request``, registered before every other hook: read the whole request body
+    (within ``MAX_CONTENT_LENGTH``) before anything touches the database.
+
+    A client that sends its body slowly — or half of it, then nothing — then waits alone:
+    no transaction of its request has begun, so it holds no lock (on SQLite every
+    transaction takes the write lock) while everyone else's requests go ahead (issue 15).
+    Form bodies are parsed, others kept, so the view reads them again from memory.
+    """
+    if request.method in BODY_METHODS:
+        request.get_data(cache=True, parse_form_data=True)

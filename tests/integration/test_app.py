@@ -2,7 +2,11 @@
 
 import stat
 
+import pytest
+import sqlalchemy as sa
+
 from commonground import create_app
+from commonground.db import begin_immediately
 
 
 def test_healthz_reports_ok_once_the_database_answers(client):
@@ -28,13 +32,46 @@ def test_secret_key_is_generated_once_and_kept_private(tmp_path, monkeypatch):
     assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
 
 
-def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
+def test_sqlite_runs_in_wal_mode_and_never_busy_waits_inside_sqlite(app):
     from commonground.db import db
 
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
+        # SQLite's own busy wait would sleep in C, stopping every greenlet of the process:
+        # the wait for the write lock is begin_immediately's, in Python.
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 0
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_a_transaction_waits_for_the_write_lock_then_begins(app, database_path):
+    import sqlite3
+    import threading
+
+    from commonground.db import db
+
+    holder = sqlite3.connect(database_path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    waited = threading.Event()
+
+    def release():
+        waited.wait()
+        holder.rollback()
+
+    releaser = threading.Thread(target=release)
+    releaser.start()
+    waiter = sqlite3.connect(database_path, isolation_level=None)
+    waiter.execute("PRAGMA busy_timeout=0")
+    # Refused while the lock is held, after the timeout, with the error that is retried.
+    with pytest.raises(sa.exc.OperationalError, match="database is locked"):
+        begin_immediately(waiter, timeout=0.05)
+    waited.set()
+    begin_immediately(waiter)
+    assert waiter.in_transaction
+    waiter.rollback()
+    releaser.join()
+    holder.close()
+    waiter.close()
+    assert db.session.execute(sa.text("SELECT 1")).scalar() == 1
 
 
 def test_environment_settings_are_honoured(tmp_path, monkeypatch):

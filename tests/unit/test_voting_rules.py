@@ -20,6 +20,7 @@ from commonground.voting.rules import (
     RuleError,
     WeightedBallot,
     legal_choices,
+    sum_changes,
     tally,
     tally_from_sums,
 )
@@ -832,3 +833,34 @@ def test_tally_json_is_plain_json_and_its_exact_values_read_back(motion):
 def test_rule_json_round_trips(rule):
     assert Rule.from_json(rule.to_json()) == rule
     assert Rule.from_json(json.loads(json.dumps(rule.to_json()))) == rule
+
+
+# --- running sums --------------------------------------------------------------------------
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 4), st.sampled_from(CHOICES)), max_size=60),
+)
+def test_running_sums_moved_by_every_cast_equal_a_recount(casts):
+    sums = {choice: [0, 0] for choice in CHOICES}
+    ballots: dict[int, tuple[str, int]] = {}
+    for voter, choice in casts:
+        before = ballots.get(voter)
+        after = (choice, (before[1] if before else 0) + 1)
+        changes = sum_changes(before, after)
+        assert list(changes) == [c for c in CHOICES if c in changes]
+        for changed, (count, casts_added) in changes.items():
+            sums[changed][0] += count
+            sums[changed][1] += casts_added
+        ballots[voter] = after
+    recount = {choice: [0, 0] for choice in CHOICES}
+    for choice, sequence in ballots.values():
+        recount[choice][0] += 1
+        recount[choice][1] += sequence
+    assert sums == recount
+
+
+def test_a_first_cast_adds_one_ballot_and_a_change_moves_it():
+    assert sum_changes(None, ("yes", 1)) == {"yes": (1, 1)}
+    assert sum_changes(("yes", 1), ("no", 2)) == {"yes": (-1, -1), "no": (1, 2)}
+    assert sum_changes(("no", 2), ("no", 3)) == {"no": (0, 1)}

@@ -23,6 +23,10 @@ class Post(db.Model):
         sa.Index("ix_posts_item_id_path", "item_id", "path"),
     )
 
+    #: Not stored: the public JSON of a post just created (``services.create_post``), read
+    #: and rendered once for the room's ``post:new`` and the author's ack alike.
+    public_json = None
+
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(sa.ForeignKey("agenda_items.id", ondelete="CASCADE"))
     author_id: Mapped[int] = mapped_column(

@@ -87,11 +87,17 @@ def create_post(
     db.session.add(post)
     db.session.flush()  # the id is part of the path
     post.path = child_path(parent_post.path if parent_post else None, post.id)
+    db.session.flush()
+    # Read and rendered once, for the room's ``post:new`` and the socket's ack alike — and
+    # before the receivers below: the transparency log's append locks the deliberation
+    # until commit, so nothing slow comes after it.
+    post.public_json = post_view(post, PUBLIC).to_json()
     # The live session marks a floor intervention (and ends the speaker's turn).
     events.post_created.send(post, membership=membership, item=item)
     db.session.flush()
+    post.public_json["floor_intervention"] = post.floor_intervention
     logger.info("post %s in item %s by member %s", post.id, item.id, membership.id)
-    emit_after_commit("post:new", post_view(post, PUBLIC).to_json(), to=item_room(item.id))
+    emit_after_commit("post:new", post.public_json, to=item_room(item.id))
     return post
 
 

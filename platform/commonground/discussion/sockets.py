@@ -25,7 +25,7 @@ from ..realtime import broadcast_presence, presence_of, state
 from ..realtime.acks import acked, event_data
 from ..realtime.ratelimit import check_rate
 from ..realtime.rooms import item_room
-from .queries import PUBLIC, load_post_views, post_view, reader_for
+from .queries import load_post_views, reader_for
 from .services import create_post
 
 logger = logging.getLogger(__name__)
@@ -120,7 +120,7 @@ def on_post(data=None):
         language=data.get("language"),
     )
     # A new post reads the same for everyone: the ack carries what the room receives.
-    return {"post": post_view(post, PUBLIC).to_json()}
+    return {"post": post.public_json}
 
 
 @acked

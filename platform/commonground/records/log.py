@@ -91,11 +91,14 @@ def append(deliberation: Deliberation, event: str, subject: str, data: dict, at=
     logger.info("log %s: %s %s", deliberation.slug, event, subject)
 
 
-def append_many(deliberation: Deliberation, events: Iterable[tuple]) -> int:
+def append_many(
+    deliberation: Deliberation, events: Iterable[tuple], state: LogState | None = None
+) -> int:
     """Append leaves for ``events`` — ``(event, subject, data, at)`` each, in order — with
     one lock, one read of the frontier and bulk inserts (imports); flushed. Returns the
-    new size of the log."""
-    state = _locked_state(deliberation.id)
+    new size of the log. ``state``: the log's state, when the caller has locked it already."""
+    if state is None:
+        state = _locked_state(deliberation.id)
     size = state.size
     ranges = frontier_ranges(size)
     stored = _nodes(deliberation.id, ranges)
@@ -107,8 +110,9 @@ def append_many(deliberation: Deliberation, events: Iterable[tuple]) -> int:
     size += len(leaf_rows)
     if not leaf_rows:
         return size
-    db.session.execute(sa.insert(LogLeaf), leaf_rows)
-    db.session.execute(sa.insert(LogNode), node_rows)
+    # Core inserts: plain rows, none of the ORM's bulk bookkeeping.
+    db.session.execute(LogLeaf.__table__.insert(), leaf_rows)
+    db.session.execute(LogNode.__table__.insert(), node_rows)
     state.size = size
     state.root = frontier_root(frontier).hex()
     state.updated_at = events[-1][3]
@@ -242,13 +246,16 @@ def _append_in_item(item_id: int, event: str, subject: str, at, data_of) -> None
     """Append a leaf to the log of the item's deliberation; ``data_of(alias)`` builds its
     data, ``alias(membership_id)`` giving a member's pseudonym there."""
     deliberation = db.session.get(AgendaItem, item_id).deliberation
-    append(
-        deliberation,
-        event,
-        subject,
-        data_of(lambda membership_id: member_pseudonym(deliberation.id, membership_id)),
-        at=at,
+    # The lock first: the pseudonym key comes with the state, with no query of its own.
+    state = _locked_state(deliberation.id)
+    key = state.pseudonym_key
+    data = data_of(
+        lambda membership_id: (
+            None if membership_id is None else leaves.pseudonym(key, membership_id)
+        )
     )
+    append_many(deliberation, [(event, subject, data, at or utcnow())], state)
+    logger.info("log %s: %s %s", deliberation.slug, event, subject)
 
 
 def log_post_created(post, membership, item, **kwargs) -> None:

@@ -10,7 +10,15 @@ from .rules import CHOICES
 
 MOTION_STATUSES = ("draft", "open", "closed")
 
-__all__ = ["CHOICES", "MOTION_STATUSES", "Ballot", "Motion", "MotionGroup", "MotionVoter"]
+__all__ = [
+    "CHOICES",
+    "MOTION_STATUSES",
+    "Ballot",
+    "BallotSum",
+    "Motion",
+    "MotionGroup",
+    "MotionVoter",
+]
 
 
 class Motion(OpensAndCloses, db.Model):
@@ -61,6 +69,10 @@ class MotionGroup(db.Model):
     key: Mapped[str] = mapped_column(sa.String(64))
     share: Mapped[int] = mapped_column()
     position: Mapped[int] = mapped_column(default=0)
+    #: How many of the group's members may vote, and their summed weight, at opening: the
+    #: snapshot never changes, so the tally reads these instead of counting the voters.
+    voters: Mapped[int] = mapped_column(default=0, server_default="0")
+    eligible_weight: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class MotionVoter(db.Model):
@@ -105,3 +117,32 @@ class Ballot(db.Model):
 
     motion = relationship("Motion")
     membership = relationship("Membership")
+
+    #: Not stored: the voter's snapshot row, set by ``services.cast_ballot`` for its answer.
+    voter = None
+
+
+class BallotSum(db.Model):
+    """The running sums of one (motion, group, choice): ballots, their summed snapshot
+    weight and their summed ``sequence`` (casts).
+
+    Created for every group and choice when the motion opens and changed in the same
+    transaction as every cast or change of a ballot, so the live tally reads
+    groups × choices rows instead of every ballot. Closing recounts the ballots in full and
+    checks the recount against these sums.
+    """
+
+    __tablename__ = "ballot_sums"
+    __table_args__ = (
+        sa.UniqueConstraint("motion_id", "group_key", "choice"),
+        sa.CheckConstraint("choice IN ('yes', 'no', 'abstain', 'block')", name="choice"),
+        sa.CheckConstraint("ballots >= 0 AND weight >= 0 AND casts >= 0", name="not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    motion_id: Mapped[int] = mapped_column(sa.ForeignKey("motions.id", ondelete="CASCADE"))
+    group_key: Mapped[str] = mapped_column(sa.String(64))
+    choice: Mapped[str] = mapped_column(sa.String(8))
+    ballots: Mapped[int] = mapped_column(default=0)
+    weight: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    casts: Mapped[int] = mapped_column(sa.BigInteger, default=0)

@@ -6,6 +6,8 @@ motion, the console lists an item's motions); changes go through ``services.py``
 
 from __future__ import annotations
 
+import logging
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
@@ -18,9 +20,11 @@ from ..deliberations.access import (
 )
 from ..deliberations.models import AgendaItem, Deliberation, Membership
 from ..errors import Conflict, Forbidden, NotFound
-from .models import Ballot, Motion, MotionGroup, MotionVoter
+from .models import Ballot, BallotSum, Motion, MotionGroup, MotionVoter
 from .rules import ChoiceSum, GroupInfo, Rule, Tally, tally_from_sums
 from .schemas import sealed_tally_json, tally_json
+
+logger = logging.getLogger(__name__)
 
 # --- reading -------------------------------------------------------------------------------
 
@@ -64,9 +68,12 @@ def motion_rule(motion: Motion) -> Rule:
 
 
 def voter_count(motion: Motion) -> int:
-    """How many delegates may vote on the motion (0 before it opens)."""
+    """How many delegates may vote on the motion (0 before it opens): the snapshot's
+    per-group counts, stored when it opened."""
     return db.session.scalar(
-        sa.select(sa.func.count(MotionVoter.id)).where(MotionVoter.motion_id == motion.id)
+        sa.select(sa.func.coalesce(sa.func.sum(MotionGroup.voters), 0)).where(
+            MotionGroup.motion_id == motion.id
+        )
     )
 
 
@@ -134,36 +141,47 @@ def open_ballots(user, motion: Motion) -> list[tuple[Ballot, MotionVoter, Member
 
 
 def snapshot_groups(motion: Motion) -> list[GroupInfo]:
-    """The motion's groups as they stood when it opened, with their eligible weights.
-
-    One query: the snapshot's groups in display order, each with the summed weight of its
-    eligible voters (0 for a group without delegates).
-    """
-    eligible = (
-        sa.select(
-            MotionVoter.group_key.label("group_key"),
-            sa.func.sum(MotionVoter.weight).label("weight"),
-        )
-        .where(MotionVoter.motion_id == motion.id)
-        .group_by(MotionVoter.group_key)
-        .subquery()
-    )
+    """The motion's groups as they stood when it opened, with their eligible weights
+    (stored when it opened; 0 for a group without delegates), in display order."""
     rows = db.session.execute(
-        sa.select(MotionGroup.key, MotionGroup.share, sa.func.coalesce(eligible.c.weight, 0))
-        .outerjoin(eligible, eligible.c.group_key == MotionGroup.key)
+        sa.select(MotionGroup.key, MotionGroup.share, MotionGroup.eligible_weight)
         .where(MotionGroup.motion_id == motion.id)
         .order_by(MotionGroup.position, MotionGroup.id)
     )
     return [GroupInfo(key, share, weight) for key, share, weight in rows]
 
 
-def ballot_sums(motion: Motion) -> tuple[list[ChoiceSum], int]:
-    """Ballot counts and summed snapshot weights per (group, choice) — one GROUP BY query —
-    and the number of casts so far (every ballot's ``sequence`` added up).
+def running_sums(motion: Motion) -> tuple[list[ChoiceSum], int]:
+    """Ballot counts and summed snapshot weights per (group, choice), and the number of
+    casts so far, from the running sums every cast keeps up to date: groups × choices
+    rows, whatever the number of ballots.
+
+    ``casts`` only grows, so a client receiving live tallies out of order keeps the one
+    with the most casts.
+    """
+    rows = db.session.execute(
+        sa.select(
+            BallotSum.group_key,
+            BallotSum.choice,
+            BallotSum.ballots,
+            BallotSum.weight,
+            BallotSum.casts,
+        ).where(BallotSum.motion_id == motion.id)
+    ).all()
+    sums = [
+        ChoiceSum(key, choice, count, int(weight))
+        for key, choice, count, weight, _ in rows
+        if count
+    ]
+    return sums, sum(int(row.casts) for row in rows)
+
+
+def recounted_sums(motion: Motion) -> tuple[list[ChoiceSum], int]:
+    """The same figures as :func:`running_sums`, recounted from every ballot — one GROUP BY
+    over the ballots joined to the electorate snapshot. Closing a motion counts this way.
 
     Weights come from the snapshot, not from the memberships, so a weight changed after
-    the motion opened never alters its tally. ``casts`` only grows, so a client receiving
-    live tallies out of order keeps the one with the most casts.
+    the motion opened never alters its tally.
     """
     rows = db.session.execute(
         sa.select(
@@ -184,16 +202,32 @@ def ballot_sums(motion: Motion) -> tuple[list[ChoiceSum], int]:
         .where(Ballot.motion_id == motion.id)
         .group_by(MotionVoter.group_key, Ballot.choice)
     ).all()
-    sums = [ChoiceSum(key, choice, count, weight) for key, choice, count, weight, _ in rows]
+    sums = [ChoiceSum(key, choice, count, int(weight)) for key, choice, count, weight, _ in rows]
     return sums, sum(int(row[4]) for row in rows)
 
 
-def compute_tally(motion: Motion) -> tuple[Tally, int]:
-    """Tally an open (or closing) motion from the database, exactly (DESIGN §3); returns
-    the tally and the number of casts so far. Two queries, whatever the number of ballots."""
+def compute_tally(motion: Motion, *, recount: bool = False) -> tuple[Tally, int]:
+    """Tally an open (or closing) motion exactly (DESIGN §3); returns the tally and the
+    number of casts so far.
+
+    From the running sums (two small queries, whatever the number of ballots), or, with
+    ``recount``, from every ballot — closing does that and checks that both agree.
+    """
     if motion.scheme is None:
         raise Conflict(_l("This motion has not been opened yet."), code="motion_not_open")
-    sums, casts = ballot_sums(motion)
+    if recount:
+        sums, casts = recounted_sums(motion)
+        running = running_sums(motion)
+        if sorted(running[0]) != sorted(sums) or running[1] != casts:
+            # The recount is the truth; a difference means a cast bypassed the service.
+            logger.error(
+                "motion %s: running sums %s differ from the recount %s",
+                motion.id,
+                running,
+                (sums, casts),
+            )
+    else:
+        sums, casts = running_sums(motion)
     return tally_from_sums(motion.scheme, motion_rule(motion), snapshot_groups(motion), sums), casts
 
 
@@ -208,11 +242,12 @@ def live_tally(motion: Motion) -> dict:
 
 def _ballot_count(motion: Motion) -> dict:
     ballots, casts = db.session.execute(
-        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Ballot.sequence), 0)).where(
-            Ballot.motion_id == motion.id
-        )
+        sa.select(
+            sa.func.coalesce(sa.func.sum(BallotSum.ballots), 0),
+            sa.func.coalesce(sa.func.sum(BallotSum.casts), 0),
+        ).where(BallotSum.motion_id == motion.id)
     ).one()
-    return {"ballots": ballots, "casts": int(casts)}
+    return {"ballots": int(ballots), "casts": int(casts)}
 
 
 def current_tally(user, motion: Motion) -> dict:

@@ -52,6 +52,7 @@ __all__ = [
     "Tally",
     "WeightedBallot",
     "legal_choices",
+    "sum_changes",
     "tally",
     "tally_from_sums",
 ]
@@ -327,6 +328,30 @@ class ChoiceSum(NamedTuple):
     choice: str
     ballots: int
     weight: int
+
+
+def sum_changes(
+    before: tuple[str, int] | None, after: tuple[str, int]
+) -> dict[str, tuple[int, int]]:
+    """How one cast changes the running sums of its voter's group: for each choice touched,
+    (change in ballots, change in casts), in the order of ``CHOICES``.
+
+    ``before`` is the ballot's (choice, sequence) before the cast, None for a first cast;
+    ``after`` is the same after it. The sums of a choice hold the number of ballots with
+    that choice and the sum of their sequences, so a recount of the ballots gives the same
+    figures (``weight`` moves with ``ballots`` times the voter's snapshot weight).
+    """
+    changes = {choice: [0, 0] for choice in CHOICES}
+    if before is not None:
+        choice, sequence = before
+        changes[choice][0] -= 1
+        changes[choice][1] -= sequence
+    choice, sequence = after
+    changes[choice][0] += 1
+    changes[choice][1] += sequence
+    return {
+        choice: (ballots, casts) for choice, (ballots, casts) in changes.items() if ballots or casts
+    }
 
 
 @dataclass(frozen=True)

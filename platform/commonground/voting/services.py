@@ -46,7 +46,7 @@ from ..realtime.rooms import item_room
 from ..records.audit import record_event
 from ..records.chain import canonical_json
 from .broadcast import announce_tally
-from .models import Ballot, Motion, MotionGroup, MotionVoter
+from .models import Ballot, BallotSum, Motion, MotionGroup, MotionVoter
 from .queries import (
     compute_tally,
     deliberation_of,
@@ -55,7 +55,7 @@ from .queries import (
     voter_count,
 )
 from .receipts import ballot_receipt, receipt_key, receipts_digest
-from .rules import Rule, RuleError, legal_choices
+from .rules import CHOICES, Rule, RuleError, legal_choices, sum_changes
 from .schemas import motion_json, tally_json
 
 logger = logging.getLogger(__name__)
@@ -206,12 +206,7 @@ def open_motion(user, motion: Motion) -> Motion:
     motion.status = "open"
     motion.opened_at = utcnow()
     db.session.flush()
-
-    voters, weight = db.session.execute(
-        sa.select(
-            sa.func.count(MotionVoter.id), sa.func.coalesce(sa.func.sum(MotionVoter.weight), 0)
-        ).where(MotionVoter.motion_id == motion.id)
-    ).one()
+    voters, weight = _count_electorate(motion)
     record_event(
         deliberation,
         user,
@@ -234,6 +229,38 @@ def open_motion(user, motion: Motion) -> Motion:
     return motion
 
 
+def _count_electorate(motion: Motion) -> tuple[int, int]:
+    """Store each snapshot group's voters and eligible weight, and create the motion's
+    running sums (every group × choice at zero); returns the electorate's size and weight.
+
+    One GROUP BY over the snapshot, once, when the motion opens: afterwards the tally reads
+    these few rows, never the voters or the ballots.
+    """
+    counted = {
+        key: (voters, int(weight))
+        for key, voters, weight in db.session.execute(
+            sa.select(
+                MotionVoter.group_key,
+                sa.func.count(MotionVoter.id),
+                sa.func.sum(MotionVoter.weight),
+            )
+            .where(MotionVoter.motion_id == motion.id)
+            .group_by(MotionVoter.group_key)
+        )
+    }
+    groups = db.session.scalars(sa.select(MotionGroup).where(MotionGroup.motion_id == motion.id))
+    for group in groups:
+        group.voters, group.eligible_weight = counted.get(group.key, (0, 0))
+        db.session.add_all(
+            BallotSum(motion_id=motion.id, group_key=group.key, choice=choice) for choice in CHOICES
+        )
+    db.session.flush()
+    return (
+        sum(voters for voters, _ in counted.values()),
+        sum(weight for _, weight in counted.values()),
+    )
+
+
 def close_motion(user, motion: Motion) -> Motion:
     """Close an open motion (moderators): freeze its tally and record it in the audit chain.
 
@@ -247,7 +274,7 @@ def close_motion(user, motion: Motion) -> Motion:
     motion = _locked_motion(motion.id, shared=False)
     if not motion.is_open:
         raise Conflict(_l("Only an open motion can be closed."), code="motion_not_open")
-    tally, casts = compute_tally(motion)
+    tally, casts = compute_tally(motion, recount=True)
     receipts = db.session.scalars(
         sa.select(Ballot.receipt).where(Ballot.motion_id == motion.id)
     ).all()
@@ -340,6 +367,9 @@ def cast_ballot(user, motion: Motion, choice) -> Ballot:
             cast_at=now,
         )
         db.session.add(ballot)
+        before = None
+    else:
+        before = (ballot.choice, ballot.sequence)
     ballot.sequence += 1
     ballot.choice = choice
     ballot.updated_at = now
@@ -347,10 +377,48 @@ def cast_ballot(user, motion: Motion, choice) -> Ballot:
         current_receipt_key(), motion.id, voter.membership_id, ballot.sequence, choice
     )
     db.session.flush()
+    _move_ballot_sums(motion.id, voter, before, (choice, ballot.sequence))
+    # The voter's snapshot row goes with the ballot to the answer: no second read.
+    ballot.voter = voter
     events.ballot_cast.send(motion, ballot=ballot)
     motion_id, item_id = motion.id, motion.item_id
     call_after_commit(lambda: announce_tally(motion_id, item_id))
     return ballot
+
+
+def _move_ballot_sums(
+    motion_id: int,
+    voter: MotionVoter,
+    before: tuple[str, int] | None,
+    after: tuple[str, int],
+) -> None:
+    """Move one ballot's part of the running sums from ``before`` (its choice and sequence,
+    None for a first cast) to ``after``, in the cast's own transaction.
+
+    The rows are updated in the fixed order of ``CHOICES``, so two voters changing in
+    opposite directions never wait for each other in a cycle on PostgreSQL; each UPDATE
+    adds to the stored value, so concurrent casts of the same choice take turns on the row
+    and none is lost.
+    """
+    for choice, (ballots, casts) in sum_changes(before, after).items():
+        changed = db.session.execute(
+            sa.update(BallotSum)
+            .where(
+                BallotSum.motion_id == motion_id,
+                BallotSum.group_key == voter.group_key,
+                BallotSum.choice == choice,
+            )
+            .values(
+                ballots=BallotSum.ballots + ballots,
+                weight=BallotSum.weight + ballots * voter.weight,
+                casts=BallotSum.casts + casts,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if changed != 1:
+            # Every group × choice row is created when the motion opens (or by the
+            # migration that introduced the sums): a missing row is a bug, never a case.
+            raise RuntimeError(f"no running sum for motion {motion_id} {voter.group_key} {choice}")
 
 
 def receipt_status(user, motion: Motion, receipt: str) -> Ballot:

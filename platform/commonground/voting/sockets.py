@@ -31,7 +31,7 @@ def on_ballot(data=None):
     motion = queries.readable_motion(user, motion_id)
     ballot = services.cast_ballot(user, motion, data.get("choice"))
     # Read in the transaction: the ack describes this cast, not a later one.
-    return {"ballot": own_ballot_json(motion, queries.voter_of(user, motion), ballot)}
+    return {"ballot": own_ballot_json(motion, ballot.voter, ballot)}
 
 
 def register_voting_events(server) -> None:
