@@ -7,7 +7,17 @@ from flask import Flask
 from flask_migrate import upgrade
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import accounts, consensus, deliberations, discussion, live, models, records, voting
+from . import (
+    accounts,
+    consensus,
+    deliberations,
+    discussion,
+    live,
+    models,
+    notifications,
+    records,
+    voting,
+)
 from .api import init_api
 from .config import ROOT, settings_from_environment
 from .db import configure_database, db
@@ -22,7 +32,16 @@ from .web import init_web
 
 #: Every capability, in the order their pages, API and receivers are registered. Each is a
 #: package with an ``init_app(app)`` (see the README's *Contributing* section).
-CAPABILITIES = (accounts, deliberations, discussion, voting, consensus, live, records)
+CAPABILITIES = (
+    accounts,
+    deliberations,
+    discussion,
+    voting,
+    consensus,
+    live,
+    records,
+    notifications,
+)
 
 #: Every table is registered (``models`` imports them all) before anything queries.
 __all__ = ["CAPABILITIES", "create_app", "models"]

@@ -77,6 +77,17 @@ def settings_from_environment(instance_path: Path) -> dict:
         "VOTING_TALLY_INTERVAL": float(os.environ.get("VOTING_TALLY_INTERVAL", "0.25")),
         # An item's opinion groups are recomputed at most once per this many seconds.
         "OPINIONS_INTERVAL": float(os.environ.get("OPINIONS_INTERVAL", "5")),
+        # Outgoing e-mail (notification digests, password reset links): nothing is mailed
+        # unless MAIL_SERVER is set.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT") or "25"),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _flag("MAIL_USE_SSL", False),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or None,
+        # The site's address as its users reach it, for links in mail sent from the CLI.
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL") or "http://127.0.0.1:5000",
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
         # How many proxies (load balancers) stand in front of the app: their X-Forwarded-*
         # headers are then trusted for the client's address, scheme and host.

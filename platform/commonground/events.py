@@ -40,6 +40,10 @@ post_created = _signals.signal("post-created")
 #: (discussion). Sender: the ``Post``; ``membership``.
 post_edited = _signals.signal("post-edited")
 
+#: A moderator acted on a post (discussion). Sender: the ``Post``; ``action``
+#: (``"hidden"``), ``actor`` (the user), ``reason``.
+post_moderated = _signals.signal("post-moderated")
+
 #: A human translation of a post was added or replaced (discussion). Sender: the
 #: ``PostTranslation``; ``post``, ``membership``.
 post_translated = _signals.signal("post-translated")
@@ -56,6 +60,10 @@ motion_status_changed = _signals.signal("motion-status-changed")
 
 #: A consensus summary version was published (consensus). Sender: the ``ConsensusSummary``.
 summary_published = _signals.signal("summary-published")
+
+#: A moderator gave the floor to a member in a live session (live). Sender: the speaker's
+#: ``Membership``; ``item``, ``actor``.
+floor_granted = _signals.signal("floor-granted")
 
 #: A socket disconnected (realtime). Sender: the socket id.
 socket_disconnected = _signals.signal("socket-disconnected")
