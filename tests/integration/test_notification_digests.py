@@ -5,7 +5,10 @@ with no MAIL_SERVER configured nothing is mailed."""
 import sqlalchemy as sa
 
 from commonground.db import db
+from commonground.discussion.services import create_post
 from commonground.notifications.models import Notification
+from commonground.notifications.schemas import notification_link
+from commonground.transactions import in_transaction
 
 
 def post(client, world, role, body, parent=None):
@@ -97,3 +100,18 @@ def test_an_unreachable_server_marks_nothing_mailed(app, client, world):
     assert result.exit_code != 0
     db.session.rollback()
     assert db.session.scalar(sa.select(Notification.emailed_at)) is None
+
+
+def test_an_action_run_outside_a_request_still_notifies_with_public_links(app, world):
+    """A script or CLI command calling a service (no request) gets the same notification."""
+    original = in_transaction(
+        lambda: create_post(world.users["delegate"], world.item, body="Hi", language="en")
+    )
+    reply = in_transaction(
+        lambda: create_post(
+            world.users["delegate2"], world.item, body="Yes", parent=original.id, language="en"
+        )
+    )
+    notification = db.session.scalar(sa.select(Notification))
+    assert notification.post_id == reply.id
+    assert notification_link(notification, external=True).startswith("http://127.0.0.1:5000/d/")

@@ -1,7 +1,7 @@
 """JSON shapes of notifications and settings, shared by the API, the socket event, the page
 script and the OpenAPI description."""
 
-from flask import url_for
+from flask import current_app, has_request_context, url_for
 
 from ..db import iso
 from .models import KINDS, Notification, NotificationSettings
@@ -11,6 +11,10 @@ def notification_link(notification: Notification, *, external: bool = False) -> 
     """Where the notification leads: its item's page, at the post, motions or summary."""
     if notification.item_id is None:
         return None
+    if not has_request_context():
+        # An action run from the CLI or a script: links point at the public address.
+        with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+            return notification_link(notification, external=external)
     anchor = None
     if notification.post_id is not None:
         anchor = f"post-{notification.post_id}"
