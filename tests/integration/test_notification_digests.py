@@ -5,6 +5,7 @@ with no MAIL_SERVER configured nothing is mailed."""
 import sqlalchemy as sa
 
 from commonground.db import db
+from commonground.deliberations.models import AgendaItemTranslation
 from commonground.discussion.services import create_post
 from commonground.notifications.models import Notification
 from commonground.notifications.schemas import notification_link
@@ -51,6 +52,9 @@ def test_a_digest_reaches_who_asked_once_and_in_their_language(app, client, worl
     smtp_inbox.configure(app)
     digest_on(client, world, "delegate")
     world.users["delegate2"].locale = "fr"
+    db.session.add(
+        AgendaItemTranslation(item_id=world.item.id, language="fr", title="Premier point")
+    )
     db.session.commit()
     digest_on(client, world, "delegate2")
     original = post(client, world, "delegate", "Audits first.")
@@ -84,7 +88,7 @@ def test_a_digest_reaches_who_asked_once_and_in_their_language(app, client, worl
     assert "https://cg.example.org/notifications" in body
     french = by_recipient["delegate2@example.org"]
     assert "notification" in french["Subject"]
-    assert "Dee Delegate vous a mentionné" in french.get_content()
+    assert "Dee Delegate vous a mentionné dans « Premier point »." in french.get_content()
 
     # Mailed once: a second run sends nothing new.
     assert "Sent 0 digest(s)" in send_digests(app)

@@ -3,6 +3,7 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..i18n import current_language
 from .models import KINDS, Notification
 
 #: What each kind is, as the settings form names it.
@@ -23,7 +24,10 @@ assert set(KIND_LABELS) == set(KINDS)
 
 def describe(notification: Notification) -> str:
     """One sentence saying what happened, in the current language."""
-    item = notification.item.title if notification.item is not None else ""
+    item = ""
+    if notification.item is not None:
+        # The item's title in the reader's language when it has been translated.
+        item = notification.item.text_in(current_language()).title
     name = notification.actor.name if notification.actor is not None else _("Someone")
     kind = notification.kind
     if kind == "reply":
