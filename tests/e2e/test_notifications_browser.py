@@ -3,41 +3,13 @@ mentioned sees the unread count of their header change live, then reads the noti
 (Playwright driving Debian's Chromium against the real app on a real port)."""
 
 import pytest
-from conftest import PASSWORD, make_deliberation, make_group, make_item, make_member, make_user
 from playwright.sync_api import expect
 
-from commonground.db import db
+# The same forum (two delegates, one open item) and sign-in as the live discussion's tests.
+from .test_discussion_live import LIVE, forum, signed_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-LIVE = 10_000
-
-
-@pytest.fixture
-def forum(live_server):
-    with live_server.app.app_context():
-        deliberation = make_deliberation("live-forum")
-        gov = make_group(deliberation, "governments")
-        civ = make_group(deliberation, "civil_society", position=1)
-        make_member(make_user("alice@example.org", "Alice Ames"), deliberation, "delegate", gov)
-        make_member(make_user("bob@example.org", "Bob Baker"), deliberation, "delegate", civ)
-        item = make_item(deliberation, "Shared rules for frontier models")
-        db.session.commit()
-        url = f"{live_server.url}/d/{deliberation.slug}/items/{item.id}"
-        db.session.remove()
-    return url
-
-
-def signed_in_page(browser, live_server, email: str):
-    context = browser.new_context(locale="en-US")
-    context.set_default_timeout(LIVE)
-    page = context.new_page()
-    page.goto(f"{live_server.url}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form.stacked button[type=submit]").click()
-    page.wait_for_load_state()
-    return context, page
+__all__ = ["forum"]
 
 
 def test_a_mention_chosen_in_the_picker_notifies_the_member_live(browser, live_server, forum):

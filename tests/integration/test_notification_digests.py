@@ -3,6 +3,7 @@ their unread notifications, once, in their language, through a real SMTP server 
 with no MAIL_SERVER configured nothing is mailed."""
 
 import sqlalchemy as sa
+from test_notifications import post
 
 from commonground.db import db
 from commonground.deliberations.models import AgendaItemTranslation
@@ -10,16 +11,6 @@ from commonground.discussion.services import create_post
 from commonground.notifications.models import Notification
 from commonground.notifications.schemas import notification_link
 from commonground.transactions import in_transaction
-
-
-def post(client, world, role, body, parent=None):
-    response = client.post(
-        f"/api/v1/items/{world.item.id}/posts",
-        json={"body": body, "parent": parent, "language": "en"},
-        headers=world.headers(role),
-    )
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["id"]
 
 
 def digest_on(client, world, role, on=True):
