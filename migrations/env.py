@@ -55,6 +55,12 @@ def run_migrations_online() -> None:
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", skip_empty_autogenerate)
     with db.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a table (copy, DROP, rename); with foreign keys enforced,
+            # dropping a table other rows refer to fails. SQLite's own advice: switch them off
+            # outside the transaction, then check every reference before switching them on.
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
@@ -62,8 +68,17 @@ def run_migrations_online() -> None:
             render_item=render_item,
             **conf_args,
         )
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:
+                broken = connection.connection.dbapi_connection.execute(
+                    "PRAGMA foreign_key_check"
+                ).fetchall()
+                connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
+        if sqlite and broken:
+            raise RuntimeError(f"the migration left rows whose references are broken: {broken}")
 
 
 if context.is_offline_mode():

@@ -350,3 +350,55 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+# --- a real SMTP server ------------------------------------------------------------------
+
+
+@dataclass
+class Inbox:
+    """What a real SMTP server (aiosmtpd, on a free local port) received."""
+
+    host: str
+    port: int
+    messages: list
+
+    def parsed(self) -> list:
+        """The messages as ``email.message.EmailMessage`` objects."""
+        from email import message_from_bytes, policy
+
+        return [
+            message_from_bytes(m.original_content, policy=policy.default) for m in self.messages
+        ]
+
+    def configure(self, app) -> None:
+        """Point the app's MAIL_* settings at this server."""
+        app.config.update(
+            MAIL_SERVER=self.host,
+            MAIL_PORT=self.port,
+            MAIL_DEFAULT_SENDER="commonground@example.org",
+            PUBLIC_URL="https://cg.example.org",
+        )
+
+
+@pytest.fixture
+def smtp_inbox():
+    """A real SMTP server for the test; its ``messages`` are the envelopes it accepted."""
+    from aiosmtpd.controller import Controller
+
+    received: list = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(envelope)
+            return "250 Message accepted"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield Inbox("127.0.0.1", port, received)
+    finally:
+        controller.stop()

@@ -1,7 +1,7 @@
 """search index: FTS5 trigram on SQLite, pg_trgm on PostgreSQL
 
 Revision ID: 5e4c0a1d7b93
-Revises: d23627a02914
+Revises: 9d6d7b535386
 Create Date: 2026-12-04 16:30:00.000000
 
 SQLite: one FTS5 table ``search_index`` (trigram tokenizer) holding the searchable text of
@@ -24,7 +24,7 @@ comparison.
 from alembic import op
 
 revision = "5e4c0a1d7b93"
-down_revision = "d23627a02914"
+down_revision = "9d6d7b535386"
 branch_labels = None
 depends_on = None
 

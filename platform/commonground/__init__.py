@@ -7,7 +7,18 @@ from flask import Flask
 from flask_migrate import upgrade
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import accounts, consensus, deliberations, discussion, live, models, records, search, voting
+from . import (
+    accounts,
+    consensus,
+    deliberations,
+    discussion,
+    live,
+    models,
+    notifications,
+    records,
+    search,
+    voting,
+)
 from .api import init_api
 from .config import ROOT, settings_from_environment
 from .db import configure_database, db
@@ -23,7 +34,17 @@ from .web import init_web
 
 #: Every capability, in the order their pages, API and receivers are registered. Each is a
 #: package with an ``init_app(app)`` (see the README's *Contributing* section).
-CAPABILITIES = (accounts, deliberations, discussion, voting, consensus, live, records, search)
+CAPABILITIES = (
+    accounts,
+    deliberations,
+    discussion,
+    voting,
+    consensus,
+    live,
+    records,
+    notifications,
+    search,
+)
 
 #: Every table is registered (``models`` imports them all) before anything queries.
 __all__ = ["CAPABILITIES", "create_app", "models"]

@@ -88,6 +88,17 @@ def settings_from_environment(instance_path: Path) -> dict:
         # A round whose time ran out reads "Time is up" this many seconds, then leaves the
         # session panel (a moderator may still extend or stop it).
         "ROUND_FINISHED_TTL": int(os.environ.get("ROUND_FINISHED_TTL", "120")),
+        # Outgoing e-mail (notification digests, password reset links): nothing is mailed
+        # unless MAIL_SERVER is set.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT") or "25"),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _flag("MAIL_USE_SSL", False),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or None,
+        # The site's address as its users reach it, for links in mail sent from the CLI.
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL") or "http://127.0.0.1:5000",
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
         # How many proxies (load balancers) stand in front of the app: their X-Forwarded-*
         # headers are then trusted for the client's address, scheme and host.

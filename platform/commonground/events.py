@@ -40,6 +40,10 @@ post_created = _signals.signal("post-created")
 #: (discussion). Sender: the ``Post``; ``membership``.
 post_edited = _signals.signal("post-edited")
 
+#: A moderator acted on a post (discussion). Sender: the ``Post``; ``action``
+#: (``"hidden"``), ``actor`` (the user), ``reason``.
+post_moderated = _signals.signal("post-moderated")
+
 #: A human translation of a post was added or replaced (discussion). Sender: the
 #: ``PostTranslation``; ``post``, ``membership``.
 post_translated = _signals.signal("post-translated")
@@ -73,6 +77,10 @@ user_erased = _signals.signal("user-erased")
 #: the ``Post`` whose text was replaced by the notice, flushed; ``membership`` (its author),
 #: ``moderator`` (the approving moderator's ``Membership``, None for an admin who is none).
 post_redacted = _signals.signal("post-redacted")
+
+#: A moderator gave the floor to a member in a live session (live). Sender: the speaker's
+#: ``Membership``; ``item``, ``actor``.
+floor_granted = _signals.signal("floor-granted")
 
 #: A socket disconnected (realtime). Sender: the socket id.
 socket_disconnected = _signals.signal("socket-disconnected")

@@ -1,6 +1,6 @@
 """Every model, imported in one place so Alembic and the app see the whole schema."""
 
-from .accounts.models import ApiToken, Invitation, User
+from .accounts.models import ApiToken, Invitation, PasswordReset, User
 from .consensus.models import ConsensusSummary
 from .deliberations.models import (
     AgendaItem,
@@ -17,6 +17,7 @@ from .discussion.models import (
     RedactionRequest,
 )
 from .live.models import Announcement, FloorRequest, SessionState
+from .notifications.models import Notification, NotificationSettings
 from .records.models import AuditEvent, LogLeaf, LogNode, LogState
 from .voting.models import Ballot, Motion, MotionGroup, MotionVoter
 
@@ -38,6 +39,9 @@ __all__ = [
     "Motion",
     "MotionGroup",
     "MotionVoter",
+    "Notification",
+    "NotificationSettings",
+    "PasswordReset",
     "Post",
     "PostRevision",
     "PostTranslation",

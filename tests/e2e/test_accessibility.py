@@ -120,8 +120,8 @@ def pages_for(role: str, forum: Forum) -> list[str]:
         f"/api/v1/deliberations/{SLUG}/record.html",
     ]
     if role == "anonymous":
-        return ["/login", *paths]
-    paths += ["/account/tokens", "/account/privacy"]
+        return ["/login", "/password/forgot", *paths]
+    paths += ["/account/tokens", "/account/privacy", "/account", "/notifications"]
     if role == "moderator":
         paths += [f"/d/{SLUG}/console", f"/d/{SLUG}/members", f"/d/{SLUG}/redactions"]
     return paths

@@ -1,10 +1,11 @@
-"""Account endpoints of /api/v1: who am I, my data (export, erasure), and invitations into a
-deliberation."""
+"""Account endpoints of /api/v1: who am I (and my name, language, password), my data
+(export, erasure), invitations into a deliberation, and password reset links issued by
+moderators."""
 
 from flask import Blueprint, jsonify, url_for
 from flask_login import current_user, logout_user
 
-from ..api import json_body
+from ..api import json_body, write_body
 from ..api.openapi import describe_blueprint
 from ..db import iso
 from ..deliberations.access import get_deliberation, require_moderator, require_signed_in
@@ -77,5 +78,35 @@ def create_invitation(slug):
     )
     url = url_for("accounts.accept_invitation", token=token, _external=True)
     response = jsonify(invitation_json(invitation, url=url))
+    response.headers["Cache-Control"] = "no-store"
+    return response, 201
+
+
+@bp.patch("/me")
+@transactional
+def update_me():
+    """Change the signed-in user's display name or preferred language."""
+    data = write_body(("name", "locale"))
+    services.update_profile(current_user, name=data.get("name"), locale=data.get("locale"))
+    return jsonify(me_json(current_user))
+
+
+@bp.post("/me/password")
+@transactional
+def change_password():
+    """Set a new password, proven by the current one; other sessions end."""
+    data = write_body(("current_password", "new_password"))
+    services.change_password(current_user, data.get("current_password"), data.get("new_password"))
+    return "", 204
+
+
+@bp.post("/deliberations/<slug>/members/<int:member_id>/password-reset")
+@transactional
+def issue_password_reset(slug, member_id):
+    """A moderator issues a one-time password reset link for a member (shown this once)."""
+    deliberation = get_deliberation(slug)
+    reset, token = services.issue_password_reset(current_user, deliberation, member_id)
+    url = url_for("accounts.reset_password", token=token, _external=True)
+    response = jsonify(url=url, expires_at=iso(reset.expires_at))
     response.headers["Cache-Control"] = "no-store"
     return response, 201

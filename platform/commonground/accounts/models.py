@@ -107,3 +107,22 @@ class Invitation(db.Model):
     deliberation = relationship("Deliberation")
     group = relationship("StakeholderGroup")
     invited_by = relationship("User", foreign_keys=[invited_by_id])
+
+
+class PasswordReset(db.Model):
+    """A one-time link to set a new password: mailed to the user, or issued by a moderator
+    or admin to hand over. Only the token's SHA-256 is stored; it expires, and works once."""
+
+    __tablename__ = "password_resets"
+    __table_args__ = (sa.UniqueConstraint("token_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64))
+    #: The moderator or admin who issued the link; None when it was mailed on request.
+    issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

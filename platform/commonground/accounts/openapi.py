@@ -3,11 +3,12 @@
 from ..api.schemas import (
     UNAUTHORIZED,
     WRITE_ERRORS,
+    error_response,
     json_response,
     list_of,
     operation,
 )
-from ..deliberations.openapi import SLUG
+from ..deliberations.openapi import MEMBER_ID, SLUG
 from .schemas import (
     CREATED_INVITATION_SCHEMA,
     ERASE_INPUT_SCHEMA,
@@ -15,7 +16,10 @@ from .schemas import (
     INVITATION_SCHEMA,
     ME_SCHEMA,
     NEW_INVITATION_SCHEMA,
+    PASSWORD_CHANGE_SCHEMA,
+    PASSWORD_RESET_LINK_SCHEMA,
     PERSONAL_DATA_SCHEMA,
+    PROFILE_CHANGE_SCHEMA,
 )
 
 TAGS = ["accounts"]
@@ -45,6 +49,24 @@ OPENAPI_PATHS: dict = {
             body=ERASE_INPUT_SCHEMA,
             errors=WRITE_ERRORS,
         ),
+        "patch": operation(
+            "Change my display name or preferred language",
+            {"200": json_response("The user", schema=ME_SCHEMA)},
+            tags=TAGS,
+            body=PROFILE_CHANGE_SCHEMA,
+            errors=WRITE_ERRORS,
+        ),
+    },
+    "/api/v1/me/password": {
+        "post": operation(
+            "Change my password (the current one is required)",
+            {"204": {"description": "Changed; every other session of the account ended"}},
+            description="A wrong `current_password` is a 422 naming that field; wrong "
+            "guesses count against the sign-in attempts of the account (429).",
+            tags=TAGS,
+            body=PASSWORD_CHANGE_SCHEMA,
+            errors={**WRITE_ERRORS, "429": error_response("Too many attempts")},
+        )
     },
     "/api/v1/me/export": {
         "get": operation(
@@ -58,6 +80,22 @@ OPENAPI_PATHS: dict = {
             tags=TAGS,
             errors=UNAUTHORIZED,
         )
+    },
+    "/api/v1/deliberations/{slug}/members/{member_id}/password-reset": {
+        "parameters": [SLUG, MEMBER_ID],
+        "post": operation(
+            "Issue a one-time password reset link for a member (moderator)",
+            {"201": json_response("The link", schema=PASSWORD_RESET_LINK_SCHEMA)},
+            description=(
+                "For a member whose account can do nothing the moderator cannot (not an "
+                "admin, not oneself, a member only of deliberations the moderator moderates); "
+                "admins may issue one for anyone. The link works once, for 24 hours; only its "
+                "hash is stored. Hand it over yourself, as an invitation."
+            ),
+            tags=TAGS,
+            body=None,
+            errors=WRITE_ERRORS,
+        ),
     },
     "/api/v1/deliberations/{slug}/invitations": {
         "parameters": [SLUG],

@@ -193,3 +193,31 @@ ERASED_SCHEMA = {
         "erased_at": {"type": "string", "format": "date-time"},
     },
 }
+
+PROFILE_CHANGE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 120},
+        "locale": {"enum": ["en", "fr", "es", "ru", "zh", "ar"]},
+    },
+    "additionalProperties": False,
+}
+
+PASSWORD_CHANGE_SCHEMA = {
+    "type": "object",
+    "required": ["current_password", "new_password"],
+    "properties": {
+        "current_password": {"type": "string"},
+        "new_password": {"type": "string", "minLength": 10, "maxLength": 1024},
+    },
+    "additionalProperties": False,
+}
+
+PASSWORD_RESET_LINK_SCHEMA = {
+    "type": "object",
+    "required": ["url", "expires_at"],
+    "properties": {
+        "url": {"type": "string", "description": "The one-time link, returned only here"},
+        "expires_at": {"type": "string", "format": "date-time"},
+    },
+}

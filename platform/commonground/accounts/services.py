@@ -21,6 +21,7 @@ from ..deliberations.access import membership_of, require_moderator
 from ..deliberations.models import ROLES, Deliberation, Membership, StakeholderGroup
 from ..errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from ..fields import choice
+from ..mail import mail_configured
 from ..realtime.ratelimit import check_failures, check_rate, clear_failures, record_failure
 from ..records.audit import record_event
 from .auth import (
@@ -31,7 +32,8 @@ from .auth import (
     token_digest,
     verify_password,
 )
-from .models import TOKEN_SCOPES, ApiToken, Invitation, User
+from .models import TOKEN_SCOPES, ApiToken, Invitation, PasswordReset, User
+from .rules import may_issue_password_reset
 from .schemas import account_json
 
 logger = logging.getLogger(__name__)
@@ -433,6 +435,7 @@ def erase_account(user: User, *, confirm, password=None, redact=False) -> User:
         sa.update(Invitation).where(Invitation.email == old_email).values(email=placeholder)
     )
     db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
+    db.session.execute(sa.delete(PasswordReset).where(PasswordReset.user_id == user.id))
     user.email = placeholder
     user.name = ""
     user.password_hash = None
@@ -444,4 +447,167 @@ def erase_account(user: User, *, confirm, password=None, redact=False) -> User:
     events.user_erased.send(user, memberships=memberships, redaction=redact)
     db.session.flush()
     logger.info("account erased", extra={"user_id": user.id, "memberships": len(memberships)})
+    return user
+
+
+# --- the profile ----------------------------------------------------------------------------
+
+
+def update_profile(user: User, *, name=None, locale=None) -> User:
+    """Change the display name and the preferred interface language (what is given)."""
+    if name is not None:
+        user.name = fields.text(name, "name", max_length=120)
+    if locale is not None:
+        user.locale = choice(locale, "locale", LANGUAGES)
+    db.session.flush()
+    return user
+
+
+def change_password(user: User, current_password, new_password) -> User:
+    """Set a new password, proven by the current one. Every other session of the account
+    ends (the caller signs the current one in again)."""
+    email_key = f"login:email:{user.email}"
+    # Guesses at the current password count against the same budget as sign-in attempts.
+    check_failures(email_key, "LOGIN_RATE_LIMIT")
+    if not isinstance(current_password, str) or not verify_password(user, current_password):
+        record_failure(email_key, "LOGIN_RATE_LIMIT")
+        raise Invalid(
+            _l("The current password is not correct."),
+            field="current_password",
+            code="wrong_password",
+        )
+    clear_failures(email_key)
+    new_password = validate_password(new_password)
+    user.password_hash = hash_password(new_password)
+    user.session_nonce = new_session_nonce()
+    db.session.flush()
+    logger.info("password changed", extra={"user_id": user.id})
+    return user
+
+
+# --- password reset -------------------------------------------------------------------------
+
+PASSWORD_RESET_LIFETIME = timedelta(hours=24)
+
+
+def _new_password_reset(user: User, issued_by: User | None) -> tuple[PasswordReset, str]:
+    token = secrets.token_urlsafe(32)
+    reset = PasswordReset(
+        user_id=user.id,
+        token_hash=token_digest(token),
+        issued_by_id=issued_by.id if issued_by else None,
+        expires_at=utcnow() + PASSWORD_RESET_LIFETIME,
+    )
+    db.session.add(reset)
+    db.session.flush()
+    return reset, token
+
+
+def request_password_reset(email, client_address: str | None = None) -> tuple[User, str] | None:
+    """Someone asks for a reset link by e-mail. Returns the user and the link's token when
+    the address has an account that signs in with a password, else None — the caller says
+    the same thing either way, so the form does not tell who has an account. Refused when
+    this server sends no e-mail."""
+    if not mail_configured():
+        raise Conflict(
+            _l("This server sends no e-mail. Ask a moderator of your deliberation for a link."),
+            code="mail_not_configured",
+        )
+    email = fields.email(email)
+    check_rate(f"reset:email:{email}", "LOGIN_RATE_LIMIT")
+    if client_address:
+        check_rate(f"reset:client:{client_address}", "LOGIN_CLIENT_RATE_LIMIT")
+    user = find_user(email)
+    if user is None or user.password_hash is None:
+        return None
+    reset, token = _new_password_reset(user, None)
+    logger.info("password reset requested", extra={"user_id": user.id, "reset_id": reset.id})
+    return user, token
+
+
+def issue_password_reset(
+    actor: User, deliberation: Deliberation, membership_id
+) -> tuple[PasswordReset, str]:
+    """A moderator (or admin) issues a one-time reset link for a member, to hand over
+    themselves (as invitations are). See ``rules.may_issue_password_reset``."""
+    require_moderator(actor, deliberation)
+    membership = (
+        db.session.get(Membership, membership_id) if fields.is_row_id(membership_id) else None
+    )
+    if membership is None or membership.deliberation_id != deliberation.id:
+        raise NotFound(_l("This deliberation has no member with this number."))
+    target = membership.user
+    target_deliberations = set(
+        db.session.scalars(
+            sa.select(Membership.deliberation_id).where(Membership.user_id == target.id)
+        )
+    )
+    moderated = set(
+        db.session.scalars(
+            sa.select(Membership.deliberation_id).where(
+                Membership.user_id == actor.id, Membership.role == "moderator"
+            )
+        )
+    )
+    if not may_issue_password_reset(
+        actor_id=actor.id,
+        actor_is_admin=bool(actor.is_admin),
+        actor_moderates=moderated,
+        target_id=target.id,
+        target_is_admin=bool(target.is_admin),
+        target_deliberations=target_deliberations,
+    ):
+        raise Forbidden(
+            _l(
+                "Only an admin can issue a link for this account: it is an admin, yours, "
+                "or a member of deliberations you do not moderate."
+            ),
+            code="reset_not_allowed",
+        )
+    reset, token = _new_password_reset(target, actor)
+    record_event(deliberation, actor, "password_reset.issue", f"member:{membership.id}", {})
+    logger.info("password reset issued", extra={"user_id": target.id, "reset_id": reset.id})
+    return reset, token
+
+
+def find_password_reset(token) -> PasswordReset:
+    """The reset this link token opens, if it can still be used."""
+    reset = None
+    if isinstance(token, str) and token:
+        reset = db.session.scalar(
+            sa.select(PasswordReset).where(PasswordReset.token_hash == token_digest(token))
+        )
+    if reset is None or reset.used_at is not None or reset.expires_at <= utcnow():
+        raise NotFound(
+            _l("This link is not valid, has been used, or has expired. Ask for a new one."),
+            code="reset_invalid",
+        )
+    return reset
+
+
+def reset_password(token, new_password) -> User:
+    """Set a new password with a reset link: the link (and every other unused one of the
+    account) stops working, and every session of the account ends."""
+    reset = find_password_reset(token)
+    new_password = validate_password(new_password)
+    user = reset.user
+    now = utcnow()
+    # Used by this UPDATE, not read-then-write: two uses racing, only one changes a row.
+    used = db.session.execute(
+        sa.update(PasswordReset)
+        .where(PasswordReset.id == reset.id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+    ).rowcount
+    if used != 1:
+        raise NotFound(_l("This link has been used. Ask for a new one."), code="reset_invalid")
+    db.session.execute(
+        sa.update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+    )
+    user.password_hash = hash_password(new_password)
+    user.session_nonce = new_session_nonce()
+    db.session.flush()
+    clear_failures(f"login:email:{user.email}")
+    logger.info("password reset", extra={"user_id": user.id, "reset_id": reset.id})
     return user

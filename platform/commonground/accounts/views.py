@@ -1,8 +1,12 @@
-"""Account pages: sign in and out, invitations, API tokens, your data (export, erasure).
+"""Account pages: sign in and out, the profile, password reset, invitations, API tokens,
+your data (export, erasure).
 
 Every form posts the CSRF token (CSRFProtect guards every POST). Refusals a visitor can fix
 re-render the form with the message beside its field; the others reach the app's error pages.
 """
+
+import logging
+import smtplib
 
 from flask import (
     Blueprint,
@@ -15,16 +19,22 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from ..config import LANGUAGES
 from ..deliberations.access import get_deliberation, require_moderator, require_signed_in
 from ..deliberations.models import ROLES
 from ..errors import Invalid, ServiceError
+from ..i18n import language_name
+from ..mail import mail_configured, send_mail
 from ..pages import safe_next_url
 from ..transactions import in_transaction
 from . import services
 from .models import TOKEN_SCOPES, User
+
+logger = logging.getLogger(__name__)
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -258,3 +268,153 @@ def accept_invitation(token: str):
         form=request.form if error else {},
     )
     return _no_store((page, status))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+def profile():
+    """The user's profile: display name and language, and a password change."""
+    user = _signed_in_user()
+    error = None
+    status = 200
+    failed_form = None
+    if request.method == "POST":
+        form_name = request.form.get("form")
+        try:
+            if form_name == "password":
+                if request.form.get("new_password") != request.form.get("confirm"):
+                    raise Invalid(_("The two passwords are not the same."), field="confirm")
+                in_transaction(
+                    lambda: services.change_password(
+                        user,
+                        request.form.get("current_password"),
+                        request.form.get("new_password"),
+                    )
+                )
+                # The change ended every session; this one continues on the new nonce.
+                start_session(user)
+                flash(
+                    _("Your password has been changed. Other sessions were signed out."),
+                    "success",
+                )
+            else:
+                form_name = "profile"
+                in_transaction(
+                    lambda: services.update_profile(
+                        user, name=request.form.get("name"), locale=request.form.get("locale")
+                    )
+                )
+                session["locale"] = user.locale
+                flash(_("Your profile has been saved."), "success")
+        except ServiceError as refusal:
+            if refusal.status not in FORM_ERRORS:
+                raise
+            error, status, failed_form = refusal, refusal.status, form_name
+        else:
+            return redirect(url_for("accounts.profile"))
+    page = render_template(
+        "accounts/profile.html",
+        user=user,
+        languages=[(code, language_name(code)) for code in LANGUAGES],
+        error=error,
+        failed_form=failed_form,
+        form=request.form if error else {},
+    )
+    return page, status
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a reset link by e-mail (when this server sends e-mail)."""
+    error = None
+    status = 200
+    if request.method == "POST":
+        try:
+            found = in_transaction(
+                lambda: services.request_password_reset(
+                    request.form.get("email"), request.remote_addr
+                )
+            )
+        except ServiceError as refusal:
+            if refusal.status not in (*FORM_ERRORS, 429):
+                raise
+            error, status = refusal, refusal.status
+        else:
+            if found is not None:
+                user, token = found
+                _mail_reset_link(user, token)
+            flash(
+                _("If an account has this address, a link to set a new password is on its way."),
+                "success",
+            )
+            return redirect(url_for("accounts.login"))
+    page = render_template(
+        "accounts/forgot_password.html",
+        mail_configured=mail_configured(),
+        error=error,
+        form=request.form if error else {},
+    )
+    return page, status
+
+
+def _mail_reset_link(user: User, token: str) -> None:
+    """Mail the link in the user's language (failures are logged, never shown: the answer
+    must not depend on whether the address has an account)."""
+    with force_locale(user.locale or "en"):
+        subject = _("Common Ground: set a new password")
+        body = _(
+            "Someone (hopefully you) asked to set a new password for your Common Ground "
+            "account. Open this link within 24 hours to do so:\n\n%(url)s\n\n"
+            "If it was not you, ignore this message: your password stays as it is.",
+            url=url_for("accounts.reset_password", token=token, _external=True),
+        )
+    try:
+        send_mail([(user.email, subject, body)])
+    except (OSError, smtplib.SMTPException):
+        logger.exception("could not mail a password reset link")
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """A reset link: choose a new password, then sign in with it."""
+    try:
+        reset = services.find_password_reset(token)
+    except ServiceError as refusal:
+        page = render_template("accounts/invitation_invalid.html", error=refusal)
+        return _no_store((page, refusal.status))
+    error = None
+    status = 200
+    if request.method == "POST":
+        try:
+            if request.form.get("password") != request.form.get("confirm"):
+                raise Invalid(_("The two passwords are not the same."), field="confirm")
+            user = in_transaction(
+                lambda: services.reset_password(token, request.form.get("password"))
+            )
+        except ServiceError as refusal:
+            if refusal.status not in (*FORM_ERRORS, 404):
+                raise
+            error, status = refusal, refusal.status
+        else:
+            logout_user()
+            start_session(user)
+            flash(_("Your new password is set. Welcome back, %(name)s.", name=user.name), "success")
+            return redirect(url_for("web.home"))
+    page = render_template("accounts/reset_password.html", reset=reset, token=token, error=error)
+    return _no_store((page, status))
+
+
+@bp.post("/d/<slug>/members/<int:membership_id>/password-reset")
+def issue_password_reset(slug: str, membership_id: int):
+    """A moderator issues a one-time reset link for a member, shown this once."""
+    deliberation = get_deliberation(slug)
+    user = _signed_in_user()
+    reset, token = in_transaction(
+        lambda: services.issue_password_reset(user, deliberation, membership_id)
+    )
+    page = render_template(
+        "accounts/reset_issued.html",
+        deliberation=deliberation,
+        reset=reset,
+        url=url_for("accounts.reset_password", token=token, _external=True),
+    )
+    return _no_store((page, 201))

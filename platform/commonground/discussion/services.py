@@ -161,6 +161,7 @@ def hide_post(user, post: Post, *, reason) -> Post:
         f"post:{post.id}",
         {"item": item.id, "reason": reason},
     )
+    events.post_moderated.send(post, action="hidden", actor=user, reason=reason)
     emit_after_commit("post:hidden", post_view(post, PUBLIC).to_json(), to=item_room(item.id))
     return post
 

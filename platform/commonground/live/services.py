@@ -17,7 +17,7 @@ import logging
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from .. import fields
+from .. import events, fields
 from ..db import db, iso, utcnow
 from ..deliberations.access import (
     get_item,
@@ -289,6 +289,8 @@ def grant_floor(actor, deliberation: Deliberation, member) -> FloorRequest:
         f"member:{membership.id}",
         {"item": item.id, "request": request.id},
     )
+    db.session.flush()
+    events.floor_granted.send(membership, item=item, actor=actor)
     emit_after_commit(
         "floor:granted",
         {
