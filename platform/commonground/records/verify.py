@@ -21,7 +21,9 @@ the same checks with ``hashlib`` and ``json``.
 
 ``record.zip`` (Data Package): every file's size and SHA-256 equal the descriptor's, the
 descriptor's own digest holds, the chain recomputes from ``audit_events.csv``, and the same
-cross-checks run on the CSV tables.
+cross-checks run on the CSV tables; the transparency log (step 4) is checked from
+``log_leaves.csv`` and the head and key of the descriptor's ``log`` member, the posts put
+back together from their tables (written in the same order, so read side by side).
 
 A record's integrity block only proves the record is unchanged *since the digest was
 taken*: someone who alters a record can recompute its digests. Compare ``body_sha256`` (or
@@ -43,6 +45,7 @@ import tempfile
 import zipfile
 import zlib
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,9 +112,7 @@ def verify_file(
     report.kind = "record.zip" if zipfile.is_zipfile(path) else "record.json"
     try:
         if report.kind == "record.zip":
-            verify_datapackage(path, report)
-            if head is not None or key is not None:
-                report.fail("record.zip does not carry the log: check the head with record.json")
+            verify_datapackage(path, report, LogCheck(head, key))
         else:
             verify_json(path, report, LogCheck(head, key))
             if not report.ok and report.reformatted:
@@ -591,8 +592,8 @@ def _recount(motion: dict, result: dict, ballots: list[dict]) -> str | None:
 # --- record.zip -------------------------------------------------------------------------------
 
 
-def verify_datapackage(path: Path, report: Report) -> None:
-    """Check a ``record.zip`` (see the module docstring)."""
+def verify_datapackage(path: Path, report: Report, log_check: LogCheck | None = None) -> None:
+    """Check a ``record.zip`` (see the module docstring), against its log too."""
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile as error:
@@ -607,8 +608,10 @@ def verify_datapackage(path: Path, report: Report) -> None:
         _check_resources(archive, package, report)
         if report.problems:
             return
-        _check_tables(archive, report, integrity)
+        checked = _check_tables(archive, report, integrity)
         _check_archive_layout(archive, package, report)
+        if checked is not None:
+            _check_package_log(archive, package, report, log_check or LogCheck(), *checked)
 
 
 def _read_descriptor(archive: zipfile.ZipFile, report: Report) -> tuple[dict, bytes] | None:
@@ -756,11 +759,17 @@ def _check_tables(archive: zipfile.ZipFile, report: Report, integrity: dict) -> 
         ballots: dict[int, list[dict]] = defaultdict(list)
         for row in _rows(archive, "ballots.csv"):
             ballots[int(row["motion"])].append(
-                {"group": row["group"], "weight": int(row["weight"]), "choice": row["choice"]}
+                {
+                    "group": row["group"],
+                    "weight": int(row["weight"]),
+                    "choice": row["choice"],
+                    "receipt": row["receipt"],
+                    "sequence": _int(row["sequence"]),
+                }
             )
     except (KeyError, ValueError, StopIteration) as error:
         report.fail(f"the tables do not have the record's structure ({error})")
-        return
+        return None
     _check_chain(events, report, integrity, None)
     if deliberation.get("audit_head") != report.audit_head:
         report.fail("deliberation.csv's audit_head is not the hash of the last audit event")
@@ -773,3 +782,90 @@ def _check_tables(archive: zipfile.ZipFile, report: Report, integrity: dict) -> 
         receipts=receipts,
         ballots=ballots,
     )
+    return deliberation, events, ballots, receipts
+
+
+def _check_package_log(
+    archive: zipfile.ZipFile,
+    package: dict,
+    report: Report,
+    log_check: LogCheck,
+    deliberation: dict,
+    events: list,
+    ballots: dict,
+    receipts: dict,
+) -> None:
+    """The transparency log of a ``record.zip``: ``log_leaves.csv`` against the head and key
+    of the descriptor's ``log`` member (or those given), and the tables' posts, members,
+    ballots and audit events against what the leaves committed to — the checks
+    ``records verify`` runs on ``record.json`` (``verify_log.py``)."""
+    names = set(archive.namelist())
+    try:
+        if "log_leaves.csv" in names:
+            for row in _rows(archive, "log_leaves.csv"):
+                index, text = int(row["leaf"]), row["entry"]
+                entry = _strict_loads(text)
+                if canonical_json(entry) != text.encode("utf-8"):
+                    report.fail(f"log leaf {index} is not written as the log hashes it")
+                log_check.leaf(index, entry, report)
+        for row in _rows(archive, "members.csv"):
+            log_check.member({"id": row["id"], "group": row["group"] or None})
+        for post in _package_posts(archive):
+            log_check.post(post)
+    except (KeyError, ValueError, TypeError) as error:
+        report.fail(f"the log's tables do not have the record's structure ({error!r})")
+        return
+    log_check.finish(
+        report,
+        log=package.get("log"),
+        slug=deliberation.get("slug"),
+        whole=deliberation.get("scope_item") == "",
+        audit_events=events,
+        ballots=ballots,
+        receipts=receipts,
+    )
+
+
+def _package_posts(archive: zipfile.ZipFile) -> Iterator[dict]:
+    """Each post of ``posts.csv`` as ``record.json`` holds it — with its translations,
+    revisions and reaction counts (overall and by group) from their own tables, which the
+    exporter writes in the posts' order: one pass over each, side by side."""
+    children = {
+        name: _Grouped(_rows(archive, f"{name}.csv"))
+        for name in ("post_translations", "post_revisions", "reactions", "reactions_by_group")
+    }
+    for row in _rows(archive, "posts.csv"):
+        post_id = row["id"]
+        reactions = children["reactions"].take(post_id)
+        counts = {}
+        if reactions:
+            counts = {stance: int(reactions[0][stance]) for stance in ("agree", "disagree", "pass")}
+            counts["groups"] = [
+                {"key": g["group"], **{s: int(g[s]) for s in ("agree", "disagree", "pass")}}
+                for g in children["reactions_by_group"].take(post_id)
+            ]
+        yield {
+            "id": int(post_id),
+            "author": row["author"],
+            "content_withheld": row["content_withheld"] == "true",
+            "body": row["body"],
+            "revisions": children["post_revisions"].take(post_id),
+            "translations": children["post_translations"].take(post_id),
+            "reactions": counts or None,
+        }
+
+
+class _Grouped:
+    """The rows of a table that belong to one post after another (by their ``post``
+    column), read once, in order."""
+
+    def __init__(self, rows: Iterator[dict]) -> None:
+        self.rows = rows
+        self.next = next(rows, None)
+
+    def take(self, post_id: str) -> list[dict]:
+        taken = []
+        while self.next is not None and self.next["post"] == post_id:
+            taken.append(self.next)
+            self.next = next(self.rows, None)
+        return taken
