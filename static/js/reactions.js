@@ -6,9 +6,20 @@
 // whose counts changed (anyone's reaction); the page then fetches them as the server renders
 // them (`consensus.reaction_fragments`: the thread's totals, or Common Ground's chart and
 // measures), a burst of changes in one request, and swaps them in by id.
+// `opinions:updated` says the background recomputation of opinion groups and bridging gave a
+// new result: the page fetches itself and swaps in its parts marked `data-live-opinions`.
 // `summary:published` announces a new summary version (and the item page shows it). Only counts per stakeholder group
 // ever arrive here: never who reacted how.
-import { batcher, fetchFragment, format, onConnect, sharedSocket, swapBlocks, swapById } from "./live.js";
+import {
+  batcher,
+  fetchFragment,
+  format,
+  onConnect,
+  replaceNode,
+  sharedSocket,
+  swapBlocks,
+  swapById,
+} from "./live.js";
 
 const configElement = document.getElementById("consensus-config");
 const config = configElement ? JSON.parse(configElement.textContent) : null;
@@ -120,6 +131,25 @@ function announce(message) {
   region.textContent = message;
 }
 
+/** The background recomputation of opinion groups and bridging gave a new result: fetch
+ * this page again as the server renders it and swap in its `[data-live-opinions]` parts
+ * (Common Ground's bridging figures, the opinion page's map and tables). */
+async function refreshOpinions() {
+  const parts = document.querySelectorAll("[data-live-opinions][id]");
+  if (!parts.length) return;
+  const page = await fetchFragment(window.location.href);
+  if (!page) return;
+  let swapped = 0;
+  for (const current of parts) {
+    const fresh = page.querySelector(`#${CSS.escape(current.id)}`);
+    if (fresh) {
+      replaceNode(current, document.importNode(fresh, true));
+      swapped += 1;
+    }
+  }
+  if (swapped) announce(strings.recomputed);
+}
+
 /** The largest id a database row can have (INTEGER columns: 2³¹ − 1). */
 const LARGEST_ID = 2 ** 31 - 1;
 
@@ -137,6 +167,9 @@ function connect() {
   });
   socket.on("reactions", (data) => {
     if (data && data.item === config.item) refreshCounts(data.post);
+  });
+  socket.on("opinions:updated", (data) => {
+    if (data && data.item === config.item) refreshOpinions();
   });
   socket.on("summary:published", async (data) => {
     if (!data || data.item !== config.item || !data.summary) return;

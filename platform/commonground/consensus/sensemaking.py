@@ -14,7 +14,9 @@ every process of a scaled-out installation notices changes made by the others.
 Recomputing happens in the background: a reaction (the ``reaction_changed`` signal) has the
 process that recorded it recompute its item once the reaction is committed, no sooner than
 the interval after the previous computation, and once for any number of reactions in
-between. Readers then find a fresh result; only a process that did not record the change
+between, and tells the item's room (``opinions:updated {item}``) when the result is new, so
+open pages fetch their figures again. Readers then find a fresh result; only a process that
+did not record the change
 computes while reading, at most once per interval. ``OPINIONS_INTERVAL = 0`` turns the
 background work off: every reading after a change computes (the tests use this).
 """
@@ -36,6 +38,7 @@ from ..deliberations.models import AgendaItem, Membership, StakeholderGroup
 from ..discussion.models import Post, Reaction
 from ..extensions import socketio
 from ..realtime.emitting import call_after_commit
+from ..realtime.rooms import item_room
 from .bridging import Bridging, bridging_many
 from .models import Exposure
 from .opinions import ALGORITHM, VERSION, OpinionGroups, OpinionParams, opinion_groups
@@ -43,6 +46,9 @@ from .routing import priority, routing_weights
 from .rules import PostScore
 
 logger = logging.getLogger(__name__)
+
+#: Sent to the item's room when a background recomputation gave a new result.
+OPINIONS_UPDATED = "opinions:updated"
 
 #: Config key: the least number of seconds between two computations of one item.
 INTERVAL_SETTING = "OPINIONS_INTERVAL"
@@ -407,8 +413,14 @@ def _recompute(app, key: tuple[str, int], wait: float) -> None:
     try:
         with app.app_context():
             item = db.session.get(AgendaItem, key[1])
-            if item is not None:
-                item_opinions(item, fresh=True)
+            if item is None:
+                return
+            with _lock:
+                before = _cache.get(key)
+            if item_opinions(item, fresh=True) is not before:
+                # A new result (nothing was written: the reactions it read are committed).
+                # The open Common Ground and opinion pages fetch their figures again.
+                socketio.emit(OPINIONS_UPDATED, {"item": item.id}, to=item_room(item.id))
     except Exception:
         logger.exception("could not recompute the opinion groups of item %s", key[1])
 

@@ -665,6 +665,7 @@ def opinions(slug, item_id):
         consensus_agree=posts_of(result.consensus_agree),
         consensus_disagree=posts_of(result.consensus_disagree),
         language=language,
+        client_config={"item": item.id, "strings": reaction_script_strings()},
     )
 
 
