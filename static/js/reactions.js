@@ -90,6 +90,7 @@ function wireForms() {
       pressed(form, answer.stance);
       refreshCounts(answer.post);
       say(form, strings.saved);
+      await nextCard(form);
     } catch (error) {
       if (!error.refused) {
         // Network trouble: let the plain form do it (the page reloads).
@@ -108,6 +109,19 @@ function wireForms() {
       form.removeAttribute("aria-busy");
     }
   });
+}
+
+/** After a reaction on a "one at a time" card: swap in the next card, as the server
+ * renders it (its offer recorded), and move the focus to it. */
+async function nextCard(form) {
+  const card = form.closest("[data-react-card]");
+  if (!card || !card.dataset.nextUrl) return;
+  const fresh = await fetchFragment(card.dataset.nextUrl);
+  const next = fresh && fresh.querySelector("[data-react-card]");
+  if (!next) return;
+  const placed = replaceNode(card, document.importNode(next, true));
+  placed.setAttribute("tabindex", "-1");
+  placed.focus({ preventScroll: false });
 }
 
 /** A language's name in the page's language ("fr" reads "French" on an English page). */

@@ -284,7 +284,46 @@ def test_reacting_to_statements_one_at_a_time_without_javascript(app, world):
     assert "You have reacted to every post of this item you can react to." in html
     assert sorted(seen) == [first.id, second.id]
     item_page = client.get(f"/d/{world.deliberation.slug}/items/{world.item.id}")
-    assert url in item_page.get_data(as_text=True)
+    assert "?mode=react#react-mode" in item_page.get_data(as_text=True)
+
+
+def test_the_item_page_has_a_mode_to_react_one_card_at_a_time(app, world):
+    """``?mode=react`` on the item page shows one card from routing (its offer recorded as
+    seen, not as a pass); reacting comes back to the mode with the next card; the card alone
+    is served for the page's script to swap in."""
+    first = make_post(world, author="delegate2", body="First statement")
+    second = make_post(world, author="delegate2", body="Second statement")
+    client = signed_in(app, "delegate")
+    page = f"/d/{world.deliberation.slug}/items/{world.item.id}"
+    plain = client.get(page).get_data(as_text=True)
+    assert 'id="react-mode"' not in plain
+    html = client.get(f"{page}?mode=react").get_data(as_text=True)
+    assert 'id="react-mode"' in html and html.count("data-react-card") == 1
+    shown = first if f'id="cg-post-{first.id}"' in html else second
+    member = world.memberships["delegate"].id
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Exposure).where(Exposure.membership_id == member)
+        )
+        == 1
+    )
+    assert not db.session.scalars(sa.select(Reaction).where(Reaction.membership_id == member)).all()
+    back = f"{page}?mode=react#react-mode"
+    assert f'name="next" value="{back}"' in html
+    response = client.post(
+        f"/d/{world.deliberation.slug}/posts/{shown.id}/reaction",
+        data={"stance": "pass", "csrf_token": csrf_token(client, page), "next": back},
+    )
+    assert response.status_code == 303 and response.headers["Location"].endswith(back)
+    other = second if shown is first else first
+    card = client.get(
+        f"/d/{world.deliberation.slug}/items/{world.item.id}/react/card",
+        query_string={"back": back},
+    ).get_data(as_text=True)
+    assert card.lstrip().startswith('<div id="react-card"')
+    assert f'id="cg-post-{other.id}"' in card and f'id="cg-post-{shown.id}"' not in card
+    observer = signed_in(app, "observer")
+    assert 'id="react-mode"' not in observer.get(f"{page}?mode=react").get_data(as_text=True)
 
 
 def test_the_one_at_a_time_page_says_why_nothing_can_be_reacted_to(app, world):
