@@ -43,7 +43,7 @@ from .bridging import Bridging, bridging_many
 from .models import Exposure
 from .opinions import ALGORITHM, VERSION, OpinionGroups, OpinionParams, opinion_groups
 from .routing import priority, routing_weights
-from .rules import PostScore
+from .rules import GroupResponses, PostScore
 
 logger = logging.getLogger(__name__)
 
@@ -238,7 +238,9 @@ def populated_groups(item: AgendaItem) -> set[str]:
     )
 
 
-def bridging_of(item: AgendaItem, scored: list[tuple[int, PostScore]]) -> list[Bridging]:
+def bridging_of(
+    item: AgendaItem, scored: list[tuple[int, PostScore | GroupResponses]]
+) -> list[Bridging]:
     """Bridging figures (see :mod:`.bridging`) of the item's posts, each given with its
     score: over the declared groups that have members and over the opinion groups."""
     opinions = item_opinions(item)
