@@ -128,12 +128,13 @@ class LogCheck:
     def _write_leaves(self) -> None:
         """Store what the leaves read since the last call said (later leaves win)."""
         pending, self._pending = self._pending, defaultdict(list)
-        state = self.state
-        state.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?, ?, ?)", pending["bodies"])
-        state.executemany(
-            "INSERT OR REPLACE INTO translations VALUES (?, ?, ?, ?)", pending["translations"]
-        )
-        state.executemany("INSERT OR REPLACE INTO stances VALUES (?, ?, ?)", pending["stances"])
+        # A leaf that names no post (or no language, no member) cannot vouch for anything:
+        # left out, so whatever the record says there is reported as missing from the log.
+        for table, marks in (("bodies", 4), ("translations", 4), ("stances", 3)):
+            self.state.executemany(
+                f"INSERT OR REPLACE INTO {table} VALUES ({', '.join('?' * marks)})",
+                [row for row in pending[table] if row[0] is not None and row[1] is not None],
+            )
 
     def member(self, member: dict) -> None:
         """One element of ``members`` (read before the posts): the member's group."""
