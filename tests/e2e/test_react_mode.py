@@ -56,3 +56,65 @@ def test_reacting_on_a_card_brings_the_next_without_leaving_the_page(
         assert errors == []
     finally:
         context.close()
+
+
+@pytest.fixture
+def recomputing_server(database_path, tmp_path):
+    """The app with opinion groups recomputed in the background (the tests' default is to
+    compute while reading), served on a free port."""
+    from conftest import base_config
+
+    from commonground import create_app
+
+    from .conftest import served
+
+    config = {**base_config(f"sqlite:///{database_path}", tmp_path), "OPINIONS_INTERVAL": 0.05}
+    with served(create_app(config)) as server:
+        yield server
+
+
+def test_the_common_ground_page_swaps_in_recomputed_bridging(browser, recomputing_server):
+    import requests
+    from conftest import make_token
+
+    live_server = recomputing_server
+    with live_server.app.app_context():
+        deliberation = make_deliberation("bridging-live")
+        gov = make_group(deliberation, "governments")
+        make_member(make_user("alice@example.org", "Alice Ames"), deliberation, "delegate", gov)
+        bob_user = make_user("bob@example.org", "Bob Baker")
+        bob = make_member(bob_user, deliberation, "delegate", gov)
+        item = make_item(deliberation, "Shared rules for frontier models")
+        post_id = make_post(item, bob, "Publish evaluation results.").id
+        token = make_token(bob_user)
+        db.session.commit()
+        url = f"{live_server.url}/d/{deliberation.slug}/items/{item.id}/common-ground"
+        db.session.remove()
+    context, page = signed_in_page(browser, live_server, "alice@example.org")
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(url)
+        page.evaluate("window.sameDocument = true")
+        status = page.locator("[data-live-status]")
+        # Each changed reaction gives a new result, announced to the room: repeat until the
+        # page (whose socket may still be joining) has heard one.
+        for stance in ("agree", "disagree", "pass", "agree", "disagree"):
+            response = requests.put(
+                f"{live_server.url}/api/v1/posts/{post_id}/reaction",
+                json={"stance": stance},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=10,
+            )
+            assert response.status_code == 200, response.text
+            try:
+                status.filter(has_text="was recomputed").wait_for(timeout=3000)
+                break
+            except Exception:
+                continue
+        assert "recomputed from the latest reactions" in status.inner_text()
+        assert page.locator(f"#cg-bridging-{post_id}").count() == 1
+        assert page.evaluate("window.sameDocument") is True
+        assert errors == []
+    finally:
+        context.close()
