@@ -282,15 +282,46 @@ def measure(database: Path, format_: str, output: Path, traced: bool) -> dict:
         "rss_peak": after,
         "bytes": output.stat().st_size,
     }
-    if not traced and format_ in ("json", "zip"):
-        from commonground.records.verify import verify_file
-
-        began = time.perf_counter()
-        report = verify_file(output)
-        result["verify_seconds"] = time.perf_counter() - began
-        result["verify_rss_peak"] = peak_rss()
-        assert report.ok, report.problems
     return result
+
+
+def measure_verify(path: Path, traced: bool) -> dict:
+    """``records verify`` of ``path`` alone, in this (fresh) process: time, or with
+    ``traced`` the peak Python heap; the growth of the peak resident set either way."""
+    import tracemalloc
+
+    from commonground.records.verify import verify_file
+
+    before = peak_rss()
+    if traced:
+        tracemalloc.start()
+    began = time.perf_counter()
+    report = verify_file(path)
+    seconds = time.perf_counter() - began
+    assert report.ok, report.problems
+    return {
+        "verify_seconds": seconds,
+        "verify_heap_peak": tracemalloc.get_traced_memory()[1] if traced else None,
+        "verify_rss_growth": peak_rss() - before,
+    }
+
+
+def _run(*args: str) -> dict:
+    completed = subprocess.run(
+        [sys.executable, "-m", "benchmarks.records_export", *args],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def run_verify(output: Path) -> dict:
+    """``records verify`` in two fresh processes: timed, and traced for its heap."""
+    timed = _run("--verify", str(output))
+    timed["verify_heap_peak"] = _run("--verify", str(output), "--traced")["verify_heap_peak"]
+    return timed
 
 
 def run_measurement(database: Path, format_: str, workdir: Path, traced: bool) -> dict:
@@ -329,14 +360,16 @@ def report(results: list[dict]) -> str:
         "replies, 1 % hidden, 5 % translated, about one reaction per post; closed. Each figure "
         "from a fresh process; heap peak from a second, traced run.",
         "",
-        "| format | posts | export time | Python heap peak | RSS before → peak | file | verify |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| format | posts | export time | Python heap peak | RSS before → peak | file | verify "
+        "| verify heap peak | verify RSS growth |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         verify = f"{r['verify_seconds']:.1f} s" if r.get("verify_seconds") is not None else "—"
         lines.append(
             f"| {r['format']} | {r['posts']:,} | {r['seconds']:.1f} s | {mib(r['heap_peak'])} | "
-            f"{mib(r['rss_before'])} → {mib(r['rss_peak'])} | {mib(r['bytes'])} | {verify} |"
+            f"{mib(r['rss_before'])} → {mib(r['rss_peak'])} | {mib(r['bytes'])} | {verify} "
+            f"| {mib(r.get('verify_heap_peak'))} | {mib(r.get('verify_rss_growth'))} |"
         )
     lines += [
         "",
@@ -348,8 +381,10 @@ def report(results: list[dict]) -> str:
         "the read transaction ended between batches), the JSON is written and hashed as it "
         "goes, the Data Package's tables go to temporary files first. `html` renders the "
         "record and then hashes the JSON record it cites, so it reads the posts twice. "
-        "`verify` (in the same process, after the export) maps the file and reads it value by "
-        "value through a window of about 1 MiB; its RSS includes the mapped file's pages.",
+        "`verify` runs alone in fresh processes (timed; traced for its heap): it reads the "
+        "file once, front to back, through a window of about 1 MiB, hashing as it reads, and "
+        "keeps what the log's leaves say about each post in a temporary SQLite file; its "
+        "heap peak is the largest single element it decodes (an item's bridging rows).",
         "",
     ]
     return "\n".join(lines)
@@ -362,7 +397,11 @@ def main(argv=None) -> None:
     parser.add_argument("--record", action="store_true", help="write the result to BENCHMARKS.md")
     parser.add_argument("--measure", nargs=3, metavar=("FORMAT", "DATABASE", "OUTPUT"))
     parser.add_argument("--traced", action="store_true")
+    parser.add_argument("--verify", metavar="FILE", help="measure records verify of FILE alone")
     args = parser.parse_args(argv)
+    if args.verify:
+        print(json.dumps(measure_verify(Path(args.verify), args.traced)))
+        return
     if args.measure:
         format_, database, output = args.measure
         print(json.dumps(measure(Path(database), format_, Path(output), args.traced)))
@@ -380,6 +419,8 @@ def main(argv=None) -> None:
                 timed = run_measurement(database, format_, workdir, traced=False)
                 traced = run_measurement(database, format_, workdir, traced=True)
                 timed["heap_peak"] = traced["heap_peak"]
+                if format_ in ("json", "zip"):
+                    timed.update(run_verify(workdir / f"record-{database.stem}.{format_}"))
                 results.append(timed)
                 print(json.dumps(timed), file=sys.stderr)
     section = report(results)

@@ -104,6 +104,9 @@ def reaction_script_strings() -> dict[str, str]:
             version="{version}",
             language="{language}",
         ),
+        "recomputed": _(
+            "The agreement across all groups was recomputed from the latest reactions."
+        ),
     }
 
 

@@ -6,9 +6,20 @@
 // whose counts changed (anyone's reaction); the page then fetches them as the server renders
 // them (`consensus.reaction_fragments`: the thread's totals, or Common Ground's chart and
 // measures), a burst of changes in one request, and swaps them in by id.
+// `opinions:updated` says the background recomputation of opinion groups and bridging gave a
+// new result: the page fetches itself and swaps in its parts marked `data-live-opinions`.
 // `summary:published` announces a new summary version (and the item page shows it). Only counts per stakeholder group
 // ever arrive here: never who reacted how.
-import { batcher, fetchFragment, format, onConnect, sharedSocket, swapBlocks, swapById } from "./live.js";
+import {
+  batcher,
+  fetchFragment,
+  format,
+  onConnect,
+  replaceNode,
+  sharedSocket,
+  swapBlocks,
+  swapById,
+} from "./live.js";
 
 const configElement = document.getElementById("consensus-config");
 const config = configElement ? JSON.parse(configElement.textContent) : null;
@@ -79,6 +90,7 @@ function wireForms() {
       pressed(form, answer.stance);
       refreshCounts(answer.post);
       say(form, strings.saved);
+      await nextCard(form);
     } catch (error) {
       if (!error.refused) {
         // Network trouble: let the plain form do it (the page reloads).
@@ -97,6 +109,19 @@ function wireForms() {
       form.removeAttribute("aria-busy");
     }
   });
+}
+
+/** After a reaction on a "one at a time" card: swap in the next card, as the server
+ * renders it (its offer recorded), and move the focus to it. */
+async function nextCard(form) {
+  const card = form.closest("[data-react-card]");
+  if (!card || !card.dataset.nextUrl) return;
+  const fresh = await fetchFragment(card.dataset.nextUrl);
+  const next = fresh && fresh.querySelector("[data-react-card]");
+  if (!next) return;
+  const placed = replaceNode(card, document.importNode(next, true));
+  placed.setAttribute("tabindex", "-1");
+  placed.focus({ preventScroll: false });
 }
 
 /** A language's name in the page's language ("fr" reads "French" on an English page). */
@@ -120,6 +145,25 @@ function announce(message) {
   region.textContent = message;
 }
 
+/** The background recomputation of opinion groups and bridging gave a new result: fetch
+ * this page again as the server renders it and swap in its `[data-live-opinions]` parts
+ * (Common Ground's bridging figures, the opinion page's map and tables). */
+async function refreshOpinions() {
+  const parts = document.querySelectorAll("[data-live-opinions][id]");
+  if (!parts.length) return;
+  const page = await fetchFragment(window.location.href);
+  if (!page) return;
+  let swapped = 0;
+  for (const current of parts) {
+    const fresh = page.querySelector(`#${CSS.escape(current.id)}`);
+    if (fresh) {
+      replaceNode(current, document.importNode(fresh, true));
+      swapped += 1;
+    }
+  }
+  if (swapped) announce(strings.recomputed);
+}
+
 /** The largest id a database row can have (INTEGER columns: 2³¹ − 1). */
 const LARGEST_ID = 2 ** 31 - 1;
 
@@ -137,6 +181,9 @@ function connect() {
   });
   socket.on("reactions", (data) => {
     if (data && data.item === config.item) refreshCounts(data.post);
+  });
+  socket.on("opinions:updated", (data) => {
+    if (data && data.item === config.item) refreshOpinions();
   });
   socket.on("summary:published", async (data) => {
     if (!data || data.item !== config.item || !data.summary) return;

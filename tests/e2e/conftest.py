@@ -9,6 +9,7 @@ Fixtures:
 """
 
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -31,7 +32,13 @@ class LiveServer:
 @pytest.fixture
 def live_server(database_path, tmp_path):
     """The app on a fresh migrated SQLite copy, served by werkzeug on 127.0.0.1:<free port>."""
-    app = create_app(base_config(f"sqlite:///{database_path}", tmp_path))
+    with served(create_app(base_config(f"sqlite:///{database_path}", tmp_path))) as server:
+        yield server
+
+
+@contextmanager
+def served(app: Flask):
+    """``app`` served by werkzeug on 127.0.0.1:<free port> for the block."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

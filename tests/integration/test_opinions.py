@@ -284,7 +284,46 @@ def test_reacting_to_statements_one_at_a_time_without_javascript(app, world):
     assert "You have reacted to every post of this item you can react to." in html
     assert sorted(seen) == [first.id, second.id]
     item_page = client.get(f"/d/{world.deliberation.slug}/items/{world.item.id}")
-    assert url in item_page.get_data(as_text=True)
+    assert "?mode=react#react-mode" in item_page.get_data(as_text=True)
+
+
+def test_the_item_page_has_a_mode_to_react_one_card_at_a_time(app, world):
+    """``?mode=react`` on the item page shows one card from routing (its offer recorded as
+    seen, not as a pass); reacting comes back to the mode with the next card; the card alone
+    is served for the page's script to swap in."""
+    first = make_post(world, author="delegate2", body="First statement")
+    second = make_post(world, author="delegate2", body="Second statement")
+    client = signed_in(app, "delegate")
+    page = f"/d/{world.deliberation.slug}/items/{world.item.id}"
+    plain = client.get(page).get_data(as_text=True)
+    assert 'id="react-mode"' not in plain
+    html = client.get(f"{page}?mode=react").get_data(as_text=True)
+    assert 'id="react-mode"' in html and html.count("data-react-card") == 1
+    shown = first if f'id="cg-post-{first.id}"' in html else second
+    member = world.memberships["delegate"].id
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Exposure).where(Exposure.membership_id == member)
+        )
+        == 1
+    )
+    assert not db.session.scalars(sa.select(Reaction).where(Reaction.membership_id == member)).all()
+    back = f"{page}?mode=react#react-mode"
+    assert f'name="next" value="{back}"' in html
+    response = client.post(
+        f"/d/{world.deliberation.slug}/posts/{shown.id}/reaction",
+        data={"stance": "pass", "csrf_token": csrf_token(client, page), "next": back},
+    )
+    assert response.status_code == 303 and response.headers["Location"].endswith(back)
+    other = second if shown is first else first
+    card = client.get(
+        f"/d/{world.deliberation.slug}/items/{world.item.id}/react/card",
+        query_string={"back": back},
+    ).get_data(as_text=True)
+    assert card.lstrip().startswith('<div id="react-card"')
+    assert f'id="cg-post-{other.id}"' in card and f'id="cg-post-{shown.id}"' not in card
+    observer = signed_in(app, "observer")
+    assert 'id="react-mode"' not in observer.get(f"{page}?mode=react").get_data(as_text=True)
 
 
 def test_the_one_at_a_time_page_says_why_nothing_can_be_reacted_to(app, world):
@@ -376,22 +415,29 @@ def test_the_record_keeps_the_opinion_groups_and_enough_to_recompute_bridging(ap
         assert row["qualifies"] == (low > 0.5)
 
 
-def test_a_member_sees_which_opinion_group_they_are_in_and_nobody_else(client, world):
+def two_camps(world, *, logged: bool = False) -> dict[int, bool]:
+    """Twelve voters of two stakeholder groups in two camps that react oppositely to eight
+    posts: membership id → in the first camp. ``logged``: through the service that writes
+    each reaction's log leaf, else straight into the table."""
+    from commonground.consensus.services import react as react_as
+
     posts = [make_post(world, author="moderator", body=f"Statement {n}") for n in range(8)]
     camp = {}
     for n in range(12):
         member = voter(world, f"v{n}", "governments" if n % 2 else "civil_society")
         camp[member.id] = n < 6
         for i, post in enumerate(posts):
-            agrees = (i < 4) == camp[member.id]
-            db.session.add(
-                Reaction(
-                    post_id=post.id,
-                    membership_id=member.id,
-                    stance="agree" if agrees else "disagree",
-                )
-            )
+            stance = "agree" if (i < 4) == camp[member.id] else "disagree"
+            if logged:
+                react_as(member.user, post, stance)
+            else:
+                db.session.add(Reaction(post_id=post.id, membership_id=member.id, stance=stance))
     db.session.commit()
+    return camp
+
+
+def test_a_member_sees_which_opinion_group_they_are_in_and_nobody_else(client, world):
+    camp = two_camps(world)
     mine = world.memberships["v0"].id
     body = opinions(client, world, world.item.id, role="v0").get_json()
     assert body["clustered"] and len(body["groups"]) == 2
@@ -423,3 +469,62 @@ def test_the_data_package_has_the_opinion_groups_and_bridging_tables(app, client
     assert groups["size"].tolist() == [g["size"] for g in kept["groups"]]
     assert bridging["post"].tolist() == [row["post"] for row in kept["posts"]]
     assert bridging["qualifies"].tolist() == [row["qualifies"] for row in kept["posts"]]
+
+
+def test_the_opinion_groups_recompute_from_the_reaction_leaves_of_the_record(client, world):
+    """A think tank holds only the record: the latest reaction.change leaf of each member
+    and post gives the matrix, and the algorithm the record names finds the same groups."""
+    import json
+
+    import numpy as np
+
+    from commonground.consensus.opinions import OpinionParams, opinion_groups
+
+    two_camps(world, logged=True)
+    record = client.get(
+        "/api/v1/deliberations/ai-2026/record.json", headers=world.headers("observer")
+    ).get_json()
+    (kept,) = (o for o in record["opinions"] if o["item"] == world.item.id)
+    stances = {}
+    for entry in record["log_leaves"]:
+        if entry["event"] == "reaction.change":
+            data = entry["data"]
+            stances[(data["member"], data["post"])] = data["stance"]
+    items_posts = {p["id"] for p in record["posts"] if p["item"] == world.item.id}
+    members = sorted({m for m, p in stances if p in items_posts})
+    posts = sorted({p for _, p in stances if p in items_posts})
+    matrix = np.full((len(members), len(posts)), np.nan)
+    value = {"agree": 1.0, "disagree": -1.0, "pass": 0.0}
+    for (member, post), stance in stances.items():
+        if post in items_posts:
+            matrix[members.index(member), posts.index(post)] = value[stance]
+    hidden = np.array([False] * len(posts))
+    params = OpinionParams(**kept["algorithm"]["params"])
+    again = opinion_groups(matrix, hidden, params)
+    assert kept["clustered"] and again.clustered
+    sizes = sorted(len(again.members(group)) for group in range(again.group_count))
+    assert sizes == sorted(group["size"] for group in kept["groups"]) == [6, 6]
+    assert json.dumps(kept["algorithm"])  # named with its version and parameters
+
+
+def test_the_printable_record_shows_opinion_groups_and_bridging_with_their_algorithms(
+    client, world
+):
+    two_camps(world)
+    page = client.get(
+        f"/api/v1/deliberations/ai-2026/record.html?item={world.item.id}",
+        headers=world.headers("observer"),
+    ).get_data(as_text=True)
+    assert "<h3>Opinion groups</h3>" in page
+    assert "Computed with polis-classic, version 1; parameters:" in page
+    assert "min_responses = 7" in page and "k_max = 5" in page
+    assert "Opinion group A" in page and "Opinion group B" in page
+    assert "<h3>Agreement across all groups</h3>" in page
+    assert "Computed with min-beta-posterior, version 1; parameters: level = 0.95" in page
+    assert "groups responded" in page and "interval:" in page
+    assert "100%" not in page.split("<h3>Agreement across all groups</h3>")[1]
+    french = client.get(
+        f"/api/v1/deliberations/ai-2026/record.html?item={world.item.id}&lang=fr",
+        headers=world.headers("observer"),
+    ).get_data(as_text=True)
+    assert "Calculé avec polis-classic, version 1" in french

@@ -370,6 +370,14 @@ def test_text_removal_is_asked_at_erasure_and_decided_by_a_moderator_only(
         assert code == 0, output
         redacted = [p for p in record["posts"] if p["id"] in ids and not p["content_withheld"]]
         assert redacted and all(p["redacted"] and p["body"] == REDACTED_BODY for p in redacted)
+    # The Data Package carries the same log and says which posts lost their text.
+    package = tmp_path / "record.zip"
+    exported = runner.invoke(
+        args=["records", "export", "ai-2026", "--format", "zip", "-o", str(package), "-q"]
+    )
+    assert exported.exit_code == 0, exported.output
+    verified = runner.invoke(args=["records", "verify", str(package)])
+    assert verified.exit_code == 0, verified.stdout + verified.stderr
 
 
 def test_a_refused_removal_keeps_the_posts(client, world):

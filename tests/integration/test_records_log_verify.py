@@ -52,6 +52,13 @@ def verify(runner, path, *options):
     return result.exit_code, result.stdout + result.stderr
 
 
+def assert_extends(runner, record, head, key) -> None:
+    """The record verifies, and its log extends the saved head."""
+    code, output = verify(runner, record, "--head", head, "--key", key)
+    assert code == 0, output
+    assert "the log extends the saved head" in output
+
+
 def redigested(path, change) -> None:
     """Apply ``change(record)`` and recompute every digest as docs/records.md describes —
     what a forger who read the documentation does."""
@@ -81,9 +88,7 @@ def test_the_honest_record_passes_with_the_saved_head_and_key(
     db.session.commit()
     for audience in ("readers", "moderators"):
         record = export(runner, tmp_path / f"{audience}.json", audience)
-        code, output = verify(runner, record, "--head", head, "--key", key)
-        assert code == 0, output
-        assert "the log extends the saved head" in output
+        assert_extends(runner, record, head, key)
 
 
 def test_an_edited_post_fails_even_with_its_digests_recomputed(
@@ -256,3 +261,99 @@ def test_edited_reaction_counts_fail(runner, client, world, built, tmp_path):
     assert f"post {built.top_post}: 3 agree in the record, 2 in the log's reactions" in output
     assert "3 agree in group governments" not in output
     assert "2 agree in group governments in the record, 1 in the log" in output
+
+
+# --- record.zip carries the log too ---------------------------------------------------------
+
+
+def export_zip(runner, path, audience="readers"):
+    result = runner.invoke(
+        args=[
+            *("records", "export", "ai-2026", "--format", "zip", "-o", str(path)),
+            *("-q", "--audience", audience),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def rezipped(path, changes) -> None:
+    """Rewrite tables of a record.zip with ``changes[name](text) -> text`` and make every
+    recorded size and hash fit again, as a forger who read the documentation would."""
+    import zipfile
+
+    from commonground.records.datapackage import descriptor_bytes, descriptor_digest
+
+    with zipfile.ZipFile(path) as source:
+        contents = {info.filename: source.read(info.filename) for info in source.infolist()}
+        infos = source.infolist()
+    package = json.loads(contents["datapackage.json"])
+    for name, change in changes.items():
+        contents[name] = change(contents[name].decode()).encode()
+        resource = next(r for r in package["resources"] if r["path"] == name)
+        resource["bytes"] = len(contents[name])
+        resource["hash"] = "sha256:" + hashlib.sha256(contents[name]).hexdigest()
+    package["integrity"]["descriptor_sha256"] = descriptor_digest(package)
+    contents["datapackage.json"] = descriptor_bytes(package)
+    with zipfile.ZipFile(path, "w") as target:
+        for info in infos:
+            target.writestr(info, contents[info.filename])
+
+
+@pytest.mark.parametrize("audience", ["readers", "moderators"])
+def test_the_zip_carries_the_log_and_passes_with_the_saved_head_and_key(
+    runner, client, world, built, tmp_path, audience
+):
+    import zipfile
+
+    head, key = save(client, world, tmp_path)
+    record = export_zip(runner, tmp_path / "record.zip", audience)
+    with zipfile.ZipFile(record) as archive:
+        package = json.loads(archive.read("datapackage.json"))
+        leaves = archive.read("log_leaves.csv").decode()
+    assert package["log"]["head"] == json.loads(head.read_text()) | {
+        "timestamp": package["log"]["head"]["timestamp"],
+        "signature": package["log"]["head"]["signature"],
+    }
+    assert package["log"]["key"] == json.loads(key.read_text())
+    assert leaves.count("reaction.change") >= 2
+    assert_extends(runner, record, head, key)
+
+
+def test_an_edited_post_or_reaction_in_the_zip_fails_with_its_hashes_made_to_fit(
+    runner, client, world, built, tmp_path
+):
+    _head, key = save(client, world, tmp_path)
+    record = export_zip(runner, tmp_path / "record.zip")
+    rezipped(record, {"posts.csv": lambda text: text.replace("transparency", "opacity", 1)})
+    code, output = verify(runner, record, "--key", key)
+    assert code == 1
+    assert f"post {built.top_post}: the text of version 2 differs from the one leaf" in output
+    assert "differs from its recorded" not in output  # the hashes were made to fit
+
+    record = export_zip(runner, tmp_path / "record.zip")
+
+    def more_agreement(text):
+        lines = text.split("\r\n")
+        row = next(i for i, line in enumerate(lines) if line.startswith(f"{built.top_post},"))
+        cells = lines[row].split(",")
+        cells[1] = str(int(cells[1]) + 1)
+        lines[row] = ",".join(cells)
+        return "\r\n".join(lines)
+
+    rezipped(record, {"reactions.csv": more_agreement})
+    code, output = verify(runner, record, "--key", key)
+    assert code == 1
+    assert f"post {built.top_post}: 3 agree in the record, 2 in the log's reactions" in output
+
+
+def test_a_zip_whose_leaf_was_rewritten_does_not_extend_the_saved_head(
+    runner, client, world, built, tmp_path
+):
+    head, key = save(client, world, tmp_path)
+    record = export_zip(runner, tmp_path / "record.zip")
+    rezipped(record, {"log_leaves.csv": lambda text: text.replace('""agree""', '""pass""', 1)})
+    code, output = verify(runner, record, "--head", head, "--key", key)
+    assert code == 1
+    assert "is not the tree of its" in output
+    assert "does not extend the saved head" in output

@@ -222,3 +222,33 @@ def test_publishing_a_summary_is_announced_to_the_item_room(live, connect, world
     api(live, world, "POST", f"/summaries/{later['id']}/publish")
     event = delegate.wait_for("summary:published", lambda e: e["summary"]["id"] == later["id"])
     assert event["supersedes"] == draft["id"]
+
+
+def test_a_new_opinion_result_computed_in_the_background_is_announced_to_the_room(
+    serve, connect, world
+):
+    """Reactions have the item's opinion groups and bridging recomputed in the background;
+    when that gives a new result, the item's room hears ``opinions:updated {item}`` (and the
+    open pages fetch their figures again) — nothing else, never who reacted."""
+    live = serve(OPINIONS_INTERVAL=0.05)
+    post = make_post(world)
+    observer = connect(live.url, token=world.tokens["observer"])
+    watch(observer, world)
+    response = api(
+        live, world, "PUT", f"/posts/{post.id}/reaction", "delegate", json={"stance": "agree"}
+    )
+    assert response.status_code == 200, response.text
+    assert observer.wait_for("opinions:updated") == {"item": world.item.id}
+    page = requests.get(
+        f"{live.url}/d/{world.deliberation.slug}/items/{world.item.id}/common-ground",
+        headers=world.headers("observer"),
+        timeout=10,
+    ).text
+    assert f'id="cg-bridging-{post.id}" data-live-opinions' in page
+    opinions = requests.get(
+        f"{live.url}/d/{world.deliberation.slug}/items/{world.item.id}/opinions",
+        headers=world.headers("observer"),
+        timeout=10,
+    ).text
+    assert 'id="opinions-live" data-live-opinions' in opinions
+    assert '"recomputed":' in opinions  # the words the page announces it with

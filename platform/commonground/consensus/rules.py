@@ -64,6 +64,21 @@ class PostScore:
         return self.agree + self.disagree + self.pass_
 
 
+@dataclass(frozen=True)
+class GroupResponses:
+    """A post's counts per stakeholder group and nothing else: all that bridging needs of a
+    :class:`PostScore`, without the exact measures (the record computes it for every post)."""
+
+    groups: tuple[tuple[str, GroupCounts], ...]
+
+
+def group_responses(
+    group_keys: Sequence[str], counts: Mapping[str | None, GroupCounts]
+) -> GroupResponses:
+    """The counts of each group of ``group_keys`` (a silent group's are zero)."""
+    return GroupResponses(tuple((key, counts.get(key, NO_COUNTS)) for key in group_keys))
+
+
 def score_post(group_keys: Sequence[str], counts: Mapping[str | None, GroupCounts]) -> PostScore:
     """Score one post from its reaction counts by group key.
 

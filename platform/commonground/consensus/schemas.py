@@ -22,7 +22,7 @@ from .models import ConsensusSummary
 from .opinion_map import cross_count
 from .queries import CommonGround, CommonGroundEntry, citation_targets, post_view
 from .reactions import count_reactions, score_json
-from .rules import SECTIONS, citations, link_citations, score_post
+from .rules import SECTIONS, citations, group_responses, link_citations
 from .sensemaking import ItemOpinions, bridging_of, item_opinions
 
 
@@ -248,7 +248,8 @@ def opinions_record_json(item: AgendaItem) -> dict:
         )
     )
     counts = count_reactions(item.id)
-    bridges = bridging_of(item, [(p, score_post(keys, counts.get(p, {}))) for p in visible])
+    # Bridging needs only the counts per group: not every post's exact measures.
+    bridges = bridging_of(item, [(p, group_responses(keys, counts.get(p, {}))) for p in visible])
     by_opinion = {s["post"]: s["groups"] for s in body["statements"]}
     return {
         "item": item.id,

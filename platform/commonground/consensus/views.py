@@ -316,7 +316,8 @@ def react(slug, post_id):
     return form_action(
         lambda: services.react(current_user, post, request.form.get("stance")),
         done=_("Your reaction was recorded."),
-        back=f"{target}#cg-post-{post.id}",
+        # A target that names its own place (the item page's card) keeps it.
+        back=target if "#" in target else f"{target}#cg-post-{post.id}",
     )
 
 
@@ -665,10 +666,49 @@ def opinions(slug, item_id):
         consensus_agree=posts_of(result.consensus_agree),
         consensus_disagree=posts_of(result.consensus_disagree),
         language=language,
+        client_config={"item": item.id, "strings": reaction_script_strings()},
     )
 
 
 # --- react to statements, one at a time ------------------------------------------------------
+
+
+@dataclass
+class StatementCard:
+    """The next post a member is offered to react to (its offer recorded as an exposure),
+    or why there is none, with where the card's links lead."""
+
+    refusal: Exception | None
+    offer: object | None
+    post: object | None
+    translation: object | None
+    #: Where reacting or skipping comes back to without JavaScript.
+    back: str
+    #: The next card alone (``react_card``), for the page to swap in after a reaction.
+    next_url: str
+    #: The reaction buttons' labels.
+    stances: dict
+
+
+def statement_card(item: AgendaItem, back: str) -> StatementCard:
+    """Offer the current user the item's next statement (``services.offer_next_statement``,
+    in its own transaction), unless they may not react here."""
+    membership = membership_of(current_user, item.deliberation)
+    refusal = participation_error(current_user, "react", item.deliberation, item, membership)
+    offer, post = None, None
+    if refusal is None:
+        offer = in_transaction(lambda: services.offer_next_statement(current_user, item))
+        if offer.post_id is not None:
+            post = queries.post_view(current_user, item, offer.post_id)
+    return StatementCard(
+        refusal,
+        offer,
+        post,
+        post.translation_into(current_language()) if post else None,
+        back,
+        url_for("consensus.react_card", slug=item.deliberation.slug, item_id=item.id, back=back),
+        stance_labels(),
+    )
 
 
 @bp.get("/d/<slug>/items/<int:item_id>/react")
@@ -680,20 +720,31 @@ def react_to_statements(slug, item_id):
     refusal = participation_error(current_user, "react", item.deliberation, item, membership)
     if refusal is not None and is_refusal_of_the_person(refusal):
         raise refusal
-    offer, post = None, None
-    if refusal is None:
-        offer = in_transaction(lambda: services.offer_next_statement(current_user, item))
-        if offer.post_id is not None:
-            post = queries.post_view(current_user, item, offer.post_id)
     return render_template(
         "consensus/react.html",
         deliberation=item.deliberation,
         item=item,
         text=item.text_in(language),
-        refusal=refusal,
-        offer=offer,
-        post=post,
-        translation=post.translation_into(language) if post else None,
-        stances=stance_labels(),
+        card=statement_card(item, request.path),
         language=language,
     )
+
+
+@bp.get("/d/<slug>/items/<int:item_id>/react/card")
+def react_card(slug, item_id):
+    """The next card alone (``consensus/_react_card.html``), for a page to swap in."""
+    item = get_item_of(get_deliberation(slug), item_id)
+    require_reader(current_user, item.deliberation)
+    return render_template(
+        "consensus/_react_card.html",
+        deliberation=item.deliberation,
+        card=statement_card(item, safe_next_url(request.args.get("back") or request.path)),
+        language=current_language(),
+    )
+
+
+@bp.app_template_global("item_statement_card")
+def item_statement_card(item: AgendaItem) -> StatementCard:
+    """The card of the item page's "react to posts one at a time" mode (``?mode=react``)."""
+    back = url_for("deliberations.item", slug=item.deliberation.slug, item_id=item.id, mode="react")
+    return statement_card(item, back + "#react-mode")

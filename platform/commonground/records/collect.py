@@ -354,16 +354,27 @@ class RecordSource:
         """The log's entries in order, up to the head :meth:`log` gave (the whole log, as
         for the audit chain, in an item's record too): each exactly as its leaf hashes it,
         canonical JSON text."""
-        size = self.log_size
-        query = sa.select(LogLeaf.leaf_index, LogLeaf.entry).where(
+        for _, entry in self._log_rows(LogLeaf.entry):
+            yield entry
+
+    def log_leaf_rows(self) -> Iterator[dict]:
+        """The same leaves as table rows: index, event, subject and the entry exactly as
+        hashed (the Data Package's ``log_leaves.csv``)."""
+        for leaf, event, subject, entry in self._log_rows(
+            LogLeaf.event, LogLeaf.subject, LogLeaf.entry
+        ):
+            yield {"leaf": leaf, "event": event, "subject": subject, "entry": entry}
+
+    def _log_rows(self, *columns) -> Iterator[tuple]:
+        """``(leaf index, *columns)`` of the log's leaves in order, up to the head's size."""
+        query = sa.select(LogLeaf.leaf_index, *columns).where(
             LogLeaf.deliberation_id == self.deliberation_id
         )
-        if size is not None:
-            query = query.where(LogLeaf.leaf_index < size)
+        if self.log_size is not None:
+            query = query.where(LogLeaf.leaf_index < self.log_size)
         query = query.order_by(LogLeaf.leaf_index)
         for rows in _keyset(query, LogLeaf.leaf_index, lambda row: row[0]):
-            for _, entry in rows:
-                yield entry
+            yield from rows
             _end_read()
 
     def post_count(self) -> int:

@@ -9,8 +9,9 @@ frozen results, audit payloads).
 Integrity: every resource carries ``bytes`` and ``hash`` (``sha256:<hex>``, as Data Package
 v1 allows), which ``frictionless validate`` checks; the descriptor carries an ``integrity``
 member with the SHA-256 of its own canonical JSON without that member, and the head and
-length of the audit chain, which ``audit_events.csv`` lets anyone recompute. ``records
-verify`` checks all of it.
+length of the audit chain, which ``audit_events.csv`` lets anyone recompute. The descriptor's
+``log`` member holds the transparency log's signed head and the public key that signed it;
+``log_leaves.csv`` holds the leaves up to that head. ``records verify`` checks all of it.
 
 Deterministic: tables are written in a fixed order, the zip entries carry the time of the
 deliberation's last audit event, fixed permissions and one compression level, so exports of
@@ -499,6 +500,22 @@ TABLES: list[Table] = [
         ],
         ["seq"],
     ),
+    Table(
+        "log_leaves",
+        "Transparency log",
+        "The deliberation's transparency log up to the signed head in datapackage.json's "
+        "log member, leaf by leaf: entry is the canonical JSON the leaf hashes "
+        "(SHA-256(0x00 || entry), RFC 9162), exactly as written here. Members appear under "
+        "their pseudonyms; reaction.change leaves give each member's stances, from which the "
+        "opinion groups can be recomputed.",
+        [
+            f("leaf", "integer", "Position in the log, from 0", required=True, minimum=0),
+            f("event", "string", "What happened (post.create, reaction.change, …)"),
+            f("subject", "string", "What it happened to, as kind:id"),
+            f("entry", "string", "The leaf's entry, canonical JSON, exactly as hashed"),
+        ],
+        ["leaf"],
+    ),
 ]
 TABLE_NAMES = [table.name for table in TABLES]
 
@@ -584,6 +601,8 @@ def write_tables(source: RecordSource, tables: TableFiles, progress: Progress | 
     _write_opinions(tables, source.opinions())
     tables.add_all("announcements", source.announcements())
     head, length = _write_audit_events(tables, source.audit_events())
+    log = source.log()  # first: the leaves written stop at its head's size
+    tables.add_all("log_leaves", source.log_leaf_rows())
     tables.add(
         "deliberation",
         {
@@ -600,6 +619,7 @@ def write_tables(source: RecordSource, tables: TableFiles, progress: Progress | 
         "scope": scope,
         "audit_head": head,
         "audit_events": length,
+        "log": log,
     }
 
 
@@ -774,6 +794,9 @@ def descriptor(meta: dict, sinks: dict[str, _HashingText]) -> dict:
             }
             for table in TABLES
         ],
+        # What an offline verifier needs beside log_leaves.csv: the leaves' format, the
+        # signed head they add up to, and the key that signed it.
+        "log": meta["log"],
     }
     package["integrity"] = {
         "algorithm": "sha256",

@@ -2,10 +2,11 @@
 
 Agenda, each item's published summary, motion results with an inline SVG chart per
 stakeholder group, participation by group, the statements every group supports most
-("notable common ground"), and an appendix with every post. It carries its own stylesheet
-(print CSS included), loads nothing, and runs no script, so it prints to a clean PDF from
-any browser and reads the same offline; served by the API, its Content-Security-Policy
-allows exactly that stylesheet (by hash) and nothing else.
+("notable common ground"), the opinion groups found in the reactions and the posts that bridge
+them best (with the algorithms' names, versions and parameters), and an appendix with every
+post. It carries its own stylesheet (print CSS included), loads nothing, and runs no script,
+so it prints to a clean PDF from any browser and reads the same offline; served by the API,
+its Content-Security-Policy allows exactly that stylesheet (by hash) and nothing else.
 
 Rendered by streaming the template (``Template.generate``) over the same
 :class:`~.collect.RecordSource` generators as the JSON and the Data Package, so the appendix
@@ -18,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import heapq
+import math
 from collections.abc import Iterator
 from datetime import datetime
 from fractions import Fraction
@@ -26,7 +28,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale, format_datetime, format_decimal
+from flask_babel import force_locale, format_datetime, format_decimal, format_percent
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
@@ -101,6 +103,17 @@ def label(labels: dict, key) -> str:
 def markdown(source: str | None) -> Markup:
     """Sanitised HTML of user Markdown (the discussion's one renderer)."""
     return Markup(render_markdown(source or ""))
+
+
+def parameters(params: dict) -> str:
+    """An algorithm's parameters as ``name = value`` pairs, as the record names them."""
+    return ", ".join(f"{key} = {number(value)}" for key, value in sorted(params.items()))
+
+
+def floor_percent(value: float) -> str:
+    """A share as a whole percentage rounded down: an interval reaching 99.6 % is not
+    "100 %" (as on the Common Ground page)."""
+    return format_percent(math.floor(100 * value) / 100, format="#,##0%")
 
 
 # --- charts -----------------------------------------------------------------------------------
@@ -201,6 +214,7 @@ class PrintableRecord:
         self.participation = source.participation()
         self.announcements = source.announcements()
         self.audit_head, self.audit_events = source.audit_head()
+        self._opinions: dict[int, dict] | None = None
 
     def _item_text(self, item: dict) -> dict:
         translation = next(
@@ -234,6 +248,32 @@ class PrintableRecord:
         """The item's visible posts every group supports most: highest group-informed
         consensus among posts with reactions (ties: the earlier post)."""
         return notable_statements(self.source, item_id, NOTABLE_STATEMENTS)
+
+    def opinions(self, item_id: int) -> dict | None:
+        """The item's opinion groups and bridging figures as the record keeps them
+        (``collect.RecordSource.opinions``), arranged for print: each group named by its
+        letter, the algorithms' parameters written out, and the :data:`NOTABLE_STATEMENTS`
+        posts with the highest lower end of their bridging interval."""
+        if self._opinions is None:
+            self._opinions = {o["item"]: o for o in self.source.opinions()}
+        found = self._opinions.get(item_id)
+        if found is None:
+            return None
+        ranked = sorted(found["posts"], key=lambda row: (-row["bridging"]["low"], row["post"]))[
+            :NOTABLE_STATEMENTS
+        ]
+        return {
+            **found,
+            "algorithm_params": parameters(found["algorithm"]["params"]),
+            "bridging_params": parameters(found["bridging_method"]["params"]),
+            "named_groups": [
+                # i18n: an opinion group found in the reactions, named by a letter (A, B, …)
+                {**group, "name": str(_l("Opinion group %(letter)s", letter=chr(65 + group["id"])))}
+                for group in found["groups"]
+            ],
+            "qualifying": sum(1 for row in found["posts"] if row["qualifies"]),
+            "bridging_top": ranked,
+        }
 
     def posts(self, item_id: int) -> Iterator[dict]:
         """The item's posts in thread order (streamed; the appendix shows no reactions)."""
@@ -310,6 +350,7 @@ def stream_record_html(
         "direction": text_direction(language),
         "css": Markup(stylesheet()),
         "percent": percent,
+        "floor_percent": floor_percent,
         "number": number,
         "when": when,
         "label": label,

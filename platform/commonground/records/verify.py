@@ -21,15 +21,18 @@ the same checks with ``hashlib`` and ``json``.
 
 ``record.zip`` (Data Package): every file's size and SHA-256 equal the descriptor's, the
 descriptor's own digest holds, the chain recomputes from ``audit_events.csv``, and the same
-cross-checks run on the CSV tables.
+cross-checks run on the CSV tables; the transparency log (step 4) is checked from
+``log_leaves.csv`` and the head and key of the descriptor's ``log`` member, the posts put
+back together from their tables (written in the same order, so read side by side).
 
 A record's integrity block only proves the record is unchanged *since the digest was
 taken*: someone who alters a record can recompute its digests. Compare ``body_sha256`` (or
 the audit head) with the one published by the platform or cited with the record, e.g. with
 ``--digest``.
 
-Reading is flat in memory: the JSON file is mapped, not loaded, and read value by value
-(the arrays element by element) through a window of about a megabyte.
+Reading is flat in memory: the JSON file is read once, front to back, value by value (the
+arrays element by element) through a window of about a megabyte, hashed as it is read; what
+the log's leaves say about each post is kept on disk (``verify_log.py``).
 """
 
 from __future__ import annotations
@@ -38,11 +41,11 @@ import csv
 import hashlib
 import io
 import json
-import mmap
 import tempfile
 import zipfile
 import zlib
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,9 +112,7 @@ def verify_file(
     report.kind = "record.zip" if zipfile.is_zipfile(path) else "record.json"
     try:
         if report.kind == "record.zip":
-            verify_datapackage(path, report)
-            if head is not None or key is not None:
-                report.fail("record.zip does not carry the log: check the head with record.json")
+            verify_datapackage(path, report, LogCheck(head, key))
         else:
             verify_json(path, report, LogCheck(head, key))
             if not report.ok and report.reformatted:
@@ -144,9 +145,15 @@ class _Cursor:
 
     WINDOW = 1 << 20
 
-    def __init__(self, view):
-        self.view = view
-        self.size = len(view)
+    def __init__(self, source):
+        if hasattr(source, "read"):  # a binary file: read window by window
+            self.size = source.seek(0, 2)
+            self._read = lambda start, end: (source.seek(start), source.read(end - start))[1]
+        else:
+            self.size = len(source)
+            self._read = lambda start, end: bytes(source[start:end])
+        #: Hashes fed every byte the cursor consumes (the body's, a member's).
+        self.sinks: list = []
         self.byte = 0  # offset in the file of text[idx]
         self.text = ""
         self.idx = 0
@@ -157,7 +164,7 @@ class _Cursor:
 
     def _fill(self) -> None:
         end = min(self.size, self.byte + self.window)
-        raw = bytes(self.view[self.byte : end])
+        raw = self._read(self.byte, end)
         for trim in range(4):  # the window may end inside a multi-byte character
             try:
                 self.text = raw[: len(raw) - trim].decode("utf-8")
@@ -188,9 +195,11 @@ class _Cursor:
             raise NotCanonical(f"expected {char!r} at offset {self.byte}")
         self.idx += 1
         self.byte += 1
+        for sink in self.sinks:
+            sink.update(char.encode())
 
-    def value(self) -> tuple[Any, int, int]:
-        """The next JSON value, with its start and end offsets in the file."""
+    def value(self) -> tuple[Any, int, int, bytes]:
+        """The next JSON value, with its start and end offsets in the file and its bytes."""
         if len(self.text) - self.idx < self.WINDOW // 16 and not self._window_reaches_end():
             self._fill()
         while True:
@@ -209,7 +218,9 @@ class _Cursor:
         self.byte += len(raw)
         self.idx = end
         self.window = self.WINDOW
-        return value, start, self.byte
+        for sink in self.sinks:
+            sink.update(raw)
+        return value, start, self.byte, raw
 
     def _window_reaches_end(self) -> bool:
         return self._text_end_byte() >= self.size
@@ -228,39 +239,52 @@ def _no_constant(name):
     raise ValueError(f"{name} is not JSON")
 
 
-def read_members(view, on_element=None, on_problem=None) -> list[tuple[str, int, int, Any]]:
-    """The top-level members of the canonical JSON object in ``view`` as (key, value start,
-    value end, value) — ``None`` for arrays, whose elements go to ``on_element(key, index,
-    element)`` one by one instead.
+def read_members(
+    source, on_element=None, on_problem=None, digests: dict | None = None
+) -> list[tuple[str, int, int, Any]]:
+    """The top-level members of the canonical JSON object in ``source`` (bytes, or a binary
+    file read window by window) as (key, value start, value end, value) — ``None`` for
+    arrays, whose elements go to ``on_element(key, index, element)`` one by one instead.
 
     Every value is checked to be written exactly as the exporter writes it; a value that is
     valid JSON but not canonical goes to ``on_problem(message)`` and reading goes on.
     Anything else the exporter never writes raises :class:`NotCanonical` with its offset.
-    """
-    cursor = _Cursor(view)
 
-    def canonical(value, start, end, where):
-        if canonical_json(value) != bytes(view[start:end]) and on_problem is not None:
+    ``digests``, when given, receives the SHA-256 of each member's value (``sections``) and
+    the running SHA-256 of the file up to the end of each member (``through``), computed
+    from the bytes as they are read: the file is read once.
+    """
+    cursor = _Cursor(source)
+    body = hashlib.sha256()
+    cursor.sinks.append(body)
+    sections: dict[str, str] = {}
+    through: dict[str | None, Any] = {}
+
+    def canonical(value, raw, where):
+        if canonical_json(value) != raw and on_problem is not None:
             on_problem(f"{where} is not in canonical form (altered or reformatted)")
 
     members = []
     cursor.expect("{")
+    through[None] = body.copy()
     while True:
-        key, start, end = cursor.value()
+        key, start, _, raw = cursor.value()
         if not isinstance(key, str):
             raise NotCanonical(f"expected a member name at offset {start}")
         if any(key == member[0] for member in members):
             raise NotCanonical(f"member {key!r} appears twice")
-        canonical(key, start, end, f"the name of member {len(members) + 1}")
+        canonical(key, raw, f"the name of member {len(members) + 1}")
         cursor.expect(":")
         if cursor.peek() == "[":
             value_start = cursor.byte
+            section = hashlib.sha256()
+            cursor.sinks.append(section)
             cursor.expect("[")
             index = 0
             if cursor.peek() != "]":
                 while True:
-                    element, e_start, e_end = cursor.value()
-                    canonical(element, e_start, e_end, f"{key}[{index}]")
+                    element, _, _, raw = cursor.value()
+                    canonical(element, raw, f"{key}[{index}]")
                     if on_element is not None:
                         on_element(key, index, element)
                     index += 1
@@ -268,36 +292,38 @@ def read_members(view, on_element=None, on_problem=None) -> list[tuple[str, int,
                         break
                     cursor.expect(",")
             cursor.expect("]")
+            cursor.sinks.remove(section)
             members.append((key, value_start, cursor.byte, None))
         else:
-            value, v_start, v_end = cursor.value()
-            canonical(value, v_start, v_end, key)
+            value, v_start, v_end, raw = cursor.value()
+            canonical(value, raw, key)
+            section = hashlib.sha256(raw)
             members.append((key, v_start, v_end, value))
+        sections[key] = section.hexdigest()
+        through[key] = body.copy()
         if cursor.peek() != ",":
             break
         cursor.expect(",")
     cursor.expect("}")
     if not cursor.exhausted:
         raise NotCanonical(f"unexpected bytes after the record at offset {cursor.byte}")
+    if digests is not None:
+        digests.update(sections=sections, through=through)
     return members
 
 
 def verify_json(path: Path, report: Report, log_check: LogCheck | None = None) -> None:
-    """Check a ``record.json`` (see the module docstring), against its log too."""
+    """Check a ``record.json`` (see the module docstring), against its log too. The file is
+    read once, front to back, through a window of about a megabyte."""
     with path.open("rb") as handle:
         size = handle.seek(0, 2)
         if size == 0:
             report.fail("the file is empty")
             return
-        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-            view = memoryview(mapped)
-            try:
-                _verify_json_view(view, report, log_check or LogCheck())
-            finally:
-                view.release()
+        _verify_json_file(handle, report, log_check or LogCheck())
 
 
-def _verify_json_view(view, report: Report, log_check: LogCheck) -> None:
+def _verify_json_file(handle, report: Report, log_check: LogCheck) -> None:
     content = _RecordContent()
 
     def on_element(key, index, element):
@@ -317,7 +343,8 @@ def _verify_json_view(view, report: Report, log_check: LogCheck) -> None:
         report.reformatted = True
 
     try:
-        members = read_members(view, on_element, not_canonical)
+        digests: dict = {}
+        members = read_members(handle, on_element, not_canonical, digests)
     except NotCanonical as error:
         report.fail(f"the file is not the record as exported: {error}")
         report.reformatted = True
@@ -338,7 +365,7 @@ def _verify_json_view(view, report: Report, log_check: LogCheck) -> None:
             content.member(key, value)
 
     # Steps 2 (digests), 3 (the chain), 4 (the log) and 5 (cross-checks) of the docstring.
-    _check_json_digests(view, members, integrity, report)
+    _check_json_digests(digests, members, integrity, report)
     events = content.audit.get("events") if isinstance(content.audit, dict) else None
     if not isinstance(events, list):
         report.fail("the record holds no audit chain")
@@ -388,13 +415,12 @@ def _tell_reformatting_apart(path: Path, report: Report, head, key) -> None:
 
 
 def _check_json_digests(
-    view, members: list[tuple[str, int, int, Any]], integrity: dict, report: Report
+    digests: dict, members: list[tuple[str, int, int, Any]], integrity: dict, report: Report
 ) -> None:
     """Compare the body's and each member's SHA-256 with those ``integrity`` records, and the
     rest of the block with what the exporter writes; sets ``report.body_sha256``."""
     # The body is the file up to the comma before "integrity", plus "}".
-    body_end = members[-2][2] if len(members) > 1 else 1
-    body = hashlib.sha256(view[:body_end])
+    body = digests["through"][members[-2][0] if len(members) > 1 else None].copy()
     body.update(b"}")
     report.body_sha256 = body.hexdigest()
     if integrity.get("algorithm") != "sha256":
@@ -410,8 +436,8 @@ def _check_json_digests(
         recorded_sections = {}
     body_keys = [key for key, _, _, _ in members[:-1]]
     sections = {}
-    for key, start, end, _ in members[:-1]:
-        sections[key] = hashlib.sha256(view[start:end]).hexdigest()
+    for key, _, _, _ in members[:-1]:
+        sections[key] = digests["sections"][key]
         if recorded_sections.get(key) != sections[key]:
             report.fail(f"member {key!r} differs from its recorded digest")
     for key in sorted(set(recorded_sections) - set(body_keys)):
@@ -591,8 +617,8 @@ def _recount(motion: dict, result: dict, ballots: list[dict]) -> str | None:
 # --- record.zip -------------------------------------------------------------------------------
 
 
-def verify_datapackage(path: Path, report: Report) -> None:
-    """Check a ``record.zip`` (see the module docstring)."""
+def verify_datapackage(path: Path, report: Report, log_check: LogCheck | None = None) -> None:
+    """Check a ``record.zip`` (see the module docstring), against its log too."""
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile as error:
@@ -607,8 +633,10 @@ def verify_datapackage(path: Path, report: Report) -> None:
         _check_resources(archive, package, report)
         if report.problems:
             return
-        _check_tables(archive, report, integrity)
+        checked = _check_tables(archive, report, integrity)
         _check_archive_layout(archive, package, report)
+        if checked is not None:
+            _check_package_log(archive, package, report, log_check or LogCheck(), *checked)
 
 
 def _read_descriptor(archive: zipfile.ZipFile, report: Report) -> tuple[dict, bytes] | None:
@@ -756,11 +784,17 @@ def _check_tables(archive: zipfile.ZipFile, report: Report, integrity: dict) -> 
         ballots: dict[int, list[dict]] = defaultdict(list)
         for row in _rows(archive, "ballots.csv"):
             ballots[int(row["motion"])].append(
-                {"group": row["group"], "weight": int(row["weight"]), "choice": row["choice"]}
+                {
+                    "group": row["group"],
+                    "weight": int(row["weight"]),
+                    "choice": row["choice"],
+                    "receipt": row["receipt"],
+                    "sequence": _int(row["sequence"]),
+                }
             )
     except (KeyError, ValueError, StopIteration) as error:
         report.fail(f"the tables do not have the record's structure ({error})")
-        return
+        return None
     _check_chain(events, report, integrity, None)
     if deliberation.get("audit_head") != report.audit_head:
         report.fail("deliberation.csv's audit_head is not the hash of the last audit event")
@@ -773,3 +807,91 @@ def _check_tables(archive: zipfile.ZipFile, report: Report, integrity: dict) -> 
         receipts=receipts,
         ballots=ballots,
     )
+    return deliberation, events, ballots, receipts
+
+
+def _check_package_log(
+    archive: zipfile.ZipFile,
+    package: dict,
+    report: Report,
+    log_check: LogCheck,
+    deliberation: dict,
+    events: list,
+    ballots: dict,
+    receipts: dict,
+) -> None:
+    """The transparency log of a ``record.zip``: ``log_leaves.csv`` against the head and key
+    of the descriptor's ``log`` member (or those given), and the tables' posts, members,
+    ballots and audit events against what the leaves committed to — the checks
+    ``records verify`` runs on ``record.json`` (``verify_log.py``)."""
+    names = set(archive.namelist())
+    try:
+        if "log_leaves.csv" in names:
+            for row in _rows(archive, "log_leaves.csv"):
+                index, text = int(row["leaf"]), row["entry"]
+                entry = _strict_loads(text)
+                if canonical_json(entry) != text.encode("utf-8"):
+                    report.fail(f"log leaf {index} is not written as the log hashes it")
+                log_check.leaf(index, entry, report)
+        for row in _rows(archive, "members.csv"):
+            log_check.member({"id": row["id"], "group": row["group"] or None})
+        for post in _package_posts(archive):
+            log_check.post(post)
+    except (KeyError, ValueError, TypeError) as error:
+        report.fail(f"the log's tables do not have the record's structure ({error!r})")
+        return
+    log_check.finish(
+        report,
+        log=package.get("log"),
+        slug=deliberation.get("slug"),
+        whole=deliberation.get("scope_item") == "",
+        audit_events=events,
+        ballots=ballots,
+        receipts=receipts,
+    )
+
+
+def _package_posts(archive: zipfile.ZipFile) -> Iterator[dict]:
+    """Each post of ``posts.csv`` as ``record.json`` holds it — with its translations,
+    revisions and reaction counts (overall and by group) from their own tables, which the
+    exporter writes in the posts' order: one pass over each, side by side."""
+    children = {
+        name: _Grouped(_rows(archive, f"{name}.csv"))
+        for name in ("post_translations", "post_revisions", "reactions", "reactions_by_group")
+    }
+    for row in _rows(archive, "posts.csv"):
+        post_id = row["id"]
+        reactions = children["reactions"].take(post_id)
+        counts = {}
+        if reactions:
+            counts = {stance: int(reactions[0][stance]) for stance in ("agree", "disagree", "pass")}
+            counts["groups"] = [
+                {"key": g["group"], **{s: int(g[s]) for s in ("agree", "disagree", "pass")}}
+                for g in children["reactions_by_group"].take(post_id)
+            ]
+        yield {
+            "id": int(post_id),
+            "author": row["author"],
+            "content_withheld": row["content_withheld"] == "true",
+            "redacted": row.get("redacted") == "true",
+            "body": row["body"],
+            "revisions": children["post_revisions"].take(post_id),
+            "translations": children["post_translations"].take(post_id),
+            "reactions": counts or None,
+        }
+
+
+class _Grouped:
+    """The rows of a table that belong to one post after another (by their ``post``
+    column), read once, in order."""
+
+    def __init__(self, rows: Iterator[dict]) -> None:
+        self.rows = rows
+        self.next = next(rows, None)
+
+    def take(self, post_id: str) -> list[dict]:
+        taken = []
+        while self.next is not None and self.next["post"] == post_id:
+            taken.append(self.next)
+            self.next = next(self.rows, None)
+        return taken

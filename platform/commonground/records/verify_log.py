@@ -25,6 +25,7 @@ hashes to its leaf; a rewritten log no longer extends the heads published before
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
 from typing import Any
 
@@ -42,10 +43,33 @@ from .leaves import (
 from .merkle import EMPTY_ROOT, append_to_frontier, frontier_root
 from .signing import verify_head
 
+#: Posts checked together against the log's state: one query per table per batch.
+POST_BATCH = 500
+#: Leaves written to the state together.
+LEAF_BATCH = 5000
+
+_STATE_SCHEMA = """
+CREATE TABLE bodies (post INTEGER, leaf INTEGER, digest TEXT, author TEXT,
+                     PRIMARY KEY (post, leaf)) WITHOUT ROWID;
+CREATE TABLE translations (post INTEGER, language TEXT, leaf INTEGER, digest TEXT,
+                           PRIMARY KEY (post, language)) WITHOUT ROWID;
+CREATE TABLE stances (post INTEGER, member TEXT, stance TEXT,
+                      PRIMARY KEY (post, member)) WITHOUT ROWID;
+CREATE TABLE redactions (post INTEGER PRIMARY KEY, leaf INTEGER, digest TEXT);
+CREATE TABLE seen (post INTEGER PRIMARY KEY);
+"""
+
 
 class LogCheck:
     """What the leaves committed to, gathered as they are read, and the checks of the
-    record's content against it."""
+    record's content against it.
+
+    Memory stays flat in the size of the record: of the tree only the frontier is kept
+    (O(log n) hashes); what the leaves say about each post (its bodies' hashes, author,
+    translations, every member's latest stance) goes to a private temporary SQLite
+    database on disk, and the posts are compared with it in batches of
+    :data:`POST_BATCH`. Ballots, audit events and members stay in memory: they grow with
+    the number of motions and members, not with the discussion."""
 
     def __init__(self, saved_head: dict | None = None, key: dict | None = None) -> None:
         self.saved_head = saved_head
@@ -54,25 +78,22 @@ class LogCheck:
         self.frontier: list[bytes] = []
         self.saved_root: bytes | None = None
         self.slugs: set[str] = set()
-        #: post id → [(leaf, body_sha256)] for its creation and each edit, in order.
-        self.bodies: dict[int, list[tuple[int, str]]] = defaultdict(list)
-        #: (post id, language) → (leaf, body_sha256) of its latest translation.
-        self.translations: dict[tuple[int, str], tuple[int, str]] = {}
-        #: post id → (leaf, body_sha256 of the notice) of its redaction, if any.
-        self.redactions: dict[int, tuple[int, str]] = {}
         #: motion id → {receipt: data} of its ballots.
         self.ballots: dict[int, dict[str, dict]] = defaultdict(dict)
         #: audit seq → (leaf, audit hash).
         self.audit: dict[int, tuple[int, str]] = {}
-        self.posts_seen: set[int] = set()
-        #: post id → (leaf, author pseudonym) of its creation.
-        self.authors: dict[int, tuple[int, str]] = {}
-        #: post id → {member pseudonym: latest stance}.
-        self.stances: dict[int, dict[str, str]] = defaultdict(dict)
         #: member pseudonym → stakeholder group key (from the record's ``members``).
         self.groups: dict[str, str | None] = {}
         #: What the posts' checks found, reported once the record is known to carry a log.
         self.post_problems: list[str] = []
+        # "": a private temporary database on disk, deleted when closed.
+        self.state = sqlite3.connect("")
+        self.state.executescript(
+            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -4096;"
+            + _STATE_SCHEMA
+        )
+        self._pending: dict[str, list[tuple]] = defaultdict(list)
+        self._posts: list[dict] = []
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -87,23 +108,37 @@ class LogCheck:
         self.slugs.add(entry.get("deliberation"))
         event, data = entry.get("event"), entry.get("data") or {}
         subject = str(entry.get("subject", ""))
+        pending = self._pending
         if event in (POST_CREATE, POST_EDIT):
-            self.bodies[_id(subject)].append((index, data.get("body_sha256")))
-            if event == POST_CREATE:
-                self.authors[_id(subject)] = (index, data.get("author"))
+            author = _text(data.get("author")) if event == POST_CREATE else None
+            pending["bodies"].append((_id(subject), index, _text(data.get("body_sha256")), author))
         elif event == POST_REDACT:
-            self.redactions[_id(subject)] = (index, data.get("body_sha256"))
+            pending["redactions"].append((_id(subject), index, _text(data.get("body_sha256"))))
         elif event == POST_TRANSLATE:
-            self.translations[(_id(subject), data.get("language"))] = (
-                index,
-                data.get("body_sha256"),
+            pending["translations"].append(
+                (_id(subject), _text(data.get("language")), index, _text(data.get("body_sha256")))
             )
         elif event == REACTION_CHANGE:
-            self.stances[data.get("post")][data.get("member")] = data.get("stance")
+            pending["stances"].append(
+                (_int(data.get("post")), _text(data.get("member")), _text(data.get("stance")))
+            )
         elif event == BALLOT_CAST:
             self.ballots[data.get("motion")][data.get("receipt")] = data
         elif "audit_seq" in data:
             self.audit[data["audit_seq"]] = (index, data.get("audit_hash"))
+        if self.size % LEAF_BATCH == 0:
+            self._write_leaves()
+
+    def _write_leaves(self) -> None:
+        """Store what the leaves read since the last call said (later leaves win)."""
+        pending, self._pending = self._pending, defaultdict(list)
+        # A leaf that names no post (or no language, no member) cannot vouch for anything:
+        # left out, so whatever the record says there is reported as missing from the log.
+        for table, marks in (("bodies", 4), ("translations", 4), ("stances", 3), ("redactions", 3)):
+            self.state.executemany(
+                f"INSERT OR REPLACE INTO {table} VALUES ({', '.join('?' * marks)})",
+                [row for row in pending[table] if row[0] is not None and row[1] is not None],
+            )
 
     def member(self, member: dict) -> None:
         """One element of ``members`` (read before the posts): the member's group."""
@@ -111,21 +146,77 @@ class LogCheck:
 
     def post(self, post: dict) -> None:
         """One element of ``posts``, read after every leaf: its bodies and translations
-        against the hashes the log committed to."""
+        against the hashes the log committed to (checked a batch at a time)."""
+        if not isinstance(post["id"], int):
+            self.post_problems.append(f"a post's id is not a number: {post['id']!r}")
+            return
+        self._posts.append(post)
+        if len(self._posts) >= POST_BATCH:
+            self._check_posts()
+
+    def _check_posts(self) -> None:
+        """The posts gathered so far against the leaves' state."""
+        self._write_leaves()
+        posts, self._posts = self._posts, []
+        if not posts:
+            return
+        ids = [post["id"] for post in posts]
+        self.state.executemany("INSERT OR IGNORE INTO seen VALUES (?)", [(i,) for i in ids])
+        bodies, translations, stances, redactions = (
+            self._state_of(table, columns, ids)
+            for table, columns in (
+                ("bodies", "leaf, digest, author"),
+                ("translations", "language, leaf, digest"),
+                ("stances", "member, stance"),
+                ("redactions", "leaf, digest"),
+            )
+        )
+        for post in posts:
+            post_id = post["id"]
+            self._check_post(
+                post,
+                bodies.get(post_id, []),
+                {
+                    language: (leaf, digest)
+                    for language, leaf, digest in translations.get(post_id, [])
+                },
+                dict(stances.get(post_id, [])),
+                next(iter(redactions.get(post_id, [])), None),
+            )
+
+    def _state_of(self, table: str, columns: str, ids: list[int]) -> dict[int, list[tuple]]:
+        """Post id → rows of ``table`` (ordered by its key) for the posts ``ids``."""
+        found: dict[int, list[tuple]] = defaultdict(list)
+        marks = ",".join("?" * len(ids))
+        for post_id, *row in self.state.execute(
+            f"SELECT post, {columns} FROM {table} WHERE post IN ({marks}) ORDER BY 1, 2",
+            ids,
+        ):
+            found[post_id].append(tuple(row))
+        return found
+
+    def _check_post(
+        self,
+        post: dict,
+        logged: list,
+        translations: dict,
+        stances: dict,
+        redaction: tuple[int, str] | None,
+    ) -> None:
+        """One post against its creation and edits (``logged``: (leaf, digest, author) in
+        order), its translations' latest leaves, its members' latest stances and the
+        removal of its text (``redaction``: (leaf, digest of the notice)), if any."""
         fail = self.post_problems.append
         post_id = post["id"]
-        self.posts_seen.add(post_id)
-        logged = self.bodies.get(post_id)
         if not logged:
             fail(f"post {post_id} is not in the log")
             return
-        leaf, author = self.authors.get(post_id, (None, None))
+        leaf, _, author = next((row for row in logged if row[2] is not None), logged[0])
         if author != post.get("author"):
             fail(f"post {post_id}: its author differs from the one leaf {leaf} of the log names")
         if post.get("content_withheld"):
             return
-        self._check_reactions(post, fail)
-        redaction = self.redactions.get(post_id)
+        self._check_reactions(post, stances, fail)
         if redaction is not None or post.get("redacted"):
             self._check_redaction(post, redaction, fail)
             return
@@ -133,14 +224,14 @@ class LogCheck:
         versions.append(post["body"])
         if len(versions) != len(logged):
             fail(f"post {post_id} has {len(versions)} versions, the log recorded {len(logged)}")
-        for number, (body, (leaf, digest)) in enumerate(zip(versions, logged, strict=False), 1):
+        for number, (body, (leaf, digest, _)) in enumerate(zip(versions, logged, strict=False), 1):
             if content_sha256(body) != digest:
                 fail(
                     f"post {post_id}: the text of version {number} differs from the one "
                     f"leaf {leaf} of the log committed to"
                 )
         for translation in post.get("translations", []):
-            found = self.translations.get((post_id, translation["language"]))
+            found = translations.get(translation["language"])
             if found is None:
                 fail(f"post {post_id}: its {translation['language']} translation is not in the log")
             elif content_sha256(translation["body"]) != found[1]:
@@ -164,7 +255,7 @@ class LogCheck:
         elif post.get("revisions") or post.get("translations"):
             fail(f"post {post_id}: its text was removed (leaf {leaf}) but versions remain")
 
-    def _check_reactions(self, post: dict, fail) -> None:
+    def _check_reactions(self, post: dict, stances: dict, fail) -> None:
         """The post's reaction counts, overall and per group, against the latest stance of
         each member the log recorded (counted in the member's group as the record lists
         it)."""
@@ -173,7 +264,7 @@ class LogCheck:
             return
         totals: dict[str, int] = defaultdict(int)
         by_group: dict = defaultdict(lambda: defaultdict(int))
-        for member, stance in self.stances.get(post["id"], {}).items():
+        for member, stance in stances.items():
             totals[stance] += 1
             by_group[self.groups.get(member)][stance] += 1
         counted = [(None, reactions, totals)] + [
@@ -189,6 +280,16 @@ class LogCheck:
                         f"record, {logged.get(stance, 0)} in the log's reactions"
                     )
 
+    def _unseen_posts(self) -> list[int]:
+        """Posts the log created that the record does not hold."""
+        return [
+            post_id
+            for (post_id,) in self.state.execute(
+                "SELECT DISTINCT post FROM bodies WHERE post IS NOT NULL "
+                "AND post NOT IN (SELECT post FROM seen) ORDER BY post"
+            )
+        ]
+
     # --- the end ------------------------------------------------------------------------------
 
     def finish(
@@ -203,6 +304,13 @@ class LogCheck:
         receipts: dict,
     ) -> None:
         """The head, the saved head, and the cross-checks that need the whole record."""
+        try:
+            self._finish(report, log, slug, whole, audit_events, ballots, receipts)
+        finally:
+            self.state.close()
+
+    def _finish(self, report, log, slug, whole, audit_events, ballots, receipts) -> None:
+        self._check_posts()
         if log is None and not self.size and self.saved_head is None and self.key is None:
             report.note(
                 "the record carries no transparency log (exported before logs existed): "
@@ -222,7 +330,7 @@ class LogCheck:
         self._check_audit(report, audit_events)
         self._check_ballots(report, ballots, receipts)
         if whole:
-            for post_id in sorted(set(self.bodies) - self.posts_seen):
+            for post_id in self._unseen_posts():
                 report.fail(f"post {post_id} is in the log but missing from the record")
 
     def _check_head(self, report, head, carried_key, root: str, slug) -> None:
@@ -314,6 +422,15 @@ class LogCheck:
             missing = [r for r in listed if r not in self.ballots.get(motion_id, {})]
             if missing:
                 report.fail(f"motion {motion_id}: {len(missing)} receipts are not in the log")
+
+
+def _text(value: Any) -> str | None:
+    """A value stored as text in the state (what a tampered leaf holds may be anything)."""
+    return value if value is None or isinstance(value, str) else repr(value)
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _id(subject: str) -> int | None:
