@@ -51,22 +51,49 @@ CONNECTS_AT_ONCE = 50
 #: A listener that hears nothing new this long after the burst has heard all it will.
 SETTLE = 15.0
 BODY = ("Plenary statement " * 60)[:700]
+REDIS_URL = "redis://127.0.0.1:6379/0"
+#: The scale-out runs share one PostgreSQL server (several processes writing one SQLite file
+#: wait on its lock without yielding to gevent: see BENCHMARKS.md).
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
+
+
+def database_url(clients: int, workdir: Path, processes: int | None) -> str:
+    """SQLite in ``workdir`` (``processes`` None); a new PostgreSQL database for scale-out."""
+    if processes is None:
+        return f"sqlite:///{workdir / f'fanout-{clients}.db'}"
+    return f"{POSTGRES}/{postgres_database(f'cg_fanout_{clients}_{processes}', create=True)}"
+
+
+def postgres_database(name: str, *, create: bool) -> str:
+    """Create (or drop) the PostgreSQL database ``name``; its name."""
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as db:
+        db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if create:
+            db.execute(f'CREATE DATABASE "{name}"')
+    return name
 
 
 # --- servers --------------------------------------------------------------------------------
 
 
-def start(kind: str, clients: int, workdir: Path) -> tuple[subprocess.Popen, str, dict]:
-    port = free_port()
-    env = {**os.environ, "BIND": f"127.0.0.1:{port}", "PYTHONPATH": str(ROOT / "platform")}
+def start(
+    kind: str, clients: int, workdir: Path, processes: int = 1, scaleout: bool = False
+) -> tuple[list[subprocess.Popen], list[str], dict]:
+    """Start ``processes`` servers of ``kind`` (``scaleout``: Common Ground on PostgreSQL,
+    behind Redis when more than one)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "platform")}
     env.pop("REDIS_URL", None)
+    if processes > 1:
+        env["REDIS_URL"] = REDIS_URL
     world = {"item": 1, "tokens": [None] * (clients + 1)}
     gunicorn = [str(Path(sys.executable).with_name("gunicorn")), "-c", "gunicorn.conf.py"]
     if kind == "commonground":
-        database = workdir / f"fanout-{clients}.db"
+        database = database_url(clients, workdir, processes if scaleout else None)
         world = seed(database, clients)
         env.update(
-            DATABASE_URL=f"sqlite:///{database}",
+            DATABASE_URL=database,
             SECRET_KEY="benchmark",
             AUTO_MIGRATE="0",
             DEMO="0",
@@ -76,12 +103,24 @@ def start(kind: str, clients: int, workdir: Path) -> tuple[subprocess.Popen, str
     elif kind == "bare":
         command = [*gunicorn, "benchmarks.bare_socketio:app"]
     else:
-        command = ["node", str(NODE_DIR / "server.js"), str(port)]
-    log = (workdir / f"{kind}-{clients}.log").open("w")
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    wait_until_listening(url, process)
-    return process, url, world
+        command = ["node", str(NODE_DIR / "server.js")]
+    servers, urls = [], []
+    for index in range(processes):
+        port = free_port()
+        log = (workdir / f"{kind}-{clients}-{index}.log").open("w")
+        servers.append(
+            subprocess.Popen(
+                [*command, str(port)] if kind == "node" else command,
+                cwd=ROOT,
+                env={**env, "BIND": f"127.0.0.1:{port}"},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        urls.append(f"http://127.0.0.1:{port}")
+    for url, server in zip(urls, servers, strict=True):
+        wait_until_listening(url, server)
+    return servers, urls, world
 
 
 def wait_until_listening(url: str, process: subprocess.Popen) -> None:
@@ -121,6 +160,19 @@ def rss_bytes(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
     return 0
+
+
+def forget_redis_keys(database: str) -> None:
+    """Remove what the run left in Redis (its presence and rate windows)."""
+    import hashlib
+
+    import redis
+
+    digest = hashlib.sha256(database.encode()).hexdigest()[:12]
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(match=f"cg:{digest}:*", count=1000))
+    for start_at in range(0, len(keys), 500):
+        client.delete(*keys[start_at : start_at + 500])
 
 
 def node_ready() -> bool:
@@ -222,17 +274,38 @@ async def burst(url: str, item: int, token, posts: int) -> dict[int, float]:
 # --- one run ---------------------------------------------------------------------------------
 
 
-def run(kind: str, clients: int, posts: int, processes: int, workdir: Path) -> dict:
-    server, url, world = start(kind, clients, workdir)
+def run(
+    kind: str,
+    clients: int,
+    posts: int,
+    processes: int,
+    workdir: Path,
+    profile=None,
+    servers: int = 1,
+    scaleout: bool = False,
+) -> dict:
+    """One server kind, ``clients`` listeners; ``servers`` > 1: that many Common Ground
+    processes behind Redis, the clients spread over them, the poster on the first."""
+    started, urls, world = start(kind, clients, workdir, servers, scaleout)
+    profiler = None
     try:
-        pid = serving_pid(server)
+        pids = [serving_pid(server) for server in started]
+        if profile and kind != "node":
+            # py-spy samples the serving process from outside (collapsed stacks, one a line).
+            out = Path(profile) / f"{kind}-{clients}.txt"
+            profiler = subprocess.Popen(
+                ["py-spy", "record", "-p", str(pids[0]), "-f", "raw", "-o", str(out), "-r", "200"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         time.sleep(1)
-        rss_before = rss_bytes(pid)
+        rss_before = sum(rss_bytes(pid) for pid in pids)
         poster_token, tokens = world["tokens"][0], world["tokens"][1 : clients + 1]
         share = [tokens[n::processes] for n in range(processes)]
         pipes, workers = [], []
-        for part in share:
+        for index, part in enumerate(share):
             mine, theirs = multiprocessing.Pipe()
+            url = urls[index % len(urls)]
             worker = multiprocessing.Process(
                 target=client_process, args=(url, world["item"], part, posts, theirs)
             )
@@ -245,21 +318,33 @@ def run(kind: str, clients: int, posts: int, processes: int, workdir: Path) -> d
         joined = [pipe.recv() for pipe in pipes]
         join_seconds = max(j[1] for j in joined) - began
         time.sleep(1)
-        rss_after = rss_bytes(pid)
+        rss_after = sum(rss_bytes(pid) for pid in pids)
         for pipe in pipes:
             pipe.send("listen")
-        sent = asyncio.run(burst(url, world["item"], poster_token, posts))
+        sent = asyncio.run(burst(urls[0], world["item"], poster_token, posts))
         done = [pipe.recv() for pipe in pipes]
         for worker in workers:
             worker.join(timeout=60)
     finally:
-        stop(server)
+        if profiler is not None:
+            profiler.send_signal(2)  # py-spy writes its file on SIGINT
+            profiler.wait(timeout=60)
+        for server in started:
+            stop(server)
+        if scaleout:
+            forget_redis_keys(f"{POSTGRES}/cg_fanout_{clients}_{servers}")
+            postgres_database(f"cg_fanout_{clients}_{servers}", create=False)
     arrivals = [a for d in done for a in d[1]]
     latencies = [at - sent[n] for n, at in arrivals]
     first_send = min(sent.values())
     span = max(at for _, at in arrivals) - first_send if arrivals else float("nan")
     return {
-        "server": kind,
+        "server": (
+            f"{kind} ×{servers} (PostgreSQL{' + Redis' if servers > 1 else ''})"
+            if scaleout
+            else kind
+        ),
+        "processes": servers,
         "clients": clients,
         "joined": sum(j[2] for j in joined),
         "dropped": sum(d[2] for d in done) + clients - sum(j[2] for j in joined),
@@ -343,6 +428,13 @@ def main(argv=None) -> None:
     parser.add_argument("--processes", type=int, default=4, help="client processes")
     parser.add_argument("--servers", default="bare,commonground,node")
     parser.add_argument("--record", action="store_true", help="write BENCHMARKS.md")
+    parser.add_argument("--profile", help="folder for py-spy profiles of the Python servers")
+    parser.add_argument(
+        "--scaleout",
+        default="",
+        help="comma-separated process counts (e.g. 1,2,4): Common Ground on PostgreSQL, "
+        "behind Redis when more than one",
+    )
     args = parser.parse_args(argv)
     servers = args.servers.split(",")
     skipped = ""
@@ -354,7 +446,20 @@ def main(argv=None) -> None:
         for clients in (int(c) for c in args.clients.split(",")):
             for kind in servers:
                 print(f"{kind} with {clients} clients…", flush=True)
-                result = run(kind, clients, args.posts, args.processes, Path(tmp))
+                result = run(kind, clients, args.posts, args.processes, Path(tmp), args.profile)
+                print(result, flush=True)
+                results.append(result)
+            for count in (int(c) for c in args.scaleout.split(",") if c):
+                print(f"commonground ×{count} with {clients} clients…", flush=True)
+                result = run(
+                    "commonground",
+                    clients,
+                    args.posts,
+                    args.processes,
+                    Path(tmp),
+                    servers=count,
+                    scaleout=True,
+                )
                 print(result, flush=True)
                 results.append(result)
     text = report(results, args.posts, args.processes, skipped)
