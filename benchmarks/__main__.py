@@ -157,6 +157,7 @@ OTHERS = {
     "flood": [sys.executable, "-m", "benchmarks.socket_flood", "--record"],
     "log": [sys.executable, "-m", "benchmarks.transparency_log", "--record"],
     "opinions": [sys.executable, "-m", "benchmarks.opinions", "--record"],
+    "fanout": [sys.executable, "-m", "benchmarks.fanout", "--record", "--scaleout", "1,2,4"],
 }
 
 

@@ -30,6 +30,7 @@ first connect) / clients.
 
 import argparse
 import asyncio
+import collections
 import multiprocessing
 import os
 import platform
@@ -155,6 +156,12 @@ def serving_pid(process: subprocess.Popen) -> int:
     return int(pids[0]) if pids else process.pid
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_bytes(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -199,7 +206,8 @@ async def _clients(url, item, tokens, posts, pipe):
 
     loop = asyncio.get_running_loop()
     arrivals: list[tuple[int, float]] = []
-    state = {"dropped": 0, "joined": 0, "presence": 0, "listening": False}
+    state = {"dropped": 0, "joined": 0, "presence": 0, "finished": False}
+    reasons = collections.Counter()
     gate = asyncio.Semaphore(CONNECTS_AT_ONCE)
     marker = re.compile(r"^\[(\d+)\]")
 
@@ -215,8 +223,10 @@ async def _clients(url, item, tokens, posts, pipe):
             state["presence"] += 1
 
         @sio.event
-        async def disconnect(*args):
-            state["dropped"] += 1
+        async def disconnect(reason=None):
+            if not state["finished"]:
+                state["dropped"] += 1
+                reasons[str(reason)] += 1
 
         async with gate:
             try:
@@ -247,7 +257,8 @@ async def _clients(url, item, tokens, posts, pipe):
         await asyncio.sleep(0.2)
         if len(arrivals) != seen:
             last, seen = time.monotonic(), len(arrivals)
-    pipe.send(("done", arrivals, state["dropped"], state["presence"]))
+    state["finished"] = True
+    pipe.send(("done", arrivals, state["dropped"], state["presence"], dict(reasons)))
     await asyncio.gather(*(c.disconnect() for c in clients if c.connected))
 
 
@@ -300,6 +311,7 @@ def run(
             )
         time.sleep(1)
         rss_before = sum(rss_bytes(pid) for pid in pids)
+        cpu_before = sum(cpu_seconds(pid) for pid in pids)
         poster_token, tokens = world["tokens"][0], world["tokens"][1 : clients + 1]
         share = [tokens[n::processes] for n in range(processes)]
         pipes, workers = [], []
@@ -319,10 +331,12 @@ def run(
         join_seconds = max(j[1] for j in joined) - began
         time.sleep(1)
         rss_after = sum(rss_bytes(pid) for pid in pids)
+        cpu_joined = sum(cpu_seconds(pid) for pid in pids)
         for pipe in pipes:
             pipe.send("listen")
         sent = asyncio.run(burst(urls[0], world["item"], poster_token, posts))
         done = [pipe.recv() for pipe in pipes]
+        cpu_burst = sum(cpu_seconds(pid) for pid in pids) - cpu_joined
         for worker in workers:
             worker.join(timeout=60)
     finally:
@@ -355,7 +369,10 @@ def run(
         "p50": percentile(latencies, 0.5) if latencies else float("nan"),
         "p99": percentile(latencies, 0.99) if latencies else float("nan"),
         "memory_per_connection": max(0, rss_after - rss_before) / clients,
+        "cpu_per_join_ms": (cpu_joined - cpu_before) / clients * 1000,
+        "cpu_per_delivery_us": cpu_burst / max(1, len(arrivals)) * 1e6,
         "presence_events": sum(d[3] for d in done),
+        "drop_reasons": dict(sum((collections.Counter(d[4]) for d in done), collections.Counter())),
     }
 
 
@@ -389,14 +406,15 @@ def report(results: list[dict], posts: int, processes: int, skipped: str) -> str
         "### Results",
         "",
         "| clients | server | dropped | lost | join time | deliveries/s | p50 | p99 "
-        "| memory/connection | presence events |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| memory/connection | server CPU per join | server CPU per delivery | presence events |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in results:
         lines.append(
             f"| {r['clients']:,} | {r['server']} | {r['dropped']} | {r['lost']} "
             f"| {r['join_s']:.1f} s | {r['per_s']:,.0f} | {r['p50'] * 1000:.0f} ms "
             f"| {r['p99'] * 1000:.0f} ms | {r['memory_per_connection'] / 1024:.1f} KiB "
+            f"| {r['cpu_per_join_ms']:.2f} ms | {r['cpu_per_delivery_us']:.0f} µs "
             f"| {r['presence_events']:,} |"
         )
     lines += [
@@ -404,8 +422,9 @@ def report(results: list[dict], posts: int, processes: int, skipped: str) -> str
         "Ratios to the bare python-socketio server of the same run (targets: join ≤ 3×, "
         "deliveries/s ≥ 0.8×, p99 ≤ 1.5×, memory/connection ≤ 1.5×; 0 dropped, 0 lost):",
         "",
-        "| clients | server | join time | deliveries/s | p99 | memory/connection |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| clients | server | join time | deliveries/s | p99 | memory/connection "
+        "| CPU per join | CPU per delivery |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in results:
         base = next(
@@ -416,8 +435,30 @@ def report(results: list[dict], posts: int, processes: int, skipped: str) -> str
         lines.append(
             f"| {r['clients']:,} | {r['server']} | {ratio(r['join_s'], base['join_s'])} "
             f"| {ratio(r['per_s'], base['per_s'])} | {ratio(r['p99'], base['p99'])} "
-            f"| {ratio(r['memory_per_connection'], base['memory_per_connection'])} |"
+            f"| {ratio(r['memory_per_connection'], base['memory_per_connection'])} "
+            f"| {ratio(r['cpu_per_join_ms'], base['cpu_per_join_ms'])} "
+            f"| {ratio(r['cpu_per_delivery_us'], base['cpu_per_delivery_us'])} |"
         )
+    scaled = [r for r in results if "PostgreSQL" in r["server"]]
+    if scaled:
+        lines += [
+            "",
+            "Scale-out: Common Ground on PostgreSQL, the clients spread evenly over the "
+            "processes (the poster on the first), behind Redis when more than one; ratios to "
+            "one process of the same run (target: two processes ≥ 1.7× on deliveries/s):",
+            "",
+            "| clients | processes | deliveries/s | ratio | join time | p99 | dropped | lost |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for r in scaled:
+            base = next(
+                (b for b in scaled if b["processes"] == 1 and b["clients"] == r["clients"]), None
+            )
+            lines.append(
+                f"| {r['clients']:,} | {r['processes']} | {r['per_s']:,.0f} "
+                f"| {ratio(r['per_s'], base['per_s']) if base else '—'} | {r['join_s']:.1f} s "
+                f"| {r['p99'] * 1000:.0f} ms | {r['dropped']} | {r['lost']} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -443,13 +484,15 @@ def main(argv=None) -> None:
         skipped = " — skipped: node/npm not found"
     results = []
     with tempfile.TemporaryDirectory(prefix="cg-fanout-") as tmp:
-        for clients in (int(c) for c in args.clients.split(",")):
+        sizes = [int(c) for c in args.clients.split(",")]
+        for clients in sizes:
             for kind in servers:
                 print(f"{kind} with {clients} clients…", flush=True)
                 result = run(kind, clients, args.posts, args.processes, Path(tmp), args.profile)
                 print(result, flush=True)
                 results.append(result)
-            for count in (int(c) for c in args.scaleout.split(",") if c):
+            # Scale-out at the first room size only: it is the ratio that matters.
+            for count in [int(c) for c in args.scaleout.split(",") if c and clients == sizes[0]]:
                 print(f"commonground ×{count} with {clients} clients…", flush=True)
                 result = run(
                     "commonground",

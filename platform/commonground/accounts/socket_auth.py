@@ -12,6 +12,7 @@ from flask import g, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_socketio import join_room
+from sqlalchemy.orm import joinedload
 
 from ..db import db
 from ..errors import Forbidden, Unauthorized
@@ -68,7 +69,8 @@ def socket_token() -> ApiToken | None:
     token_id = session.get(TOKEN_SESSION_KEY)
     if token_id is None:
         return None
-    api_token = db.session.get(ApiToken, token_id)
+    # The token and its user in one statement: this runs for every event of the socket.
+    api_token = db.session.get(ApiToken, token_id, options=[joinedload(ApiToken.user)])
     if api_token is None or api_token.revoked_at is not None:
         raise Unauthorized(_l("The API token is not valid or has been revoked."))
     return api_token
