@@ -69,18 +69,30 @@ def test_running_counts_equal_a_full_recount(kind, ops):
 @pytest.mark.parametrize("kind", ["memory", "redis"])
 def test_an_announcement_is_claimed_once_per_change(kind):
     presence = presence_of(kind)
-    assert presence.claim_announcement(1) is None  # nothing happened yet
+    assert presence.claim_announcement(1, 0) == (None, 0)  # nothing happened yet
     presence.join(1, "a", entry(1))
     presence.join(1, "b", entry(3))
-    assert presence.claim_announcement(1) == {
-        "online": 2,
-        "by_group": {"civil_society": 1, "governments": 1},
-    }
-    assert presence.claim_announcement(1) is None  # another process finds it sent
+    assert presence.claim_announcement(1, 0) == (
+        {"online": 2, "by_group": {"civil_society": 1, "governments": 1}},
+        0,
+    )
+    assert presence.claim_announcement(1, 0) == (None, 0)  # another process finds it sent
     presence.join(1, "a", entry(1))  # the same socket again: no change
-    assert presence.claim_announcement(1) is None
+    assert presence.claim_announcement(1, 0) == (None, 0)
     presence.drop("b")
-    assert presence.claim_announcement(1) == {"online": 1, "by_group": {"governments": 1}}
+    assert presence.claim_announcement(1, 0) == ({"online": 1, "by_group": {"governments": 1}}, 0)
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis"])
+def test_a_room_hears_at_most_one_announcement_per_interval(kind):
+    presence = presence_of(kind)
+    presence.join(1, "a", entry(1))
+    counts, wait = presence.claim_announcement(1, 60)
+    assert counts == {"online": 1, "by_group": {"governments": 1}} and wait == 0
+    presence.join(1, "b", entry(3))
+    counts, wait = presence.claim_announcement(1, 60)  # changed, but too soon
+    assert counts is None and 59 < wait <= 60
+    assert presence.claim_announcement(2, 60) == (None, 0)  # each room has its own interval
 
 
 def test_the_member_list_is_paged_by_name_with_each_user_once():

@@ -9,9 +9,9 @@ in a room of 2. With ``REDIS_URL`` entries and counts live in Redis (each change
 script, atomic across processes); without it they live in this process. A user with
 several tabs counts once.
 
-The room hears of the counts through :func:`announce`: at most once per
-``PRESENCE_INTERVAL`` seconds per room and process, and only when the version changed
-since the last announcement of any process — so a thousand joins cost the room a handful
+The room hears of the counts through :class:`Announcer`: at most once per
+``PRESENCE_INTERVAL`` seconds per room (across processes), and only when the version
+changed since the last announcement — so a thousand joins cost the room a handful
 of ``presence`` events, not a thousand lists of up to a thousand names. The list of names
 is paged on request (:meth:`MemoryPresence.members`).
 
@@ -22,6 +22,7 @@ behind until the item's keys expire (``ENTRY_TTL`` after its last change).
 import json
 import logging
 import threading
+import time
 from collections import Counter
 
 logger = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ class MemoryPresence:
         self._sockets_of_user: dict[int, Counter] = {}
         self._users_of_group: dict[int, Counter] = {}
         self._version: Counter = Counter()
-        self._announced: dict[int, int] = {}
+        self._announced: dict[int, tuple[int, float]] = {}
         self._lock = threading.Lock()
 
     def join(self, item_id: int, sid: str, entry: dict) -> dict:
@@ -99,15 +100,19 @@ class MemoryPresence:
         with self._lock:
             return self._counts(item_id)
 
-    def claim_announcement(self, item_id: int) -> dict | None:
-        """The item's counts if they changed since the last announcement (which this call
-        then becomes), else None."""
+    def claim_announcement(self, item_id: int, interval: float) -> tuple[dict | None, float]:
+        """``(counts, 0)`` if the item's counts changed since the last announcement (which
+        this call then becomes); ``(None, 0)`` if they did not; ``(None, seconds)`` if the
+        last announcement is younger than ``interval``: ask again in that many seconds."""
         with self._lock:
             version = self._version[item_id]
-            if self._announced.get(item_id, 0) == version:
-                return None
-            self._announced[item_id] = version
-            return self._counts(item_id)
+            announced, at = self._announced.get(item_id, (0, float("-inf")))
+            if announced == version:
+                return None, 0.0
+            if (wait := at + interval - time.monotonic()) > 0:
+                return None, wait
+            self._announced[item_id] = (version, time.monotonic())
+            return self._counts(item_id), 0.0
 
     def members(self, item_id: int, page: int, per_page: int) -> dict:
         """One page of who is online in the item (see :func:`page_of_members`)."""
@@ -178,12 +183,19 @@ redis.call('INCR', KEYS[4])
 return 1
 """
 
-# KEYS: sockets per user, users per group, version, last announced version.
-# ARGV: ttl. Returns the counts when the version moved since the last announcement.
+# KEYS: sockets per user, users per group, version, last announced version, its time (ms).
+# ARGV: ttl, interval (ms). Returns the counts when the version moved since the last
+# announcement of any process and that is at least an interval old; else how many ms to
+# wait (0: nothing to announce).
 _CLAIM = """
 local version = redis.call('GET', KEYS[3]) or '0'
-if (redis.call('GET', KEYS[4]) or '0') == version then return false end
+if (redis.call('GET', KEYS[4]) or '0') == version then return 0 end
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local wait = tonumber(redis.call('GET', KEYS[5]) or '0') + tonumber(ARGV[2]) - now
+if wait > 0 then return wait end
 redis.call('SET', KEYS[4], version, 'EX', ARGV[1])
+redis.call('SET', KEYS[5], now, 'EX', ARGV[1])
 return {redis.call('HLEN', KEYS[1]), redis.call('HGETALL', KEYS[2])}
 """
 
@@ -253,13 +265,18 @@ class RedisPresence:
         online, by_group = pipe.execute()
         return counts_body(online, {k: int(v) for k, v in by_group.items()})
 
-    def claim_announcement(self, item_id: int) -> dict | None:
-        """The item's counts if they changed since the last announcement of any process
-        (which this call then becomes), else None."""
+    def claim_announcement(self, item_id: int, interval: float) -> tuple[dict | None, float]:
+        """As :meth:`MemoryPresence.claim_announcement`, across every process: the last
+        announcement and its time (Redis's clock) are shared."""
         _, users, groups, version = self._keys(item_id)
         announced = f"{self._prefix}presence:announced:{item_id}"
-        result = self._claim(keys=[users, groups, version, announced], args=[ENTRY_TTL])
-        return _counts(*result) if result else None
+        result = self._claim(
+            keys=[users, groups, version, announced, f"{announced}:at"],
+            args=[ENTRY_TTL, int(interval * 1000)],
+        )
+        if isinstance(result, list):
+            return _counts(*result), 0.0
+        return None, int(result) / 1000
 
     def members(self, item_id: int, page: int, per_page: int) -> dict:
         """One page of who is online in the item (see :func:`page_of_members`)."""
@@ -289,8 +306,9 @@ def _text(value) -> str:
 
 class Announcer:
     """Sends a room the presence counts of a key (item or deliberation) shortly after they
-    change: at most once per ``interval`` seconds per key in this process, read *after* the
-    changes that asked for it, and not at all when another process already sent them."""
+    change: read *after* the changes that asked for it, at most once per ``interval``
+    seconds per key across every process, and not at all when another process already
+    sent them."""
 
     def __init__(self, socketio):
         self._socketio = socketio
@@ -315,7 +333,11 @@ class Announcer:
             # From here on, a change schedules a send of its own.
             self._due.discard(due)
         try:
-            if (counts := store.claim_announcement(due[2])) is not None:
+            counts, wait = store.claim_announcement(due[2], interval)
+            while wait > 0:  # another process announced less than an interval ago
+                self._socketio.sleep(wait)
+                counts, wait = store.claim_announcement(due[2], interval)
+            if counts is not None:
                 server.emit(event, {**head, **counts}, to=room, namespace="/")
         except Exception:
             logger.exception("could not send %s to %s", event, room)
