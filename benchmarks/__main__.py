@@ -160,6 +160,7 @@ OTHERS = {
     "window": [sys.executable, "-m", "benchmarks.thread_window", "--record"],
     "search": [sys.executable, "-m", "benchmarks.search_100k", "--record"],
     "posting": [sys.executable, "-m", "benchmarks.posting_throughput", "--record"],
+    "fanout": [sys.executable, "-m", "benchmarks.fanout", "--record", "--scaleout", "1,2,4"],
 }
 
 

@@ -38,8 +38,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # --- the world ------------------------------------------------------------------------------
 
 
-def seed(database: Path, listeners: int) -> dict:
-    """A deliberation with an open item, ``listeners + 1`` delegates and their tokens."""
+def seed(database: Path | str, listeners: int) -> dict:
+    """A deliberation with an open item, ``listeners + 1`` delegates and their tokens, in
+    the SQLite file ``database`` (or at the database URL ``database``)."""
     from commonground import create_app
     from commonground.accounts.auth import new_secret_token, new_session_nonce
     from commonground.accounts.models import ApiToken, User
@@ -53,7 +54,9 @@ def seed(database: Path, listeners: int) -> dict:
 
     app = create_app(
         {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "SQLALCHEMY_DATABASE_URI": (
+                database if isinstance(database, str) else f"sqlite:///{database}"
+            ),
             "SECRET_KEY": "benchmark",
             "AUTO_MIGRATE": True,
         }

@@ -7,6 +7,7 @@ copy of it, so tests stay isolated without paying for migrations every time.
 import re
 import shutil
 import socket
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,17 @@ def reachable(host: str, port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+def redis_for_test():
+    """A Redis client (text replies) and a key prefix of its own; skips when Redis does
+    not answer on 127.0.0.1:6379."""
+    if not reachable("127.0.0.1", 6379):
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
+    import redis
+
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/0", decode_responses=True)
+    return client, f"cg-test-{uuid.uuid4().hex}:"
 
 
 def base_config(database_url: str, instance: Path) -> dict:

@@ -67,12 +67,17 @@ def settings_from_environment(instance_path: Path) -> dict:
         "REACTION_RATE_LIMIT": os.environ.get("REACTION_RATE_LIMIT", "60/60"),
         "JOIN_RATE_LIMIT": os.environ.get("JOIN_RATE_LIMIT", "30/60"),
         "TYPING_RATE_LIMIT": os.environ.get("TYPING_RATE_LIMIT", "40/60"),
+        "PRESENCE_RATE_LIMIT": os.environ.get("PRESENCE_RATE_LIMIT", "30/60"),
         # Every socket event, per connection and per member (all their connections).
         "SOCKET_RATE_LIMIT": os.environ.get("SOCKET_RATE_LIMIT", "60/10"),
         "SOCKET_MEMBER_RATE_LIMIT": os.environ.get("SOCKET_MEMBER_RATE_LIMIT", "120/10"),
         # Sign-in attempts per email address, and per client address.
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10/300"),
         "LOGIN_CLIENT_RATE_LIMIT": os.environ.get("LOGIN_CLIENT_RATE_LIMIT", "60/300"),
+        # A room hears of who is online (counts by group) at most once per this many seconds.
+        "PRESENCE_INTERVAL": float(os.environ.get("PRESENCE_INTERVAL", "1.5")),
+        # A join without ``after`` carries at most this many of the newest posts in its ack.
+        "JOIN_POSTS_LIMIT": int(os.environ.get("JOIN_POSTS_LIMIT", "100")),
         # Live tallies of a motion are sent at most once per this many seconds.
         "VOTING_TALLY_INTERVAL": float(os.environ.get("VOTING_TALLY_INTERVAL", "0.25")),
         # The item page (and GET …/posts) shows a window of whole threads: at most this many

@@ -492,26 +492,43 @@ function startDiscussion(root, config) {
     );
   }
 
+  // Counts by group come with the join's ack and, coalesced, as `presence` events; the
+  // names are asked for a page at a time (`presence:members`), only when wanted.
   function showPresence(presence) {
     presenceBox.hidden = false;
     presenceBox.querySelector("[data-presence-count]").textContent = format(strings.online, {
       count: presence.online,
     });
-    const groups = new Map();
-    for (const member of presence.members) {
-      const key = member.group || "";
-      if (!groups.has(key)) groups.set(key, []);
-      groups.get(key).push(member.name);
-    }
     const list = presenceBox.querySelector("[data-presence-groups]");
     list.replaceChildren(
-      ...[...groups.entries()].map(([key, names]) => {
+      ...Object.entries(presence.by_group).map(([key, count]) => {
         const item = document.createElement("li");
         const label = document.createElement("strong");
-        label.textContent = key ? config.groups[key] || key : strings.no_group;
-        item.append(label, `: ${names.join(", ")}`);
+        label.textContent = config.groups[key] || key;
+        item.append(label, `: ${count}`);
         return item;
       }),
     );
   }
+
+  const names = presenceBox.querySelector("[data-presence-names]");
+  const moreNames = presenceBox.querySelector("[data-presence-more]");
+  let nextPage = null;
+  function showNames(page) {
+    socket.emit("presence:members", { item: config.item, page }, (ack) => {
+      if (!ack || !ack.ok) return;
+      if (page === 1) names.replaceChildren();
+      for (const member of ack.members) {
+        const item = document.createElement("li");
+        const group = member.group ? config.groups[member.group] || member.group : strings.no_group;
+        item.textContent = `${member.name} (${group})`;
+        names.append(item);
+      }
+      names.hidden = false;
+      nextPage = ack.next;
+      moreNames.hidden = nextPage === null;
+    });
+  }
+  presenceBox.querySelector("[data-presence-who]").addEventListener("click", () => showNames(1));
+  moreNames.addEventListener("click", () => nextPage && showNames(nextPage));
 }

@@ -182,3 +182,36 @@ def test_the_rate_limit_counts_posts_on_every_process(two_processes, scaled_worl
     ]
     assert [a["ok"] for a in acks] == [True] * 5 + [False]
     assert acks[-1]["error"]["code"] == "rate_limited"
+
+
+def test_presence_counts_names_and_disconnects_are_shared_by_the_processes(
+    two_processes, scaled_world, connect
+):
+    first, second = two_processes
+    item = scaled_world["item"]
+    alice = connect(first, token=scaled_world["tokens"]["alice"])
+    assert alice.call("join", {"item": item})["presence"]["online"] == 1
+    bob_tabs = [connect(url, token=scaled_world["tokens"]["bob"]) for url in (second, first)]
+    # The join on the second process is answered with the counts of both.
+    assert bob_tabs[0].call("join", {"item": item})["presence"] == {
+        "item": item,
+        "online": 2,
+        "by_group": {"civil_society": 1, "governments": 1},
+    }
+    assert bob_tabs[1].call("join", {"item": item})["presence"]["online"] == 2
+    assert alice.wait_for("presence", lambda p: p["online"] == 2)["item"] == item
+
+    # Either process pages the names of the sockets of both.
+    for client in (alice, bob_tabs[0]):
+        names = client.call("presence:members", {"item": item})
+        assert [m["name"] for m in names["members"]] == ["Alice", "Bob"]
+
+    # Bob's tab on the second process closes: his tab on the first keeps him online.
+    bob_tabs[0].disconnect()
+    assert [m["name"] for m in alice.call("presence:members", {"item": item})["members"]] == [
+        "Alice",
+        "Bob",
+    ]
+    bob_tabs[1].disconnect()
+    presence = alice.wait_for("presence", lambda p: p["online"] == 1)
+    assert presence["by_group"] == {"governments": 1}

@@ -1,9 +1,7 @@
 """The sliding windows behind every rate limit: in memory and in Redis, the same answers."""
 
-import uuid
-
 import pytest
-from conftest import reachable
+from conftest import redis_for_test
 
 from commonground.realtime.ratelimit import MemoryWindows, RedisWindows
 
@@ -11,12 +9,7 @@ from commonground.realtime.ratelimit import MemoryWindows, RedisWindows
 def windows_of(kind: str):
     if kind == "memory":
         return MemoryWindows()
-    if not reachable("127.0.0.1", 6379):
-        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
-    import redis
-
-    client = redis.Redis.from_url("redis://127.0.0.1:6379/0", decode_responses=True)
-    return RedisWindows(client, f"cg-test-{uuid.uuid4().hex}:")
+    return RedisWindows(*redis_for_test())
 
 
 @pytest.mark.parametrize("kind", ["memory", "redis"])

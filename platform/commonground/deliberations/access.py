@@ -7,6 +7,7 @@ Moderating: the deliberation's moderators and every admin.
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from .. import fields
 from ..db import db
@@ -102,7 +103,13 @@ def get_deliberation(slug: str) -> Deliberation:
 
 def get_item(item_id: int) -> AgendaItem:
     """The agenda item with ``item_id``, or a 404 error."""
-    item = db.session.get(AgendaItem, item_id) if fields.is_row_id(item_id) else None
+    # With its deliberation, which every caller's rights check reads next: one statement.
+    with_deliberation = [joinedload(AgendaItem.deliberation)]
+    item = (
+        db.session.get(AgendaItem, item_id, options=with_deliberation)
+        if fields.is_row_id(item_id)
+        else None
+    )
     if item is None:
         raise NotFound(_l("There is no agenda item with this number."))
     return item

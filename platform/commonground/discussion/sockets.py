@@ -1,4 +1,5 @@
-"""Socket events of the discussion (DESIGN §5): join, leave, post, typing.
+"""Socket events of the discussion (DESIGN §5): join, leave, post, typing, and the member
+list of an item's presence, paged (``presence:members``).
 
 Thin: each handler re-reads who the socket is and what they may do from the database,
 calls the service the page and the API use, and answers through its ack (``acked`` runs
@@ -13,18 +14,21 @@ which would claim the whole namespace.
 import logging
 from datetime import UTC, datetime, timedelta
 
-from flask import request
+import sqlalchemy as sa
+from flask import current_app, request
 from flask_socketio import emit, join_room, leave_room
 
 from .. import fields
 from ..accounts.socket_auth import require_socket_write, socket_user
-from ..db import iso, utcnow
-from ..deliberations.access import get_item, participation_error
+from ..db import db, iso, utcnow
+from ..deliberations.access import get_item, participation_error, require_reader
 from ..errors import Invalid
-from ..realtime import broadcast_presence, presence_of, state
+from ..realtime import announce_presence, join_presence, state
 from ..realtime.acks import acked, event_data
+from ..realtime.presence import MAX_PAGE_SIZE
 from ..realtime.ratelimit import check_rate
 from ..realtime.rooms import item_room
+from .models import Post
 from .queries import load_post_views, reader_for
 from .services import create_post
 
@@ -41,13 +45,16 @@ def register_discussion_events(socketio) -> None:
     socketio.on_event("leave", on_leave)
     socketio.on_event("post", on_post)
     socketio.on_event("typing", on_typing)
+    socketio.on_event("presence:members", on_presence_members)
 
 
 @acked
 def on_join(data=None):
     """Join an item's room. The ack carries every visible post with an id above
-    ``after`` (all when absent) and, given ``since`` (the ``server_time`` of an earlier
-    ack), every post changed since: edited, hidden or translated. Plus presence."""
+    ``after`` (when absent: the newest ``JOIN_POSTS_LIMIT`` posts, and ``older: true`` when
+    the thread has more — the page has them) and, given ``since`` (the ``server_time`` of
+    an earlier ack), every post changed since: edited, hidden or translated. Plus the
+    item's presence counts, answered here; the room hears of the join coalesced."""
     data = event_data(data)
     user = socket_user()
     check_rate(f"join:{user.id}", "JOIN_RATE_LIMIT")
@@ -59,11 +66,14 @@ def on_join(data=None):
     # before is in the read below. A post in both is told apart by its id.
     join_room(item_room(item.id))
     server_time = utcnow()
+    older = False
+    if after is None:
+        after, older = _window_start(item.id)
     posts = load_post_views(
         item.id, reader, after=after, changed_since=since - CLOCK_MARGIN if since else None
     )
     membership = reader.membership
-    state().presence.join(
+    presence = join_presence(
         item.id,
         request.sid,
         {
@@ -74,12 +84,12 @@ def on_join(data=None):
             "role": membership.role if membership else "admin",
         },
     )
-    broadcast_presence(item.id)
     refusal = participation_error(user, "post", item.deliberation, item, membership)
     return {
         "item": {"id": item.id, "status": item.status, "locked": item.locked},
         "posts": [post.to_json() for post in posts],
-        "presence": presence_of(item.id),
+        "older": older,
+        "presence": presence,
         "me": {
             "user": user.id,
             "member": membership.id if membership else None,
@@ -101,8 +111,25 @@ def on_leave(data=None):
     item_id = fields.integer(data.get("item"), "item", minimum=1)
     leave_room(item_room(item_id))
     if state().presence.leave(item_id, request.sid):
-        broadcast_presence(item_id)
+        announce_presence(item_id)
     return {}
+
+
+@acked
+def on_presence_members(data=None):
+    """Who is online in an item, a page at a time: ``{item, page, per_page}`` (page from 1,
+    at most 100 names a page); the ack carries ``{item, members, page, next}``. For those
+    who may read the item."""
+    data = event_data(data)
+    user = socket_user()
+    check_rate(f"presence:{user.id}", "PRESENCE_RATE_LIMIT")
+    item = get_item(fields.integer(data.get("item"), "item", minimum=1))
+    require_reader(user, item.deliberation)
+    page = _optional_int(data.get("page"), "page") or 1
+    per_page = fields.integer(
+        data.get("per_page", MAX_PAGE_SIZE), "per_page", minimum=1, maximum=MAX_PAGE_SIZE
+    )
+    return {"item": item.id, **state().presence.members(item.id, page, per_page)}
 
 
 @acked
@@ -147,6 +174,20 @@ def on_typing(data=None):
         include_self=False,
     )
     return {}
+
+
+def _window_start(item_id: int) -> tuple[int | None, bool]:
+    """The ``after`` that leaves the newest ``JOIN_POSTS_LIMIT`` posts of the item, and
+    whether older posts were left out (one indexed query, whatever the thread's size)."""
+    limit = current_app.config["JOIN_POSTS_LIMIT"]
+    boundary = db.session.scalar(
+        sa.select(Post.id)
+        .where(Post.item_id == item_id)
+        .order_by(Post.id.desc())
+        .offset(limit)
+        .limit(1)
+    )
+    return boundary, boundary is not None
 
 
 def _optional_int(value, field: str) -> int | None:

@@ -13,8 +13,9 @@ client → server, every event acked (``realtime.acks``):
   joined (or on ``deliberation`` when given).
 
 server → room: ``session:state`` (the whole state after any change), ``announcement``,
-``floor:granted`` — queued by the services, sent at commit; ``session:presence`` (who
-follows the session, by group) when someone joins or leaves.
+``floor:granted`` — queued by the services, sent at commit; ``session:presence`` (how many
+follow the session, by group) shortly after someone joins or leaves, coalesced as the
+items' ``presence`` (``realtime.presence``).
 
 Thin, as the discussion's handlers: who the socket is and what they may do is re-read from
 the database at every event; the services authorise, change, audit and queue the events.
@@ -22,7 +23,7 @@ the database at every event; the services authorise, change, audit and queue the
 
 import logging
 
-from flask import request, session
+from flask import current_app, request, session
 from flask_babel import lazy_gettext as _l
 from flask_socketio import join_room, leave_room
 
@@ -38,10 +39,9 @@ from ..deliberations.access import (
 )
 from ..deliberations.models import Deliberation
 from ..errors import Invalid
-from ..extensions import socketio
+from ..realtime import announcer
 from ..realtime import state as realtime_state
 from ..realtime.acks import acked, event_data
-from ..realtime.presence import summarise
 from ..realtime.rooms import deliberation_room
 from . import services
 from .schemas import announcement_json
@@ -72,17 +72,16 @@ def register_live_events(server) -> None:
 # --- presence of the session's followers -----------------------------------------------------
 
 
-def session_presence(deliberation: Deliberation) -> dict:
-    """``{deliberation, online, by_group, members}`` of the sockets following the session."""
-    entries = realtime_state().session_presence.entries(deliberation.id)
-    return {"deliberation": deliberation.slug, **summarise(entries)}
-
-
-def broadcast_session_presence(deliberation: Deliberation) -> None:
-    socketio.emit(
+def announce_session_presence(deliberation: Deliberation) -> None:
+    """Have the session's presence counts sent to its room, coalesced (at most once per
+    ``PRESENCE_INTERVAL`` seconds, and only when they changed)."""
+    announcer.announce(
+        realtime_state().session_presence,
+        deliberation.id,
         "session:presence",
-        session_presence(deliberation),
-        to=deliberation_room(deliberation.slug),
+        deliberation_room(deliberation.slug),
+        {"deliberation": deliberation.slug},
+        current_app.config["PRESENCE_INTERVAL"],
     )
 
 
@@ -95,7 +94,7 @@ def leave_sessions(sid: str) -> None:
         left = realtime_state().session_presence.drop(sid)
         for deliberation in (db.session.get(Deliberation, d) for d in left):
             if deliberation is not None:
-                broadcast_session_presence(deliberation)
+                announce_session_presence(deliberation)
     except Exception:
         logger.warning("session presence unavailable at disconnect of %s", sid, exc_info=True)
     finally:
@@ -120,7 +119,7 @@ def on_session_join(data=None):
     join_room(deliberation_room(deliberation.slug))
     session[JOINED_KEY] = deliberation.slug
     membership = membership_of(user, deliberation)
-    realtime_state().session_presence.join(
+    counts = realtime_state().session_presence.join(
         deliberation.id,
         request.sid,
         {
@@ -132,11 +131,10 @@ def on_session_join(data=None):
         },
     )
     state = services.session_state(deliberation)
-    presence = session_presence(deliberation)
-    broadcast_session_presence(deliberation)
+    announce_session_presence(deliberation)
     return {
         "state": state,
-        "presence": presence,
+        "presence": {"deliberation": deliberation.slug, **counts},
         "me": {
             "user": user.id,
             "member": membership.id if membership else None,
@@ -157,7 +155,7 @@ def on_session_leave(data=None):
     if session.get(JOINED_KEY) == deliberation.slug:
         session.pop(JOINED_KEY, None)
     if realtime_state().session_presence.leave(deliberation.id, request.sid):
-        broadcast_session_presence(deliberation)
+        announce_session_presence(deliberation)
     return {}
 
 

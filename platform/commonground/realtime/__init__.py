@@ -19,17 +19,24 @@ import logging
 from dataclasses import dataclass
 
 import redis
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 
 from .. import events
 from ..extensions import socketio
 from .emitting import call_after_commit
-from .presence import MemoryPresence, RedisPresence, summarise
+from .presence import Announcer, MemoryPresence, RedisPresence
 from .ratelimit import MemoryWindows, RedisWindows
 from .rooms import item_room
 from .stores import EXTENSION_KEY, state
 
-__all__ = ["broadcast_presence", "disconnect_user", "init_realtime", "presence_of", "state"]
+__all__ = [
+    "announce_presence",
+    "disconnect_user",
+    "init_realtime",
+    "join_presence",
+    "presence_of",
+    "state",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -93,18 +100,38 @@ def on_disconnect(reason=None):
         logger.warning("presence store unavailable at disconnect of %s", sid, exc_info=True)
         return
     for item_id in left:
-        broadcast_presence(item_id)
+        announce_presence(item_id)
     logger.info("socket %s disconnected (%s)", sid, reason)
 
 
+#: Sends the coalesced ``presence`` counts of items and live sessions (one per process).
+announcer = Announcer(socketio)
+
+
 def presence_of(item_id: int) -> dict:
-    """The ``presence`` body of an item: ``{item, online, by_group, members}``."""
-    return {"item": item_id, **summarise(state().presence.entries(item_id))}
+    """The ``presence`` body of an item: ``{item, online, by_group}``."""
+    return {"item": item_id, **state().presence.counts(item_id)}
 
 
-def broadcast_presence(item_id: int) -> None:
-    """Send the item's presence to everyone viewing it."""
-    socketio.emit("presence", presence_of(item_id), to=item_room(item_id))
+def join_presence(item_id: int, sid: str, entry: dict) -> dict:
+    """Count the socket in the item's presence; the item's ``presence`` body, for the
+    socket's own ack (the room hears of it through :func:`announce_presence`)."""
+    counts = state().presence.join(item_id, sid, entry)
+    announce_presence(item_id)
+    return {"item": item_id, **counts}
+
+
+def announce_presence(item_id: int) -> None:
+    """Have the item's presence counts sent to everyone viewing it, coalesced: at most once
+    per ``PRESENCE_INTERVAL`` seconds, and only when they changed."""
+    announcer.announce(
+        state().presence,
+        item_id,
+        "presence",
+        item_room(item_id),
+        {"item": item_id},
+        current_app.config["PRESENCE_INTERVAL"],
+    )
 
 
 def disconnect_user(user_id: int) -> int:
