@@ -59,7 +59,7 @@ def _normalise(text: str, item_id: int, motion_id: int) -> str:
     text = re.sub(
         rf"(motions/|motion-|results-|support-|participation-|group-)({motion_id})\b", r"\1N", text
     )
-    text = re.sub(rf'(data-[a-z-]+=")({motion_id}|{item_id})"', r'\1N"', text)
+    text = re.sub(rf'(data-(?!unread)[a-z-]+=")({motion_id}|{item_id})"', r'\1N"', text)
     text = re.sub(rf"(items/)({item_id})\b", r"\1N", text)
     text = re.sub(rf"Motion {motion_id}\b", "Motion N", text)
     text = re.sub(r"Item \d+\b", "Item N", text)
