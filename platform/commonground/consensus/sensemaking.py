@@ -137,13 +137,15 @@ def response_matrix(item: AgendaItem) -> ResponseMatrix:
         .where(Post.item_id == item.id)
         .group_by(Reaction.post_id)
     ).all()
-    if rows:
-        texts = [text for _, text in rows]
-        codes = np.fromstring(",".join(texts), dtype=np.int64, sep=",")
-        per_post = np.array([text.count(",") + 1 for text in texts])
-        post_of = np.repeat(np.array([post for post, _ in rows], dtype=np.int64), per_post)
-    else:
-        codes = post_of = np.empty(0, dtype=np.int64)
+    rows = sorted(rows)
+    posts = np.array([post for post, _ in rows], dtype=np.int64)
+    texts = [text for _, text in rows]
+    codes = (
+        np.fromstring(",".join(texts), dtype=np.int64, sep=",")
+        if texts
+        else np.empty(0, dtype=np.int64)
+    )
+    columns_at = np.repeat(np.arange(len(posts)), [text.count(",") + 1 for text in texts])
     hidden = np.array(
         connection.execute(sa.select(Post.id).where(Post.item_id == item.id, Post.hidden.is_(True)))
         .scalars()
@@ -157,14 +159,28 @@ def response_matrix(item: AgendaItem) -> ResponseMatrix:
             .where(Membership.deliberation_id == item.deliberation_id)
         ).all()
     )
-    members, rows_at = np.unique(codes >> 2, return_inverse=True)
-    posts, columns_at = np.unique(post_of, return_inverse=True)
+    members, rows_at = _numbered(codes >> 2)
     values = np.full((len(members), len(posts)), np.nan)
     values[rows_at, columns_at] = _VALUE_OF_CODE[codes & 3]
     moderated = np.isin(posts, hidden)
     members_list = members.tolist()
     declared = [group_of.get(member) for member in members_list]
     return ResponseMatrix(members_list, posts.tolist(), values, moderated, declared)
+
+
+def _numbered(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ``ids`` ascending, and the place of each id among them (as
+    ``np.unique(ids, return_inverse=True)``). Ids of one item's members lie close together:
+    they are then placed through a table spanning them, without sorting every reaction."""
+    if not len(ids):
+        return ids, ids
+    low = int(ids.min())
+    span = int(ids.max()) - low + 1
+    if span > 4 * len(ids) + 4096:
+        return np.unique(ids, return_inverse=True)
+    present = np.zeros(span, dtype=bool)
+    present[ids - low] = True
+    return np.flatnonzero(present) + low, (np.cumsum(present) - 1)[ids - low]
 
 
 def _fingerprint(item: AgendaItem) -> tuple:
