@@ -7,11 +7,12 @@ the same sizes, the same consensus statements. A small room gets no invented gro
 thin evidence never qualifies as common ground.
 """
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 from conftest import csrf_token
 from polis_votes import CONVERSATIONS, POLIS, needs_shared_data, red_dwarf
-from test_polis_import import run_import
+from test_polis_import import export, run_import  # noqa: F401 (export: a fixture)
 from test_reactions import make_post, page_url, react, signed_in, voter
 
 from commonground.consensus import sensemaking
@@ -74,6 +75,35 @@ def test_an_imported_conversation_has_the_opinion_groups_red_dwarf_finds(
         # Declared groups (two Pol.is groups and "ungrouped") plus the opinion groups.
         assert entry["coverage"]["total"] == 3 + len(body["groups"])
         assert entry["qualifies"] == (bridge["low"] > 0.5)
+
+
+@pytest.mark.parametrize(
+    "database", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_the_response_matrix_is_every_reaction_of_the_item(request, database):
+    """The matrix is read as one text of numbers per post (see ``response_matrix``): on
+    both databases it holds exactly the reactions, hidden posts marked."""
+    app = request.getfixturevalue("app" if database == "sqlite" else "pg_app")
+    with app.app_context():
+        assert run_import(app, request.getfixturevalue("export")).exit_code == 0
+        item = db.session.scalar(sa.select(AgendaItem).join(Deliberation))
+        matrix = sensemaking.response_matrix(item)
+        reactions = db.session.execute(
+            sa.select(Reaction.membership_id, Reaction.post_id, Reaction.stance, Post.hidden)
+            .join(Post, Post.id == Reaction.post_id)
+            .where(Post.item_id == item.id)
+        ).all()
+        assert matrix.members == sorted({r.membership_id for r in reactions})
+        assert matrix.posts == sorted({r.post_id for r in reactions})
+        expected = np.full((len(matrix.members), len(matrix.posts)), np.nan)
+        value = {"agree": 1.0, "disagree": -1.0, "pass": 0.0}
+        for r in reactions:
+            row, column = matrix.members.index(r.membership_id), matrix.posts.index(r.post_id)
+            expected[row, column] = value[r.stance]
+        assert np.array_equal(matrix.values, expected, equal_nan=True)
+        hidden = {r.post_id for r in reactions if r.hidden}
+        assert hidden and matrix.moderated.tolist() == [p in hidden for p in matrix.posts]
+        assert {0.0, 1.0, -1.0} <= set(matrix.values[~np.isnan(matrix.values)].tolist())
 
 
 def test_a_small_room_is_told_there_are_not_enough_participants_yet(client, world):

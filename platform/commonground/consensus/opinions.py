@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 from statistics import NormalDist
 
 import numpy as np
+from scipy.spatial.distance import cdist
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
@@ -183,35 +184,101 @@ def project(
 # --- the groups ------------------------------------------------------------------------------
 
 
-def _first_distinct(points: np.ndarray, k: int) -> np.ndarray | None:
-    distinct = np.unique(points, axis=0)
-    return distinct[:k] if len(distinct) >= k else None
-
-
 def best_kmeans(points: np.ndarray, params: OpinionParams) -> tuple[np.ndarray, np.ndarray, float]:
     """k-means for every k in ``k_min..k_max`` that the points allow, the best by silhouette
     (the first on a tie). Returns (labels, centres, silhouette); empty labels when no k fits
     (fewer distinct points than k + 1). A k for which k-means leaves a group empty (possible
-    only with duplicate points) is skipped rather than reported with a group of nobody."""
-    best: tuple[np.ndarray, np.ndarray, float] | None = None
+    only with duplicate points) is skipped rather than reported with a group of nobody.
+
+    The silhouettes of every k are computed together, in one pass over the distances between
+    points (see ``silhouettes``)."""
+    distinct = np.unique(points, axis=0)
+    fitted: list[tuple[np.ndarray, np.ndarray]] = []
     for k in range(params.k_min, params.k_max + 1):
-        start = _first_distinct(points, k)
         # The silhouette needs 2 ≤ groups ≤ points - 1.
-        if start is None or k >= len(points):
+        if len(distinct) < k or k >= len(points):
             break
         with warnings.catch_warnings():
             # Duplicate points may leave a group empty: that k is then skipped, below.
             warnings.simplefilter("ignore", ConvergenceWarning)
-            model = KMeans(n_clusters=k, init=start, n_init=1, random_state=params.seed)
+            model = KMeans(n_clusters=k, init=distinct[:k], n_init=1, random_state=params.seed)
             labels = model.fit(points).labels_
         if len(np.unique(labels)) < k:
             continue
-        score = float(silhouette_score(points, labels))
-        if best is None or score > best[2]:
-            best = (labels, model.cluster_centers_, score)
-    if best is None:
+        fitted.append((labels, model.cluster_centers_))
+    if not fitted:
         return np.empty(0, dtype=int), np.empty((0, points.shape[1])), float("nan")
+    scores, errors = silhouettes(points, [labels for labels, _ in fitted])
+    # Pol.is (and red-dwarf) choose by scikit-learn's ``silhouette_score``, whose distances
+    # are rounded differently: only the k that could be the best by its figures are scored
+    # by it — one k, unless several are within rounding of each other (or the points are so
+    # close together that rounding is all that separates them) — and its figure is the
+    # one reported, to the last bit.
+    line = max(score - error for score, error in zip(scores, errors, strict=True))
+    near = [i for i, score in enumerate(scores) if score + errors[i] >= line]
+    exact = [float(silhouette_score(points, fitted[i][0])) for i in near]
+    best = _first_best(exact)
+    labels, centres = fitted[near[best]]
+    return labels, centres, exact[best]
+
+
+#: Rows of the distance matrix computed at once (``silhouettes``): 1,024 × n doubles.
+_CHUNK = 1024
+
+
+def _first_best(scores: list[float]) -> int:
+    best = 0
+    for i, score in enumerate(scores):
+        if score > scores[best]:
+            best = i
     return best
+
+
+def silhouettes(points: np.ndarray, labelings: list[np.ndarray]) -> tuple[list[float], list[float]]:
+    """The mean silhouette of each labelling of ``points``, in one pass: each chunk of rows
+    of the Euclidean distance matrix is computed once and summed by group for every
+    labelling at once (one matrix product), so neither the distances of all pairs nor any
+    per-k copy of them is ever held.
+
+    With each, a bound of how far ``silhouette_score`` may differ from it by rounding alone.
+    scikit-learn computes a distance as √(x·x − 2 x·y + y·y), which may be off by up to
+    about √ε·(|x| + |y|) (ε: the float precision) when points are close; a participant's
+    silhouette (b − a) / max(a, b) moves by at most 4δ / max(a, b) when its mean distances a
+    and b move by δ ≤ max(a, b) / 2, and by at most 2 in any case.
+    """
+    n = len(points)
+    sizes = [int(labels.max()) + 1 for labels in labelings]
+    offsets = np.cumsum([0, *sizes])
+    rows = np.arange(n)
+    membership = np.zeros((n, offsets[-1]))
+    for labels, offset in zip(labelings, offsets, strict=False):
+        membership[rows, offset + labels] = 1.0
+    sums = np.empty((n, offsets[-1]))
+    for start in range(0, n, _CHUNK):
+        sums[start : start + _CHUNK] = cdist(points[start : start + _CHUNK], points) @ membership
+    counts = membership.sum(axis=0)
+    # Generous: sixteen times the bound above, with the largest point norm.
+    delta = 16 * np.sqrt(np.finfo(float).eps) * 2 * float(np.linalg.norm(points, axis=1).max())
+    scores, errors = [], []
+    for labels, offset, k in zip(labelings, offsets, sizes, strict=False):
+        block = sums[:, offset : offset + k]
+        own = counts[offset : offset + k][labels]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inside = block[rows, labels] / (own - 1)
+            means = block / counts[offset : offset + k]
+        means[rows, labels] = np.inf
+        outside = means.min(axis=1)
+        larger = np.maximum(inside, outside)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            each = np.nan_to_num((outside - inside) / larger)
+            error = np.where(larger > 0, np.minimum(2.0, 4 * delta / larger), 2.0)
+        # A participant alone in a group has silhouette 0, whatever the rounding.
+        alone = own == 1
+        each[alone] = 0.0
+        error[alone] = 0.0
+        scores.append(float(each.mean()))
+        errors.append(float(error.mean()))
+    return scores, errors
 
 
 # --- statement statistics (Pol.is's ``comment statistics``) -----------------------------------
@@ -246,17 +313,22 @@ def two_proportion_test(
 
 @dataclass
 class _Counts:
+    """Agreements, disagreements and responses per statement (column), as floats: sums of
+    whole numbers, exact."""
+
     agree: np.ndarray
     disagree: np.ndarray
     responses: np.ndarray
 
 
-def _count(matrix: np.ndarray) -> _Counts:
-    return _Counts(
-        agree=(matrix == 1).sum(axis=0),
-        disagree=(matrix == -1).sum(axis=0),
-        responses=(~np.isnan(matrix)).sum(axis=0),
-    )
+def _answers(matrix: np.ndarray) -> np.ndarray:
+    """Agreements, disagreements and responses as a 3 × participants × statements array of
+    0/1, to be summed (by group: one matrix product)."""
+    return np.stack([matrix == 1, matrix == -1, ~np.isnan(matrix)]).astype(float)
+
+
+def _count(answers: np.ndarray) -> _Counts:
+    return _Counts(*answers.sum(axis=1))
 
 
 def consensus_statements(
@@ -264,7 +336,12 @@ def consensus_statements(
 ) -> tuple[list[int], list[int]]:
     """Statements most of everyone agrees (disagrees) with: smoothed p > 1/2 and the
     proportion test significant, strongest p·z first, up to ``pick_max`` each."""
-    counts = _count(matrix)
+    return _consensus(_count(_answers(matrix)), moderated, params)
+
+
+def _consensus(
+    counts: _Counts, moderated: np.ndarray, params: OpinionParams
+) -> tuple[list[int], list[int]]:
     z_line = critical_z(params.confidence)
     chosen = []
     for successes in (counts.agree, counts.disagree):
@@ -288,12 +365,24 @@ def representative_statements(
     by the group's "best agreement" (or, when nothing is significant, its most distinctive
     statement); at most ``pick_max``, agreements first.
     """
+    return _representative_statements(_answers(matrix), labels, moderated, params)
+
+
+def _representative_statements(
+    answers: np.ndarray, labels: np.ndarray, moderated: np.ndarray, params: OpinionParams
+) -> dict[int, list[RepresentativeStatement]]:
     z_line = critical_z(params.confidence)
     keep = np.flatnonzero(~moderated)
+    groups = int(labels.max()) + 1 if len(labels) else 0
+    membership = np.zeros((groups, len(labels)))
+    membership[labels, np.arange(len(labels))] = 1.0
+    # Per group and statement, in one product each: agreements, disagreements, responses.
+    by_group = membership @ answers
+    total = answers.sum(axis=1)
     result: dict[int, list[RepresentativeStatement]] = {}
-    for group in range(int(labels.max()) + 1 if len(labels) else 0):
-        inside = _count(matrix[labels == group])
-        outside = _count(matrix[labels != group])
+    for group in range(groups):
+        inside = _Counts(*by_group[:, group])
+        outside = _Counts(*(total - by_group[:, group]))
         figures = {}
         for direction, n_in, n_out in (
             ("agree", inside.agree, outside.agree),
@@ -309,33 +398,40 @@ def representative_statements(
                     n_in, n_out, inside.responses, outside.responses
                 ),
             }
-        agree, disagree = figures["agree"], figures["disagree"]
-        best_agree = _best_agreement(keep, agree, disagree["n"], z_line)
-        significant = [
-            c
-            for c in keep
-            if (agree["p_test"][c] > z_line and agree["repness_test"][c] > z_line)
-            or (disagree["p_test"][c] > z_line and disagree["repness_test"][c] > z_line)
-        ]
-        head: list[RepresentativeStatement] = []
-        if best_agree is not None:
-            head = [_representative(best_agree, figures)]
-        elif not significant and len(keep):
-            most = max(
-                keep,
-                key=lambda c: (
-                    max(agree["repness_test"][c], disagree["repness_test"][c]),
-                    -c,
-                ),
-            )
-            head = [_representative(most, figures)]
-        ranked = sorted(
-            (_representative(c, figures) for c in significant),
-            key=lambda s: -(s.repness * s.repness_test * s.p * s.p_test),
-        )
-        chosen = head + [s for s in ranked if head and s.statement != head[0].statement]
-        result[group] = sorted(chosen[: params.pick_max], key=lambda s: s.direction)
+        result[group] = _chosen(figures, keep, z_line, params.pick_max)
     return result
+
+
+def _chosen(
+    figures: dict, keep: np.ndarray, z_line: float, pick_max: int
+) -> list[RepresentativeStatement]:
+    """One group's representative statements from its figures (see above)."""
+    agree, disagree = figures["agree"], figures["disagree"]
+    best_agree = _best_agreement(keep, agree, disagree["n"], z_line)
+    significant = keep[
+        (
+            ((agree["p_test"] > z_line) & (agree["repness_test"] > z_line))
+            | ((disagree["p_test"] > z_line) & (disagree["repness_test"] > z_line))
+        )[keep]
+    ]
+    if best_agree is not None:
+        head = int(best_agree)
+    elif not len(significant) and len(keep):
+        distinctive = np.maximum(agree["repness_test"], disagree["repness_test"])[keep]
+        # The most distinctive, the first column on a tie.
+        head = int(keep[np.flatnonzero(distinctive == distinctive.max())[0]])
+    else:
+        return []
+    # Each statement in the direction in which the group stands out most.
+    toward_agree = agree["repness_test"] > disagree["repness_test"]
+    strength = {
+        name: np.where(toward_agree, agree[name], disagree[name])[significant]
+        for name in ("repness", "repness_test", "p", "p_test")
+    }
+    key = -(strength["repness"] * strength["repness_test"] * strength["p"] * strength["p_test"])
+    ranked = [int(c) for c in significant[np.argsort(key, kind="stable")] if c != head]
+    chosen = [_representative(c, figures) for c in [head, *ranked][:pick_max]]
+    return sorted(chosen, key=lambda s: s.direction)
 
 
 def _representative(column: int, figures: dict) -> RepresentativeStatement:
@@ -356,33 +452,29 @@ def _representative(column: int, figures: dict) -> RepresentativeStatement:
     )
 
 
-def _agreement_strength(agree: dict, i: int, distinctive: bool) -> float:
-    """What makes one agreement better than another: repness·test·p·test when the best so
-    far is distinctive, else p·test."""
-    strength = agree["p"][i] * agree["p_test"][i]
-    if distinctive:
-        strength *= agree["repness"][i] * agree["repness_test"][i]
-    return strength
-
-
 def _best_agreement(keep, agree: dict, disagree_n: np.ndarray, z_line: float) -> int | None:
     """The statement the group agrees with most convincingly (Pol.is's ``best agree``): the
     first plausible one, bettered by higher repness·test·p·test while the best so far is
-    distinctive (repness > 1), else by higher p·test."""
+    distinctive (repness > 1), else by higher p·test. (One pass over the statements, on
+    Python numbers: each step depends on the best so far.)"""
+    n, p, p_test = (agree[name][keep].tolist() for name in ("n", "p", "p_test"))
+    repness, repness_test = (agree[name][keep].tolist() for name in ("repness", "repness_test"))
+    against = disagree_n[keep].tolist()
     best = None
-    for c in keep:
-        if agree["n"][c] == 0 and disagree_n[c] == 0:
+    for i in range(len(n)):
+        if n[i] == 0 and against[i] == 0:
             continue
         if best is None:
-            if agree["p_test"][c] > z_line or (agree["repness"][c] > 1 and agree["p"][c] > 0.5):
-                best = c
+            if p_test[i] > z_line or (repness[i] > 1 and p[i] > 0.5):
+                best = i
             continue
-        distinctive = agree["repness"][best] > 1
-        if _agreement_strength(agree, c, distinctive) > _agreement_strength(
-            agree, best, distinctive
-        ):
-            best = c
-    return best
+        strength, best_strength = p[i] * p_test[i], p[best] * p_test[best]
+        if repness[best] > 1:
+            strength *= repness[i] * repness_test[i]
+            best_strength *= repness[best] * repness_test[best]
+        if strength > best_strength:
+            best = i
+    return None if best is None else int(keep[best])
 
 
 # --- everything ------------------------------------------------------------------------------
@@ -415,10 +507,11 @@ def _opinion_groups(
     )
     if moderated.shape != (columns,):
         raise ValueError("one moderated flag per statement")
-    consensus_agree, consensus_disagree = consensus_statements(matrix, moderated, params)
+    answers = _answers(matrix)
+    consensus_agree, consensus_disagree = _consensus(_count(answers), moderated, params)
     projection, extremity = project(matrix, moderated, params)
     labels = np.full(rows, -1, dtype=int)
-    clusterable = np.flatnonzero((~np.isnan(matrix)).sum(axis=1) >= params.min_responses)
+    clusterable = np.flatnonzero(answers[2].sum(axis=1) >= params.min_responses)
     unclustered = OpinionGroups(
         params=params,
         clustered=False,
@@ -447,6 +540,8 @@ def _opinion_groups(
         centres=centres,
         consensus_agree=consensus_agree,
         consensus_disagree=consensus_disagree,
-        representative=representative_statements(matrix[clusterable], found, moderated, params),
+        representative=_representative_statements(
+            answers[:, clusterable], found, moderated, params
+        ),
         silhouette=silhouette,
     )
