@@ -293,7 +293,12 @@ class _PostgresMatcher:
             select = select.where(text.ilike(like_pattern(term), escape="\\"))
         for term in self.query.scanned_terms:
             # No trigram in it: a trigram index would be read whole; the rows are cheaper.
-            select = select.where(sa.func.strpos(sa.func.lower(text), term.lower()) > 0)
+            # A term without case (Chinese, Japanese) is found as it is, without lowering
+            # every text first.
+            if term.lower() == term.upper():
+                select = select.where(sa.func.strpos(text, term) > 0)
+            else:
+                select = select.where(sa.func.strpos(sa.func.lower(text), term.lower()) > 0)
         return select
 
 
