@@ -208,6 +208,8 @@ QUERIES = [
     ("zh 2 chars, absent", "宇宙"),
     ("zh 1 char", "鸿"),
     ("en 2 letters + word", "ai governance"),
+    ("en + ru words, never together", "governance сотрудничество"),
+    ("en common + rare word", f"governance {RARE}"),
 ]
 
 
