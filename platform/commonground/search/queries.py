@@ -196,19 +196,20 @@ def _sqlite_ranked(query: Query, deliberation_id: int, moderator: bool, offset, 
 
     if not groups:
         return rows("0.0", "", "rowid DESC", offset, limit)
-    # The window's oldest entry: bm25 then ranks the matches from there on only.
-    edge = db.session.scalar(
-        sa.text(
-            f"SELECT rowid FROM search_index WHERE {where} ORDER BY rowid DESC LIMIT 1 OFFSET :last"
-        ),
-        {**params, "last": RANKED_WINDOW - 1},
-    )
+    # The window's entries, newest first: bm25 then ranks the matches from the oldest on only.
+    window = db.session.scalars(
+        sa.text(f"SELECT rowid FROM search_index WHERE {where} ORDER BY rowid DESC LIMIT :most"),
+        {**params, "most": RANKED_WINDOW},
+    ).all()
+    if not window:
+        return []
+    edge = window[-1] if len(window) == RANKED_WINDOW else None
     params["edge"] = edge
     (ranked_offset, ranked_limit), (rest_offset, rest_limit) = window_split(
         offset, limit, RANKED_WINDOW
     )
     found = []
-    if ranked_limit:
+    if ranked_limit and ranked_offset < len(window):
         found += rows(
             "-bm25(search_index, 2.0, 1.0, 0.0)",
             "" if edge is None else " AND rowid >= :edge",
