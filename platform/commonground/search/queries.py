@@ -228,24 +228,13 @@ def _postgres_ranked(query: Query, deliberation_id: int, moderator: bool, offset
     creation) ranked by full-text ``ts_rank`` first, older matches after them, newest first,
     with score 0. Only the window's texts are ranked, so a common word costs little more
     than finding its matches."""
-    reach = max(RANKED_WINDOW, offset + limit)
-    sources = [
-        source(_PostgresMatcher(query), Scope(deliberation_id, moderator)) for source in _SOURCES
-    ]
-    if len(query.terms) == 1 and query.indexed_terms:
-        # Each source's newest ``reach`` matches hold the newest ``reach`` of all; for posts
-        # the index ``search_posts_recent`` reads a common word's matches newest first and
-        # stops. Only for one indexed term, whose frequency the planner estimates well: for
-        # a short term, or several terms found together less often than the planner thinks,
-        # it could read every post in that order (a trigram index scan is bounded instead).
-        sources = [
-            select.order_by(sa.desc("created_at"), sa.desc("id")).limit(reach) for select in sources
-        ]
-    hits = sa.union_all(*sources).subquery("hits")
+    hits = sa.union_all(
+        *(source(_PostgresMatcher(query), Scope(deliberation_id, moderator)) for source in _SOURCES)
+    ).subquery("hits")
     newest = (
         sa.select(hits.c.kind, hits.c.id, hits.c.created_at, hits.c.text)
         .order_by(hits.c.created_at.desc(), hits.c.kind, hits.c.id.desc())
-        .limit(reach)
+        .limit(max(RANKED_WINDOW, offset + limit))
         .subquery("newest")
     )
     recency = sa.func.row_number().over(
