@@ -226,6 +226,39 @@ def test_results_are_ranked_and_paged(forum):
     assert last["has_more"] is False and len(last["items"]) == 1
 
 
+def test_the_newest_matches_are_ranked_and_older_ones_follow_newest_first(forum, monkeypatch):
+    from commonground.search import queries
+
+    monkeypatch.setattr(queries, "RANKED_WINDOW", 3)
+    item, author = forum["item"], forum["members"]["delegate"]
+    oldest = make_post(item, author, "Solidarity, solidarity and again solidarity.")
+    older = make_post(item, author, "One more word on solidarity here, among others.")
+    weak = make_post(item, author, "Another post that names solidarity once, among others.")
+    strong = make_post(item, author, "Solidarity and solidarity.")
+    newest = make_post(item, author, "The last post speaks of solidarity once, among others.")
+    hidden = make_post(item, author, "Solidarity hidden.", hidden=True, hidden_reason="x")
+    db.session.commit()
+    # The window holds the newest matches the reader may see: hidden posts take a place in
+    # it for moderators only.
+    for role, window, rest in (
+        ("delegate", {weak, strong, newest}, [older, oldest]),
+        ("moderator", {strong, newest, hidden}, [weak, older, oldest]),
+    ):
+        hits = search(forum, "solidarity", role, per_page=50).get_json()["items"]
+        assert {hit["id"] for hit in hits[:3]} == {post.id for post in window}
+        assert hits[0]["score"] >= hits[1]["score"] >= hits[2]["score"] > 0
+        assert [(hit["id"], hit["score"]) for hit in hits[3:]] == [(p.id, 0.0) for p in rest]
+    everything = [hit["id"] for hit in search(forum, "solidarity", per_page=50).get_json()["items"]]
+    assert everything[0] == strong.id
+    # Pages of two, across the window's edge, give each result once, in the same order.
+    paged, page, more = [], 1, True
+    while more:
+        body = search(forum, "solidarity", per_page=2, page=page).get_json()
+        paged += [hit["id"] for hit in body["items"]]
+        more, page = body["has_more"], page + 1
+    assert paged == everything and page == 4
+
+
 @pytest.mark.parametrize(
     ("params", "field", "code"),
     [

@@ -16,6 +16,7 @@ from commonground.search.rules import (
     page_bounds,
     parse_query,
     snippet,
+    window_split,
 )
 
 
@@ -128,3 +129,18 @@ def test_the_deliberation_token_is_what_the_triggers_compute(deliberation_id):
             {"i": deliberation_id},
         ).fetchone()
     assert computed == token
+
+
+@given(
+    offset=st.integers(0, 1_000),
+    limit=st.integers(1, 60),
+    window=st.integers(1, 300),
+    total=st.integers(0, 1_500),
+)
+def test_a_page_is_cut_from_the_ranked_window_and_the_rest_after_it(offset, limit, window, total):
+    rows = list(range(total))
+    ranked, rest = rows[:window], rows[window:]
+    (r_offset, r_limit), (o_offset, o_limit) = window_split(offset, limit, window)
+    page = ranked[r_offset : r_offset + r_limit] + rest[o_offset : o_offset + o_limit]
+    assert page == rows[offset : offset + limit]
+    assert r_limit + o_limit == limit and r_limit >= 0 and o_limit >= 0

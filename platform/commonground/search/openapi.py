@@ -25,9 +25,10 @@ OPENAPI_PATHS: dict = {
             "translations, consensus summaries (the current published version of each "
             "language; drafts too for moderators). Every word of `q` must occur, anywhere "
             "in the text (substrings: a two-character Chinese word finds the posts "
-            "containing it). Ranked by relevance (SQLite: FTS5 trigram bm25; PostgreSQL: "
-            "`pg_trgm` finds, full-text `ts_rank` ranks), newest first among "
-            "equals. `has_more` says whether another page follows.",
+            "containing it). The newest 200 matches are ranked by relevance (SQLite: FTS5 "
+            "trigram bm25; PostgreSQL: `pg_trgm` finds, full-text `ts_rank` ranks), newest "
+            "first among equals, and come first; older matches follow, newest first, with "
+            "`score` 0. `has_more` says whether another page follows.",
             parameters=[
                 SLUG,
                 query_parameter(

@@ -5,11 +5,17 @@ database itself (see the migration ``search index``).
 SQLite: an FTS5 table ``search_index`` with the trigram tokenizer, filled by triggers on
 the five tables. Its rowid is ``source id * ROWID_STRIDE + kind code`` (a trigger replaces a
 row's entry without scanning); its ``scope`` column carries the deliberation and who may see
-the entry (every reader, moderators, nobody), so one FTS5 query finds, filters and ranks.
+the entry (every reader, moderators, nobody), so FTS5 alone finds, filters and ranks.
 PostgreSQL: ``pg_trgm`` GIN indexes on the same texts find the rows (``ILIKE``), full-text
 ``ts_rank`` ranks them (trigram ``word_similarity`` cost four times as much and was left
 out), and who sees what is decided in the query from the rows themselves. Either way the
 page's rows are then read by primary key.
+
+Ranking rule (both databases): only the newest ``RANKED_WINDOW`` matches are ranked by
+relevance, and they come first, best first; older matches follow them, newest first, with
+score 0. Ranking every match made a common word cost time in proportion to its matches.
+"Newest" is the creation time on PostgreSQL and the index's rowid (the row's id, then its
+kind) on SQLite, which FTS5 reads in order and can stop after.
 """
 
 from dataclasses import dataclass
@@ -33,6 +39,7 @@ from .rules import (
     MAX_QUERY_LENGTH,
     MAX_TERMS,
     PER_PAGE,
+    RANKED_WINDOW,
     Query,
     QueryError,
     Snippet,
@@ -43,6 +50,7 @@ from .rules import (
     page_bounds,
     parse_query,
     snippet,
+    window_split,
 )
 
 #: What a result is: a post, a post's translation, an agenda item, an item's translation,
@@ -129,21 +137,24 @@ _KINDS_BY_CODE = {code: kind for kind, code in KIND_CODES.items()}
 
 
 def _sqlite_ranked(query: Query, deliberation_id: int, moderator: bool, offset, limit):
-    """The page's ``(kind, id, score)`` by one FTS5 query.
+    """The page's ``(kind, id, score)`` by FTS5 queries.
 
     The scope column limits it to the deliberation (one token) and leaves out what the
     reader may not see (``{m}``: moderators only; ``{x}``: nobody). Terms of three
     characters or more are phrases of the trigram index; a shorter term stands for the
     indexed trigrams that begin with it (read from the ``search_terms`` vocabulary: the
-    texts are indexed with two trailing spaces, so every character begins one). Ranked by
-    bm25 (titles count double). A short term standing for too many trigrams is checked in
-    the text instead (LIKE, ASCII case folded).
+    texts are indexed with two trailing spaces, so every character begins one). A short
+    term standing for too many trigrams is checked in the text instead (LIKE, ASCII case
+    folded). The newest ``RANKED_WINDOW`` matches (highest rowids: FTS5 reads them in rowid
+    order and stops there) are ranked by bm25 (titles count double) and come first; older
+    matches follow, newest first, with score 0. Without an indexed term, all come newest
+    first.
     """
     groups = []
     if query.indexed_terms:
         groups.append(fts5_expression(query.indexed_terms))
     conditions = ["search_index MATCH :expression"]
-    params: dict = {"offset": offset, "limit": limit}
+    params: dict = {}
     for term in query.scanned_terms:
         low = term.lower()
         tokens = db.session.scalars(
@@ -164,36 +175,81 @@ def _sqlite_ranked(query: Query, deliberation_id: int, moderator: bool, offset, 
     expression = f'scope : "{deliberation_token(deliberation_id)}"'
     if groups:
         expression += " AND {title body} : (" + " AND ".join(groups) + ")"
-        score, order = "-bm25(search_index, 2.0, 1.0, 0.0)", "score DESC, rowid DESC"
-    else:
-        score, order = "0.0", "rowid DESC"
     hidden = ["{x}"] if moderator else ["{m}", "{x}"]
     params["expression"] = f"({expression})" + "".join(
         f' NOT scope : "{token}"' for token in hidden
     )
-    rows = db.session.execute(
-        sa.text(
-            f"SELECT rowid, {score} AS score FROM search_index "
-            f"WHERE {' AND '.join(conditions)} ORDER BY {order} LIMIT :limit OFFSET :offset"
-        ),
-        params,
+    where = " AND ".join(conditions)
+
+    def rows(score: str, extra: str, order: str, offset: int, limit: int) -> list:
+        found = db.session.execute(
+            sa.text(
+                f"SELECT rowid, {score} AS score FROM search_index WHERE {where}{extra} "
+                f"ORDER BY {order} LIMIT :limit OFFSET :offset"
+            ),
+            {**params, "offset": offset, "limit": limit},
+        )
+        return [
+            (_KINDS_BY_CODE[rowid % ROWID_STRIDE], rowid // ROWID_STRIDE, float(score))
+            for rowid, score in found
+        ]
+
+    if not groups:
+        return rows("0.0", "", "rowid DESC", offset, limit)
+    # The window's entries, newest first: bm25 then ranks the matches from the oldest on only.
+    window = db.session.scalars(
+        sa.text(f"SELECT rowid FROM search_index WHERE {where} ORDER BY rowid DESC LIMIT :most"),
+        {**params, "most": RANKED_WINDOW},
+    ).all()
+    if not window:
+        return []
+    edge = window[-1] if len(window) == RANKED_WINDOW else None
+    params["edge"] = edge
+    (ranked_offset, ranked_limit), (rest_offset, rest_limit) = window_split(
+        offset, limit, RANKED_WINDOW
     )
-    return [
-        (_KINDS_BY_CODE[rowid % ROWID_STRIDE], rowid // ROWID_STRIDE, float(score))
-        for rowid, score in rows
-    ]
+    found = []
+    if ranked_limit and ranked_offset < len(window):
+        found += rows(
+            "-bm25(search_index, 2.0, 1.0, 0.0)",
+            "" if edge is None else " AND rowid >= :edge",
+            "score DESC, rowid DESC",
+            ranked_offset,
+            ranked_limit,
+        )
+    if rest_limit and edge is not None:
+        found += rows("0.0", " AND rowid < :edge", "rowid DESC", rest_offset, rest_limit)
+    return found
 
 
 def _postgres_ranked(query: Query, deliberation_id: int, moderator: bool, offset, limit):
     """The page's ``(kind, id, score)``: every term by ILIKE (the ``pg_trgm`` GIN indexes
-    find terms of three characters or more), ranked by full-text ``ts_rank``."""
-    matcher = _PostgresMatcher(query)
-    union = sa.union_all(
-        *(source(matcher, Scope(deliberation_id, moderator)) for source in _SOURCES)
+    find terms of three characters or more); the newest ``RANKED_WINDOW`` matches (by
+    creation) ranked by full-text ``ts_rank`` first, older matches after them, newest first,
+    with score 0. Only the window's texts are ranked, so a common word costs little more
+    than finding its matches."""
+    hits = sa.union_all(
+        *(source(_PostgresMatcher(query), Scope(deliberation_id, moderator)) for source in _SOURCES)
     ).subquery("hits")
+    newest = (
+        sa.select(hits.c.kind, hits.c.id, hits.c.created_at, hits.c.text)
+        .order_by(hits.c.created_at.desc(), hits.c.kind, hits.c.id.desc())
+        .limit(max(RANKED_WINDOW, offset + limit))
+        .subquery("newest")
+    )
+    recency = sa.func.row_number().over(
+        order_by=(newest.c.created_at.desc(), newest.c.kind, newest.c.id.desc())
+    )
+    numbered = sa.select(newest, recency.label("n")).subquery("numbered")
+    words = sa.func.plainto_tsquery(sa.literal_column("'simple'"), query.text)
+    in_window = numbered.c.n <= RANKED_WINDOW
+    rank = sa.func.ts_rank(
+        sa.func.to_tsvector(sa.literal_column("'simple'"), numbered.c.text), words
+    )
+    score = sa.case((in_window, sa.cast(rank, sa.Float)), else_=sa.cast(0.0, sa.Float))
     rows = db.session.execute(
-        sa.select(union.c.kind, union.c.id, union.c.score)
-        .order_by(union.c.score.desc(), union.c.created_at.desc(), union.c.kind, union.c.id.desc())
+        sa.select(numbered.c.kind, numbered.c.id, score.label("score"))
+        .order_by(in_window.desc(), score.desc(), numbered.c.n)
         .offset(offset)
         .limit(limit)
     )
@@ -224,12 +280,11 @@ class _Chosen:
         self.wanted = wanted
 
     def apply(self, select: sa.Select, kind: str, ref, text) -> sa.Select:
-        return select.where(ref.in_(self.wanted[kind])).add_columns(sa.literal(0.0).label("score"))
+        return select.where(ref.in_(self.wanted[kind]))
 
 
 class _PostgresMatcher:
-    """Every term by ILIKE; ranked by ``ts_rank`` (full text, the ``simple`` configuration:
-    no stemming, as posts come in every language)."""
+    """Every term by ILIKE (ranking is done over the chosen rows' texts afterwards)."""
 
     def __init__(self, query: Query):
         self.query = query
@@ -239,10 +294,13 @@ class _PostgresMatcher:
             select = select.where(text.ilike(like_pattern(term), escape="\\"))
         for term in self.query.scanned_terms:
             # No trigram in it: a trigram index would be read whole; the rows are cheaper.
-            select = select.where(sa.func.strpos(sa.func.lower(text), term.lower()) > 0)
-        words = sa.func.plainto_tsquery(sa.literal_column("'simple'"), self.query.text)
-        rank = sa.func.ts_rank(sa.func.to_tsvector(sa.literal_column("'simple'"), text), words)
-        return select.add_columns(sa.cast(rank, sa.Float).label("score"))
+            # A term without case (Chinese, Japanese) is found as it is, without lowering
+            # every text first.
+            if term.lower() == term.upper():
+                select = select.where(sa.func.strpos(text, term) > 0)
+            else:
+                select = select.where(sa.func.strpos(sa.func.lower(text), term.lower()) > 0)
+        return select
 
 
 # --- the sources ---------------------------------------------------------------------------------

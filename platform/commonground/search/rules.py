@@ -25,6 +25,10 @@ MAX_TERMS = 8
 INDEXED_TERM_LENGTH = 3
 #: The most indexed trigrams a short term may stand for; beyond, the text is scanned.
 MAX_EXPANSIONS = 500
+#: How many of the newest matches are ranked by relevance: they come first, best first; older
+#: matches follow them, newest first. Ranking every match of a common word costs time in
+#: proportion to the matches; ranking a bounded set keeps a search fast at any size.
+RANKED_WINDOW = 200
 #: Results per page: by default, and at most.
 PER_PAGE = 20
 MAX_PER_PAGE = 50
@@ -111,6 +115,15 @@ def like_pattern(term: str) -> str:
 def page_bounds(page: int, per_page: int) -> tuple[int, int]:
     """The OFFSET and LIMIT of a page; one more row than shown tells whether more follow."""
     return (page - 1) * per_page, per_page + 1
+
+
+def window_split(offset: int, limit: int, window: int = RANKED_WINDOW):
+    """Where a page of ``limit`` rows from ``offset`` falls, given that the first ``window``
+    rows are the ranked ones and the rest follow: ``(offset, limit)`` within the ranked rows,
+    then ``(offset, limit)`` within the rest (a limit of 0: none needed from that part)."""
+    ranked_limit = max(0, min(offset + limit, window) - offset)
+    rest_offset = max(0, offset - window)
+    return (min(offset, window), ranked_limit), (rest_offset, limit - ranked_limit)
 
 
 @dataclass(frozen=True)

@@ -105,7 +105,10 @@ OPENAPI_SCHEMAS = {
             },
             "draft": {"type": "boolean", "description": "A summary draft (moderators only)"},
             "created_at": {"type": "string", "format": "date-time"},
-            "score": {"type": "number", "description": "Relevance; higher is better"},
+            "score": {
+                "type": "number",
+                "description": "Relevance; higher is better (0 beyond the newest 200 matches)",
+            },
             "url": {"type": "string", "description": "The page where it is read"},
         },
     },
