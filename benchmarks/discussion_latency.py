@@ -150,6 +150,17 @@ def start_server(database: Path, kind: str, log: Path) -> tuple[subprocess.Popen
     raise SystemExit("server did not start")
 
 
+def stop_server(process: subprocess.Popen, timeout: float = 15) -> None:
+    """Stop a server the benchmark started: asked to end, killed after ``timeout`` seconds
+    (a server still working through a backlog of events)."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 # --- delivery latency -----------------------------------------------------------------------
 
 

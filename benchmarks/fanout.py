@@ -43,7 +43,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks.discussion_latency import free_port, percentile, seed
+from benchmarks.discussion_latency import free_port, percentile, seed, stop_server
 from benchmarks.report import ROOT, write_section
 
 HEADING = "## Fan-out at the stack's ceiling (`python -m benchmarks.fanout`)"
@@ -138,15 +138,6 @@ def wait_until_listening(url: str, process: subprocess.Popen) -> None:
             time.sleep(0.3)
     process.kill()
     raise SystemExit(f"{url} did not start")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def serving_pid(process: subprocess.Popen) -> int:
@@ -344,7 +335,7 @@ def run(
             profiler.send_signal(2)  # py-spy writes its file on SIGINT
             profiler.wait(timeout=60)
         for server in started:
-            stop(server)
+            stop_server(server)
         if scaleout:
             forget_redis_keys(f"{POSTGRES}/cg_fanout_{clients}_{servers}")
             postgres_database(f"cg_fanout_{clients}_{servers}", create=False)

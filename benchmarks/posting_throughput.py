@@ -39,7 +39,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks.discussion_latency import free_port, percentile
+from benchmarks.discussion_latency import free_port, percentile, stop_server
 from benchmarks.report import ROOT, write_section
 
 HEADING = "## Posting and ballots over sockets (`python -m benchmarks.posting_throughput`)"
@@ -168,15 +168,6 @@ def start(target: str, env: dict, log: Path) -> tuple[subprocess.Popen, str]:
         time.sleep(0.3)
     process.kill()
     raise SystemExit(f"{target} did not start")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def app_env(database_url: str) -> dict:
@@ -407,7 +398,7 @@ def run_case(case: str, kind: str, workdir: Path, profile: Path | None = None) -
                 if profiler is not None:
                     profiler.send_signal(2)
                     profiler.wait(timeout=30)
-                stop(process)
+                stop_server(process)
     finally:
         drop()
     return result

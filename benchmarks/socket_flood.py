@@ -22,14 +22,13 @@ were refused, and whether the flooder was disconnected.
 import argparse
 import os
 import platform
-import subprocess
 import tempfile
 import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks.discussion_latency import percentile, seed, start_server
+from benchmarks.discussion_latency import percentile, seed, start_server, stop_server
 
 HEADING = "## Socket flood (`python -m benchmarks.socket_flood`)"
 ROUNDS = 40
@@ -97,12 +96,7 @@ def run(budgets: bool, flood: bool) -> dict:
             try:
                 return measure(url, world, flood=flood)
             finally:
-                process.terminate()
-                try:
-                    process.wait(timeout=5)
-                except subprocess.TimeoutExpired:  # still working through a flood's backlog
-                    process.kill()
-                    process.wait()
+                stop_server(process, timeout=5)  # a flood's backlog may keep it busy
         finally:
             os.environ.pop("SOCKET_RATE_LIMIT", None)
             os.environ.pop("SOCKET_MEMBER_RATE_LIMIT", None)
