@@ -82,6 +82,10 @@ post_redacted = _signals.signal("post-redacted")
 #: ``Membership``; ``item``, ``actor``.
 floor_granted = _signals.signal("floor-granted")
 
+#: A signed-in member opened an agenda item's page (deliberations). Sender: the
+#: ``AgendaItem``; ``user``.
+item_opened = _signals.signal("item-opened")
+
 #: A socket disconnected (realtime). Sender: the socket id.
 socket_disconnected = _signals.signal("socket-disconnected")
 

@@ -40,3 +40,32 @@ def test_a_mention_chosen_in_the_picker_notifies_the_member_live(browser, live_s
     finally:
         alice_context.close()
         bob_context.close()
+
+
+def test_the_agenda_marks_the_item_live_and_opening_it_reads_its_notifications(
+    browser, live_server, forum
+):
+    alice_context, alice = signed_in_page(browser, live_server, "alice@example.org")
+    bob_context, bob = signed_in_page(browser, live_server, "bob@example.org")
+    try:
+        deliberation_page = forum.rsplit("/items/", 1)[0]
+        bob.goto(deliberation_page)
+        marker = bob.locator("#agenda-list .unread-marker")
+        expect(marker).to_have_count(0)
+
+        alice.goto(forum)
+        alice.fill("#compose-body", "What does @Bob_Baker think?")
+        alice.locator("#compose button[type=submit]").click()
+
+        # The agenda on Bob's open page marks the item, without a reload.
+        expect(marker).to_have_text("1 unread notification", timeout=LIVE)
+        expect(bob.locator("#notifications-badge")).to_have_text("1 unread")
+
+        bob.get_by_role("link", name="Shared rules for frontier models").click()
+        expect(bob.locator("#notifications-badge")).to_be_hidden()
+        bob.go_back()
+        bob.reload()
+        expect(bob.locator("#agenda-list .unread-marker")).to_have_count(0)
+    finally:
+        alice_context.close()
+        bob_context.close()

@@ -187,7 +187,7 @@ def test_the_deliberation_page_shows_the_agenda_groups_and_members(client, world
     db.session.commit()
     login(client, "delegate@example.org")
     html = client.get("/d/ai-2026").get_data(as_text=True)
-    agenda = html[html.index('<ol class="agenda">') : html.index("</ol>")]
+    agenda = html[html.index('<ol class="agenda" id="agenda-list">') : html.index("</ol>")]
     assert agenda.index("First item") < agenda.index("Second item")
     assert "status-open" in agenda and "status-pending" in agenda
     assert ">II<" in agenda

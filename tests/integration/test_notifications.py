@@ -4,7 +4,7 @@ member's settings; bad input is a 422 JSON error; the page and the agenda's mark
 
 import pytest
 import sqlalchemy as sa
-from conftest import ROLES, csrf_token, login
+from conftest import ROLES, csrf_token, login, make_item
 
 from commonground.db import db
 from commonground.notifications.models import Notification
@@ -199,6 +199,53 @@ def test_marking_read_by_ids_and_all_touches_only_my_own(client, world):
     assert listed(client, world, "delegate2")["unread"] == 1
 
 
+def replied_here_and_mentioned_elsewhere(client, world):
+    """Dee gets a reply on the world's item and a mention on a second item (returned)."""
+    other_item = make_item(world.deliberation, "Second item")
+    db.session.commit()
+    first = post(client, world, "delegate", "On the first item.")
+    post(client, world, "delegate2", "A reply.", parent=first)
+    response = client.post(
+        f"/api/v1/items/{other_item.id}/posts",
+        json={"body": "@Dee_Delegate see here.", "language": "en"},
+        headers=world.headers("delegate2"),
+    )
+    assert response.status_code == 201
+    return other_item
+
+
+def test_marking_one_items_notifications_read_leaves_the_others(client, world):
+    other_item = replied_here_and_mentioned_elsewhere(client, world)
+    post(client, world, "delegate", "@Dora_Delegate look.")
+
+    response = client.post(
+        f"{NOTIFICATIONS}/read", json={"item": world.item.id}, headers=world.headers("delegate")
+    )
+    assert response.get_json() == {"read": 1, "unread": 1}
+    [left] = listed(client, world, "delegate", unread="true")["items"]
+    assert (left["kind"], left["item"]) == ("mention", other_item.id)
+    # Another member's notifications about the same item stay unread.
+    assert listed(client, world, "delegate2")["unread"] == 1
+
+
+def test_opening_an_item_page_reads_what_concerned_me_there(client, world):
+    other_item = replied_here_and_mentioned_elsewhere(client, world)
+    # An anonymous or another member's visit reads nothing of Dora's.
+    client.get(f"/d/ai-2026/items/{world.item.id}")
+    login(client, "delegate2@example.org")
+    client.get(f"/d/ai-2026/items/{world.item.id}")
+    assert listed(client, world, "delegate")["unread"] == 2
+
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, "delegate@example.org")
+    html = client.get(f"/d/ai-2026/items/{world.item.id}").get_data(as_text=True)
+    assert "1 unread" in html  # the header counts what is left: the other item's mention
+    [left] = listed(client, world, "delegate", unread="true")["items"]
+    assert left["item"] == other_item.id
+    show = client.get("/d/ai-2026").get_data(as_text=True)
+    assert show.count("unread-marker") == 1 and f'data-item="{other_item.id}"' in show
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -208,6 +255,8 @@ def test_marking_read_by_ids_and_all_touches_only_my_own(client, world):
         ({"ids": [0]}, "ids"),
         ({"ids": 5}, "ids"),
         ({"all": "maybe"}, "all"),
+        ({"item": "x"}, "item"),
+        ({"item": 0}, "item"),
         ({"everything": True}, "everything"),
     ],
 )

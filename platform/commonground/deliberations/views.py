@@ -15,11 +15,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from .. import events
 from ..config import LANGUAGES
 from ..errors import ServiceError
 from ..i18n import current_language
 from ..labels import role_label, scheme_label
 from ..pages import form_action
+from ..transactions import in_transaction
 from . import queries, services
 from .access import (
     can_moderate,
@@ -107,6 +109,11 @@ def item(slug, item_id):
     """An agenda item in the reader's language (with a switch to the original)."""
     deliberation = _readable(slug)
     agenda_item = get_item_of(deliberation, item_id)
+    if current_user.is_authenticated:
+        # What concerned the member here is read now (notifications), before the header
+        # counts what is left.
+        user = current_user._get_current_object()
+        in_transaction(lambda: events.item_opened.send(agenda_item, user=user))
     language = current_language()
     has_translation = agenda_item.is_translated_into(language)
     show_original = request.args.get("show") == "original" and has_translation

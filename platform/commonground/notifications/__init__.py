@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
     events.motion_status_changed.connect(services.notify_motion_status)
     events.summary_published.connect(services.notify_summary_published)
     events.floor_granted.connect(services.notify_floor_granted)
+    events.item_opened.connect(services.mark_item_read)
     events.personal_data_requested.connect(services.personal_data)
     events.user_erased.connect(services.forget_erased_user)
 

@@ -36,9 +36,12 @@ def list_notifications():
 @bp.post("/me/notifications/read")
 @transactional
 def mark_read():
-    """Mark some (``ids``) or ``all`` of the user's notifications read."""
-    data = write_body(("ids", "all"))
-    changed = services.mark_read(current_user, ids=data.get("ids"), all=data.get("all"))
+    """Mark some (``ids``), those of one agenda item (``item``) or ``all`` of the user's
+    notifications read."""
+    data = write_body(("ids", "item", "all"))
+    changed = services.mark_read(
+        current_user, ids=data.get("ids"), item=data.get("item"), all=data.get("all")
+    )
     return jsonify(read=changed, unread=services.unread_count(current_user))
 
 

@@ -64,7 +64,8 @@ OPENAPI_PATHS: dict = {
             "Mark notifications read",
             {"200": json_response("How many were marked", schema=MARKED_SCHEMA)},
             description=(
-                'Either `{"ids": [...]}` (ids of other users\' notifications change nothing) '
+                'Either `{"ids": [...]}` (ids of other users\' notifications change nothing), '
+                '`{"item": id}` (those about one agenda item; opening its page does the same) '
                 'or `{"all": true}`.'
             ),
             tags=TAGS,

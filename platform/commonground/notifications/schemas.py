@@ -102,6 +102,11 @@ MARK_READ_SCHEMA = {
             "minItems": 1,
             "maxItems": 100,
         },
+        "item": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "Every notification about this agenda item",
+        },
         "all": {"type": "boolean"},
     },
     "additionalProperties": False,

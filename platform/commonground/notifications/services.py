@@ -247,23 +247,36 @@ def unread_by_item(user, deliberation_id: int) -> dict[int, int]:
     )
 
 
-def mark_read(user, *, ids=None, all=False) -> int:
-    """Mark the user's notifications read: those of ``ids``, or ``all``. Ids that are not
-    the user's are passed over (never touched). Returns how many changed."""
+def mark_read(user, *, ids=None, all=False, item=None) -> int:
+    """Mark the user's notifications read: those of ``ids``, those about agenda item
+    ``item``, or ``all``. Ids that are not the user's are passed over (never touched).
+    Returns how many changed; the user's other sockets hear of it when any did."""
     everything = fields.boolean(all, "all") if all not in (None, "") else False
-    if not everything:
-        if ids is None:
-            raise Invalid(_l("Name the notifications to mark, or all of them."), field="ids")
-        ids = _id_list(ids)
     query = sa.update(Notification).where(
         Notification.user_id == user.id, Notification.read_at.is_(None)
     )
     if not everything:
-        query = query.where(Notification.id.in_(ids))
+        if item not in (None, ""):
+            item_id = fields.integer(item, "item", minimum=1, maximum=fields.MAX_ID)
+            query = query.where(Notification.item_id == item_id)
+        elif ids is not None:
+            query = query.where(Notification.id.in_(_id_list(ids)))
+        else:
+            raise Invalid(_l("Name the notifications to mark, or all of them."), field="ids")
     changed = db.session.execute(query.values(read_at=utcnow())).rowcount
     db.session.flush()
-    emit_after_commit("notification:read", {"unread": unread_count(user)}, to=user_room(user.id))
+    if changed:
+        emit_after_commit(
+            "notification:read", {"unread": unread_count(user)}, to=user_room(user.id)
+        )
     return changed
+
+
+def mark_item_read(item, *, user, **kwargs) -> None:
+    """Receiver of ``item_opened``: what concerned the member on an agenda item is read
+    once they open its page."""
+    if getattr(user, "is_authenticated", False):
+        mark_read(user, item=item.id)
 
 
 def _id_list(value) -> list[int]:
