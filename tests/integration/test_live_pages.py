@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from conftest import csrf_token, login, make_item
 
+from commonground.accounts.services import erase_account
 from commonground.db import db, utcnow
 from commonground.live.models import Announcement, FloorRequest, SessionState
 from commonground.records.models import AuditEvent
@@ -316,3 +317,12 @@ def test_the_panel_shows_the_announcements_time_and_the_console_clears_it(client
     html = client.get(f"/d/ai-2026/items/{world.item.id}").get_data(as_text=True)
     assert "Mind the time" not in html.split("data-announcement ")[1].split("</div>")[0]
     assert client.get("/d/ai-2026/session/announcement").get_data(as_text=True).strip() == ""
+
+
+def test_the_console_names_an_erased_member_as_a_former_member(client, world):
+    erase_account(world.users["observer"], confirm=True)
+    db.session.commit()
+    html = signed_in(client, "moderator").get(CONSOLE).get_data(as_text=True)
+    members = html[html.index('id="members"') :]
+    assert "Olga Observer" not in members
+    assert "Former member" in members

@@ -553,3 +553,32 @@ def test_a_thread_of_former_members_costs_as_many_queries_as_any(client, world):
     assert body.count("Former member m-") == 40
     # The item's deliberation and its pseudonym key, read once whatever the thread's size.
     assert large == small == before + 2
+
+
+def test_an_erased_delegate_is_not_in_the_electorate_of_later_motions(client, world):
+    def open_motion() -> dict:
+        response = client.post(
+            f"/api/v1/items/{world.item.id}/motions",
+            json={"text": "Adopt it.", "rule": {"kind": "majority"}},
+            headers=world.headers("moderator"),
+        )
+        assert response.status_code == 201, response.get_json()
+        motion_id = response.get_json()["id"]
+        opened = client.post(
+            f"/api/v1/motions/{motion_id}/open", headers=world.headers("moderator")
+        )
+        assert opened.status_code == 200, opened.get_json()
+        return opened.get_json()
+
+    before = open_motion()
+    assert erase(client, world, confirm=True).status_code == 200
+    after = open_motion()
+    assert after["voters"] == before["voters"] - 1
+    tally = client.get(
+        f"/api/v1/motions/{after['id']}/tally", headers=world.headers("observer")
+    ).get_json()
+    governments = next(g for g in tally["groups"] if g["key"] == "governments")
+    assert governments["eligible_weight"] == 0  # Dee was the governments' only delegate
+    # The motion opened before the erasure keeps the electorate it was opened with.
+    earlier = client.get(f"/api/v1/motions/{before['id']}", headers=world.headers("observer"))
+    assert earlier.get_json()["voters"] == before["voters"]

@@ -30,6 +30,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from .. import events, fields
+from ..accounts.models import User
 from ..db import db, utcnow
 from ..deliberations.access import (
     get_item,
@@ -183,7 +184,8 @@ def open_motion(user, motion: Motion) -> Motion:
         )
     # One INSERT … SELECT, whatever the size of the electorate. The condition is
     # Membership.can_vote in SQL: delegates, and moderators who belong to a group. A member
-    # needs a group to be counted in any tally, so a delegate without one is not eligible.
+    # needs a group to be counted in any tally, so a delegate without one is not eligible;
+    # nor is the membership of an erased account, which can never sign in to vote.
     eligible = (
         sa.select(
             sa.literal(motion.id),
@@ -192,9 +194,11 @@ def open_motion(user, motion: Motion) -> Motion:
             Membership.weight,
         )
         .join(StakeholderGroup, StakeholderGroup.id == Membership.group_id)
+        .join(User, User.id == Membership.user_id)
         .where(
             Membership.deliberation_id == deliberation.id,
             Membership.role.in_(("delegate", "moderator")),
+            User.erased_at.is_(None),
         )
     )
     db.session.execute(
