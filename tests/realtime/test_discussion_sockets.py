@@ -73,8 +73,8 @@ def test_the_session_cookie_of_a_signed_in_browser_is_accepted(live, connect, wo
 
 def test_signing_out_ends_the_sockets_rights_at_its_next_event(live, connect, world):
     browser = signed_in_browser(live.url, "delegate@example.org")
+    # Not in any item, so not closed at sign-out (see the test below): still refused.
     client = connect(live.url, cookie=browser.cookies["session"])
-    join(client, world.item)
     token = page_csrf_token(browser, f"{live.url}/")
     response = browser.post(f"{live.url}/logout", data={"csrf_token": token}, allow_redirects=False)
     assert response.status_code in (302, 303)
@@ -388,6 +388,49 @@ def test_a_token_revoked_mid_connection_stops_working(live, connect, world):
     db.session.execute(sa.update(ApiToken).values(revoked_at=utcnow()))
     db.session.commit()
     assert say(client, world.item, "After revocation")["error"]["code"] == "unauthorized"
+
+
+def submit_as_delegate(live, path: str, form_page: str):
+    """Post a page's form (its CSRF token only) signed in as the delegate."""
+    browser = signed_in_browser(live.url, "delegate@example.org")
+    response = browser.post(
+        f"{live.url}{path}",
+        data={"csrf_token": page_csrf_token(browser, f"{live.url}{form_page}")},
+        allow_redirects=False,
+    )
+    assert response.status_code in (302, 303)
+    return browser
+
+
+def wait_until_disconnected(client, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while client.sio.connected and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def test_revoking_a_token_closes_its_sockets_so_broadcasts_stop(live, connect, world):
+    scripted = connect(live.url, token=world.tokens["delegate"])
+    other = connect(live.url, token=world.tokens["delegate2"])
+    join(scripted, world.item)
+    join(other, world.item)
+    token_id = db.session.scalar(
+        sa.select(ApiToken.id).where(ApiToken.user_id == world.users["delegate"].id)
+    )
+    db.session.rollback()  # the server's write below needs SQLite's lock
+    submit_as_delegate(live, f"/account/tokens/{token_id}/revoke", "/account/tokens")
+    wait_until_disconnected(scripted)
+    assert not scripted.sio.connected
+    assert other.sio.connected  # another member's socket stays
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        connect(live.url, token=world.tokens["delegate"])
+
+
+def test_signing_out_closes_the_sockets_of_the_session(live, connect, world):
+    watching = connect(live.url, cookie=session_cookie(live.url, "delegate@example.org"))
+    join(watching, world.item)
+    submit_as_delegate(live, "/logout", "/")  # signing out ends every session of the account
+    wait_until_disconnected(watching)
+    assert not watching.sio.connected
 
 
 def test_a_read_only_token_may_watch_but_not_post(live, connect, world):

@@ -22,6 +22,8 @@ from ..deliberations.models import ROLES, Deliberation, Membership, StakeholderG
 from ..errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from ..fields import choice
 from ..mail import mail_configured
+from ..realtime import disconnect_user
+from ..realtime.emitting import call_after_commit
 from ..realtime.ratelimit import check_failures, check_rate, clear_failures, record_failure
 from ..records.audit import record_event
 from .auth import (
@@ -142,9 +144,12 @@ def _verify_dummy(password: str) -> None:
 
 
 def log_out(user: User) -> None:
-    """End every session of the user: the session cookie embeds the nonce rotated here."""
+    """End every session of the user: the session cookie embeds the nonce rotated here.
+    Their open sockets close once this commits (a socket opened with a session cookie
+    cannot reconnect; one opened with an API token can)."""
     user.session_nonce = new_session_nonce()
     db.session.flush()
+    _close_sockets_after_commit(user)
 
 
 # --- API tokens -----------------------------------------------------------------------------
@@ -188,8 +193,17 @@ def revoke_api_token(user: User, token_id: int) -> ApiToken:
     if api_token.revoked_at is None:
         api_token.revoked_at = utcnow()
         db.session.flush()
+        _close_sockets_after_commit(user)
         logger.info("api token revoked", extra={"user_id": user.id, "token_id": api_token.id})
     return api_token
+
+
+def _close_sockets_after_commit(user: User) -> None:
+    """Close the user's sockets in items and live sessions once the change commits: every
+    event re-reads the socket's rights, but room broadcasts reach a socket without asking.
+    The sockets whose credentials still hold reconnect and are judged afresh."""
+    user_id = user.id
+    call_after_commit(lambda: disconnect_user(user_id))
 
 
 # --- invitations ----------------------------------------------------------------------------

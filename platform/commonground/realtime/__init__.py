@@ -139,11 +139,20 @@ def disconnect_user(user_id: int) -> int:
     process.
 
     For the services that remove a member or revoke access: the closed sockets must
-    reconnect, and are judged afresh when they do. Returns how many were closed.
+    reconnect, and are judged afresh when they do. Returns how many are being closed: they
+    close in a task of their own, since each close runs the disconnect handlers, which use
+    the database session that the caller (often an after-commit hook) is still in.
     """
     sids = state().presence.sids_of_user(user_id) | state().session_presence.sids_of_user(user_id)
-    for sid in sids:
-        socketio.server.disconnect(sid, namespace="/")
+    if sids:
+        app = current_app._get_current_object()
+
+        def close() -> None:
+            with app.app_context():
+                for sid in sids:
+                    socketio.server.disconnect(sid, namespace="/")
+
+        socketio.start_background_task(close)
     return len(sids)
 
 
