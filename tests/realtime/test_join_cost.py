@@ -4,12 +4,14 @@ no write lock on SQLite, so a writer holding it never holds them up."""
 
 import sqlite3
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from conftest import make_item, make_post
 
-from commonground.db import db
+from commonground.accounts.models import ApiToken
+from commonground.db import db, utcnow
 
 from .test_discussion_sockets import join
 
@@ -41,6 +43,17 @@ def test_a_token_connect_reads_the_token_and_its_user_once(live, connect, world)
     with served_statements(live) as again:
         connect(live.url, token=world.tokens["delegate"])
     assert len(again) == 1, again
+    # Stored as every timestamp is (naive UTC), and read back as the moment of the connect.
+    token = db.session.scalar(
+        sa.select(ApiToken).where(ApiToken.user_id == world.users["delegate"].id)
+    )
+    db.session.refresh(token)
+    assert timedelta(0) <= utcnow() - token.last_used_at < timedelta(minutes=1)
+    stored = db.session.execute(
+        sa.text("SELECT last_used_at, created_at FROM api_tokens WHERE id = :id"),
+        {"id": token.id},
+    ).one()
+    assert len(stored.last_used_at) == len(stored.created_at)
 
 
 @pytest.mark.parametrize("role", ["delegate", "observer", "moderator", "admin"])

@@ -192,14 +192,24 @@ def _window_start(item_id: int) -> tuple[int | None, bool, bool]:
     """The ``after`` that leaves the newest ``JOIN_POSTS_LIMIT`` posts of the item, whether
     older posts were left out, and whether the thread is empty (one indexed query, whatever
     the thread's size)."""
-    limit = current_app.config["JOIN_POSTS_LIMIT"]
-    of_item = Post.item_id == item_id
-    newest = sa.select(sa.func.max(Post.id)).where(of_item).scalar_subquery()
-    boundary = (
-        sa.select(Post.id).where(of_item).order_by(Post.id.desc()).offset(limit).limit(1)
-    ).scalar_subquery()
-    newest_id, boundary_id = db.session.execute(sa.select(newest, boundary)).one()
+    newest_id, boundary_id = db.session.execute(
+        _NEWEST_AND_WINDOW_START,
+        {"item_id": item_id, "window": current_app.config["JOIN_POSTS_LIMIT"]},
+    ).one()
     return boundary_id, boundary_id is not None, newest_id is None
+
+
+# Built once: building the statement costs about as much as running it.
+_of_item = Post.item_id == sa.bindparam("item_id")
+_NEWEST_AND_WINDOW_START = sa.select(
+    sa.select(sa.func.max(Post.id)).where(_of_item).scalar_subquery(),
+    sa.select(Post.id)
+    .where(_of_item)
+    .order_by(Post.id.desc())
+    .offset(sa.bindparam("window"))
+    .limit(1)
+    .scalar_subquery(),
+)
 
 
 def _optional_int(value, field: str) -> int | None:
