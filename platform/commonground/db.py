@@ -1,15 +1,18 @@
 """The database: the SQLAlchemy object and model base (with the constraint naming
 convention), the column types and time helpers every model shares, and the engine tuning."""
 
+import contextvars
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 # Every constraint gets a predictable name, so Alembic can see, alter and drop each one
 # and ``flask db check`` compares like with like on SQLite and PostgreSQL.
@@ -115,9 +118,58 @@ def configure_database(app: Flask) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def on_begin(connection):
+        dbapi_connection = connection.connection.dbapi_connection
+        if _reading_only.get():
+            # A reader takes no lock: in WAL mode it reads its snapshot while writers go
+            # ahead, and never waits for them.
+            dbapi_connection.execute("BEGIN DEFERRED")
+            return
         # Take the write lock up front: a deferred transaction that later writes can fail
         # with "database is locked" without waiting, whatever the busy timeout says.
-        begin_immediately(connection.connection.dbapi_connection)
+        begin_immediately(dbapi_connection)
+
+
+#: Whether the transactions begun now only read (see ``read_only_transactions``).
+_reading_only = contextvars.ContextVar("commonground_reading_only", default=False)
+
+
+@contextmanager
+def read_only_transactions() -> Iterator[None]:
+    """Within the block, transactions only read: on SQLite they begin ``DEFERRED`` (no
+    write lock) instead of ``IMMEDIATE``; on any database a flush is refused.
+
+    Per greenlet (or thread): a context variable, so a read-only socket event never
+    changes how another event's transactions begin.
+    """
+    token = _reading_only.set(True)
+    try:
+        yield
+    finally:
+        _reading_only.reset(token)
+
+
+def reading_only() -> bool:
+    """Whether the current transactions were declared read-only."""
+    return _reading_only.get()
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _refuse_writes_when_reading_only(session, flush_context, instances):
+    # A write in a deferred SQLite transaction could fail for the lock instead of waiting
+    # for it: an event that writes must not be declared read-only.
+    if _reading_only.get():
+        raise RuntimeError("a read-only transaction tried to write")
+
+
+def commit_keeping_loaded() -> None:
+    """Commit without expiring the objects the session holds, so what was just read (and
+    decided on) is not read again by the next attribute access."""
+    session = db.session()
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire_on_commit
 
 
 def begin_immediately(dbapi_connection, timeout: float = SQLITE_LOCK_TIMEOUT) -> None:

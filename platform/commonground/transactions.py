@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from flask import request
 from flask_babel import lazy_gettext as _l
 
-from .db import db
+from .db import commit_keeping_loaded, db, read_only_transactions, reading_only
 from .errors import Conflict
 
 logger = logging.getLogger(__name__)
@@ -33,9 +33,22 @@ RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03", "23505"})
 ATTEMPTS = 5
 
 
-def in_transaction(action: Callable[[], T], *, attempts: int = ATTEMPTS) -> T:
+def in_transaction(
+    action: Callable[[], T], *, attempts: int = ATTEMPTS, read_only: bool = False
+) -> T:
     """Run ``action()`` and commit; roll back on any error; retry what the database asks
-    to retry; turn a constraint that still fails into a ``Conflict``."""
+    to retry; turn a constraint that still fails into a ``Conflict``.
+
+    ``read_only``: the action only reads (see ``db.read_only_transactions``): on SQLite
+    it neither waits for the write lock nor holds writers up.
+    """
+    if read_only:
+        with read_only_transactions():
+            return _run(action, attempts)
+    return _run(action, attempts)
+
+
+def _run(action: Callable[[], T], attempts: int) -> T:
     for attempt in range(1, attempts + 1):
         try:
             result = action()
@@ -56,6 +69,19 @@ def in_transaction(action: Callable[[], T], *, attempts: int = ATTEMPTS) -> T:
             db.session.rollback()
             raise
     raise AssertionError("unreachable")
+
+
+def read_from_now() -> None:
+    """End the current read-only transaction, keeping what it loaded, so the next statement
+    sees every change committed until now.
+
+    For a reader that must not miss a change between its first read and a later one — a
+    socket that joins a room after its rights were read, then reads what happened before
+    it joined: a SQLite transaction reads the snapshot of its first statement.
+    """
+    if not reading_only():
+        raise RuntimeError("only a read-only transaction may be ended early")
+    commit_keeping_loaded()
 
 
 def transactional(view: Callable) -> Callable:

@@ -2,17 +2,23 @@
 
 import pytest
 import sqlalchemy as sa
-from conftest import ROLES, make_deliberation, make_member
+from conftest import ROLES, counted_statements, make_deliberation, make_member
 
-from commonground.db import db
+from commonground.db import db, reading_only
 from commonground.deliberations import services
-from commonground.deliberations.access import can_read, readable_clause
+from commonground.deliberations.access import (
+    can_moderate,
+    can_read,
+    membership_of,
+    readable_clause,
+    require_reader_access,
+)
 from commonground.deliberations.models import Deliberation
-from commonground.errors import Conflict, Invalid
+from commonground.errors import Conflict, Forbidden, Invalid, Unauthorized
 from commonground.records.audit import audit_events, record_event, verify_deliberation_chain
 from commonground.records.chain import GENESIS_HASH
 from commonground.records.models import AuditEvent
-from commonground.transactions import in_transaction
+from commonground.transactions import in_transaction, read_from_now
 
 
 def actor(world, role):
@@ -90,6 +96,81 @@ def test_the_listing_rule_agrees_with_can_read(world, role):
     listed = set(db.session.scalars(sa.select(Deliberation.slug).where(readable_clause(user))))
     everything = db.session.scalars(sa.select(Deliberation)).all()
     assert listed == {d.slug for d in everything if can_read(user, d)}
+
+
+#: Who may read a deliberation of each kind: (status, public) → the roles that may.
+MAY_READ = {
+    ("draft", True): {"admin", "moderator"},
+    ("draft", False): {"admin", "moderator"},
+    ("open", True): {*ROLES, "outsider"},
+    ("open", False): {"admin", "moderator", "delegate", "observer"},
+    ("closed", True): {*ROLES, "outsider"},
+    ("closed", False): {"admin", "moderator", "delegate", "observer"},
+}
+
+
+@pytest.mark.parametrize("role", [*ROLES, "outsider"])
+@pytest.mark.parametrize(("status", "public"), list(MAY_READ))
+def test_reader_access_reads_the_membership_once_and_decides_as_the_rules_do(
+    world, role, status, public
+):
+    user = actor(world, role)
+    deliberation = make_deliberation(f"{status}-{public}", status=status, public=public)
+    # Members of this deliberation in their own role; other_moderator moderates another.
+    if role in ("moderator", "delegate", "observer"):
+        group = world.groups["governments"] if role == "delegate" else None
+        make_member(user, deliberation, role, group)
+    db.session.commit()
+    may_read = role in MAY_READ[(status, public)]
+    assert can_read(user, deliberation) is may_read
+    if user is not None:
+        db.session.refresh(user)
+    with counted_statements() as run:
+        if may_read:
+            access = require_reader_access(user, deliberation)
+        else:
+            refusal = Unauthorized if user is None else Forbidden
+            with pytest.raises(refusal):
+                require_reader_access(user, deliberation)
+    assert len(run) == (0 if user is None else 1)
+    if may_read:
+        assert access.membership is membership_of(user, deliberation)
+        assert access.moderator is can_moderate(user, deliberation)
+        assert access.moderator is (role in ("admin", "moderator"))
+
+
+def test_a_read_only_transaction_refuses_to_write(world):
+    def write():
+        db.session.add(Deliberation(slug="sneaked", title="Sneaked in", languages=["en"]))
+        db.session.flush()
+
+    with pytest.raises(RuntimeError):
+        in_transaction(write, read_only=True)
+    assert not reading_only()
+    assert db.session.scalar(sa.select(Deliberation).where(Deliberation.slug == "sneaked")) is None
+    in_transaction(write)
+    assert db.session.scalar(sa.select(Deliberation).where(Deliberation.slug == "sneaked"))
+
+
+def test_a_read_only_transaction_sees_commits_from_where_it_reads_anew(world, database_path):
+    def count():
+        return db.session.scalar(sa.select(sa.func.count(Deliberation.id)))
+
+    def read_before_and_after_another_commit():
+        before = count()
+        # Another process's writer commits meanwhile: this transaction took no lock.
+        elsewhere = sa.create_engine(f"sqlite:///{database_path}")
+        with elsewhere.begin() as connection:
+            connection.execute(sa.insert(Deliberation), {"slug": "elsewhere", "title": "Elsewhere"})
+        elsewhere.dispose()
+        same_snapshot = count()
+        read_from_now()
+        return before, same_snapshot, count()
+
+    db.session.commit()
+    assert in_transaction(read_before_and_after_another_commit, read_only=True) == (2, 2, 3)
+    with pytest.raises(RuntimeError):
+        in_transaction(read_from_now)
 
 
 def test_saving_unchanged_values_writes_no_event(world):

@@ -8,8 +8,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, g, request
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
-from ..db import db, utcnow
+from ..db import commit_keeping_loaded, db, utcnow
 from ..extensions import login_manager
 from .models import ApiToken, User
 
@@ -90,20 +92,31 @@ def bearer_token(req) -> str | None:
 
 
 def user_for_token(token: str) -> ApiToken | None:
-    """The active API token matching ``token``, or None."""
+    """The active API token matching ``token``, with its user (one query), or None."""
     api_token = db.session.scalar(
-        sa.select(ApiToken).where(
-            ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None)
-        )
+        sa.select(ApiToken)
+        .where(ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None))
+        .options(joinedload(ApiToken.user))
     )
     if api_token is None:
         return None
     now = utcnow()
-    # Keep writes rare: remember use at most once a minute per token.
+    # Keep writes rare: remember use at most once a minute per token. The commit records
+    # only that; the token and user just read stay loaded rather than read once more.
     if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > 60:
-        api_token.last_used_at = now
-        db.session.commit()
+        db.session.execute(_RECORD_USE, {"token_id": api_token.id, "now": now})
+        set_committed_value(api_token, "last_used_at", now)
+        commit_keeping_loaded()
     return api_token
+
+
+# One column of one row: a plain UPDATE, without the unit of work's flush.
+_tokens = ApiToken.__table__
+_RECORD_USE = (
+    sa.update(_tokens)
+    .where(_tokens.c.id == sa.bindparam("token_id"))
+    .values(last_used_at=sa.bindparam("now", type_=_tokens.c.last_used_at.type))
+)
 
 
 def init_app(app: Flask) -> None:

@@ -5,6 +5,9 @@ public and not a draft. Drafts are seen only by moderators and admins.
 Moderating: the deliberation's moderators and every admin.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
@@ -16,15 +19,19 @@ from .models import AgendaItem, Deliberation, Membership
 from .rules import participation_refusal
 
 
-def membership_of(user, deliberation: Deliberation) -> Membership | None:
-    """The user's membership in the deliberation, read fresh from the database."""
+def membership_of(
+    user, deliberation: Deliberation, *, with_group: bool = False
+) -> Membership | None:
+    """The user's membership in the deliberation, read fresh from the database
+    (``with_group``: its stakeholder group in the same statement)."""
     if user is None or not user.is_authenticated:
         return None
-    return db.session.scalar(
-        sa.select(Membership).where(
-            Membership.deliberation_id == deliberation.id, Membership.user_id == user.id
-        )
+    query = sa.select(Membership).where(
+        Membership.deliberation_id == deliberation.id, Membership.user_id == user.id
     )
+    if with_group:
+        query = query.options(joinedload(Membership.group))
+    return db.session.scalar(query)
 
 
 def is_admin(user) -> bool:
@@ -33,19 +40,53 @@ def is_admin(user) -> bool:
 
 def can_moderate(user, deliberation: Deliberation) -> bool:
     """Admins and the deliberation's moderators."""
-    if is_admin(user):
-        return True
-    membership = membership_of(user, deliberation)
-    return membership is not None and membership.is_moderator
+    return _may_moderate(user, lambda: membership_of(user, deliberation))
 
 
 def can_read(user, deliberation: Deliberation) -> bool:
     """Whether the user may see the deliberation at all."""
+    return _may_read(user, deliberation, lambda: membership_of(user, deliberation))
+
+
+# The rules of moderating and reading, in one place each. They ask for the membership only
+# when it decides (an admin, or anyone in a public deliberation, costs no query); callers
+# that need the membership anyway pass the one they read.
+
+
+def _may_moderate(user, membership: Callable[[], Membership | None]) -> bool:
+    if is_admin(user):
+        return True
+    member = membership()
+    return member is not None and member.is_moderator
+
+
+def _may_read(
+    user, deliberation: Deliberation, membership: Callable[[], Membership | None]
+) -> bool:
     if deliberation.is_draft:
-        return can_moderate(user, deliberation)
+        return _may_moderate(user, membership)
     if deliberation.is_public or is_admin(user):
         return True
-    return membership_of(user, deliberation) is not None
+    return membership() is not None
+
+
+@dataclass(frozen=True)
+class ReaderAccess:
+    """What a reader of a deliberation is in it: their membership (None for admins who are
+    not members, and for the public) and whether they moderate it."""
+
+    membership: Membership | None
+    moderator: bool
+
+
+def require_reader_access(user, deliberation: Deliberation) -> ReaderAccess:
+    """The user's membership (read once, with its group) and whether they moderate, decided
+    by the rules of ``can_read`` and ``can_moderate``; refused as ``require_reader``
+    refuses."""
+    membership = membership_of(user, deliberation, with_group=True)
+    if not _may_read(user, deliberation, lambda: membership):
+        _refuse(user)
+    return ReaderAccess(membership, _may_moderate(user, lambda: membership))
 
 
 def readable_clause(user) -> sa.ColumnElement[bool]:

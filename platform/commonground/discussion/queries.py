@@ -13,11 +13,7 @@ from sqlalchemy.orm import aliased
 from .. import fields
 from ..accounts.models import User
 from ..db import db, iso
-from ..deliberations.access import (
-    is_admin,
-    membership_of,
-    require_reader,
-)
+from ..deliberations.access import require_reader_access
 from ..deliberations.models import AgendaItem, Deliberation, Membership, StakeholderGroup
 from ..errors import Forbidden, NotFound
 from ..i18n import current_language
@@ -58,14 +54,13 @@ PUBLIC = Reader(user=None, membership=None, moderator=False, language="")
 
 
 def reader_for(user, deliberation: Deliberation) -> Reader:
-    """The reader ``user`` is in ``deliberation`` (refused if they may not read it)."""
-    require_reader(user, deliberation)
-    membership = membership_of(user, deliberation)
-    moderator = is_admin(user) or (membership is not None and membership.is_moderator)
+    """The reader ``user`` is in ``deliberation`` (refused if they may not read it): one
+    query, the membership with its group."""
+    access = require_reader_access(user, deliberation)
     return Reader(
         user=user if getattr(user, "is_authenticated", False) else None,
-        membership=membership,
-        moderator=moderator,
+        membership=access.membership,
+        moderator=access.moderator,
         language=current_language(),
     )
 
@@ -325,7 +320,8 @@ def load_post_views(
     post_ids: list[int] | None = None,
     paths: tuple[str, str] | None = None,
 ) -> list[PostView]:
-    """Posts of an item as ``reader`` sees them, in thread order: always two queries.
+    """Posts of an item as ``reader`` sees them, in thread order: two queries, or one when
+    no post is chosen (the translations are read only for posts found).
 
     ``after``: only posts with a larger id; with ``changed_since`` (a datetime) also those
     edited, hidden or translated since then. ``post_ids``: only these posts. ``paths``:
@@ -380,6 +376,9 @@ def load_post_views(
         query = query.where(*within)
         translations_query = translations_query.where(*within)
 
+    rows = db.session.execute(query).all()
+    if not rows:
+        return []
     translations: dict[int, dict[str, TranslationView]] = {}
     names = FormerMembers(item_id)
     for translation, translator_name, erased_at, revision in db.session.execute(translations_query):
@@ -394,7 +393,7 @@ def load_post_views(
         )
 
     views = []
-    for row in db.session.execute(query):
+    for row in rows:
         post, user_id, name, erased_at, group_key, group_name, group_names, hider_name = row
         visible = not post.hidden or reader.moderator
         views.append(

@@ -28,6 +28,7 @@ from ..realtime.acks import acked, event_data
 from ..realtime.presence import MAX_PAGE_SIZE
 from ..realtime.ratelimit import check_rate
 from ..realtime.rooms import item_room
+from ..transactions import read_from_now
 from .models import Post
 from .queries import load_post_views, reader_for
 from .services import create_post
@@ -48,13 +49,17 @@ def register_discussion_events(socketio) -> None:
     socketio.on_event("presence:members", on_presence_members)
 
 
-@acked
+@acked(read_only=True)
 def on_join(data=None):
     """Join an item's room. The ack carries every visible post with an id above
     ``after`` (when absent: the newest ``JOIN_POSTS_LIMIT`` posts, and ``older: true`` when
     the thread has more — the page has them) and, given ``since`` (the ``server_time`` of
     an earlier ack), every post changed since: edited, hidden or translated. Plus the
-    item's presence counts, answered here; the room hears of the join coalesced."""
+    item's presence counts, answered here; the room hears of the join coalesced.
+
+    Four queries when nothing is new: the token and user, the item and deliberation, the
+    membership and group, and the posts above ``after`` (none: their translations are not
+    read) or, without ``after``, the thread's newest post and window (none: nothing more)."""
     data = event_data(data)
     user = socket_user()
     check_rate(f"join:{user.id}", "JOIN_RATE_LIMIT")
@@ -63,14 +68,21 @@ def on_join(data=None):
     since = _optional_time(data.get("since"), "since")
     reader = reader_for(user, item.deliberation)
     # Join before reading: a post committed from now on reaches us live, one committed
-    # before is in the read below. A post in both is told apart by its id.
+    # before is in the read below (a new snapshot: the one of the reads above may be
+    # older than the join). A post in both is told apart by its id.
     join_room(item_room(item.id))
+    read_from_now()
     server_time = utcnow()
     older = False
+    empty = False
     if after is None:
-        after, older = _window_start(item.id)
-    posts = load_post_views(
-        item.id, reader, after=after, changed_since=since - CLOCK_MARGIN if since else None
+        after, older, empty = _window_start(item.id)
+    posts = (
+        []
+        if empty
+        else load_post_views(
+            item.id, reader, after=after, changed_since=since - CLOCK_MARGIN if since else None
+        )
     )
     membership = reader.membership
     presence = join_presence(
@@ -104,7 +116,7 @@ def on_join(data=None):
     }
 
 
-@acked
+@acked(read_only=True)
 def on_leave(data=None):
     """Leave an item's room (and its presence)."""
     data = event_data(data)
@@ -115,7 +127,7 @@ def on_leave(data=None):
     return {}
 
 
-@acked
+@acked(read_only=True)
 def on_presence_members(data=None):
     """Who is online in an item, a page at a time: ``{item, page, per_page}`` (page from 1,
     at most 100 names a page); the ack carries ``{item, members, page, next}``. For those
@@ -150,7 +162,7 @@ def on_post(data=None):
     return {"post": post.public_json}
 
 
-@acked
+@acked(read_only=True)
 def on_typing(data=None):
     """Tell the item's other viewers that this member is writing."""
     data = event_data(data)
@@ -176,18 +188,28 @@ def on_typing(data=None):
     return {}
 
 
-def _window_start(item_id: int) -> tuple[int | None, bool]:
-    """The ``after`` that leaves the newest ``JOIN_POSTS_LIMIT`` posts of the item, and
-    whether older posts were left out (one indexed query, whatever the thread's size)."""
-    limit = current_app.config["JOIN_POSTS_LIMIT"]
-    boundary = db.session.scalar(
-        sa.select(Post.id)
-        .where(Post.item_id == item_id)
-        .order_by(Post.id.desc())
-        .offset(limit)
-        .limit(1)
-    )
-    return boundary, boundary is not None
+def _window_start(item_id: int) -> tuple[int | None, bool, bool]:
+    """The ``after`` that leaves the newest ``JOIN_POSTS_LIMIT`` posts of the item, whether
+    older posts were left out, and whether the thread is empty (one indexed query, whatever
+    the thread's size)."""
+    newest_id, boundary_id = db.session.execute(
+        _NEWEST_AND_WINDOW_START,
+        {"item_id": item_id, "window": current_app.config["JOIN_POSTS_LIMIT"]},
+    ).one()
+    return boundary_id, boundary_id is not None, newest_id is None
+
+
+# Built once: building the statement costs about as much as running it.
+_of_item = Post.item_id == sa.bindparam("item_id")
+_NEWEST_AND_WINDOW_START = sa.select(
+    sa.select(sa.func.max(Post.id)).where(_of_item).scalar_subquery(),
+    sa.select(Post.id)
+    .where(_of_item)
+    .order_by(Post.id.desc())
+    .offset(sa.bindparam("window"))
+    .limit(1)
+    .scalar_subquery(),
+)
 
 
 def _optional_int(value, field: str) -> int | None:

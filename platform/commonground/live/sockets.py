@@ -30,19 +30,14 @@ from flask_socketio import join_room, leave_room
 from .. import fields
 from ..accounts.socket_auth import require_socket_write, socket_user
 from ..db import db
-from ..deliberations.access import (
-    can_moderate,
-    get_deliberation,
-    get_item,
-    membership_of,
-    require_reader,
-)
+from ..deliberations.access import get_deliberation, get_item, require_reader_access
 from ..deliberations.models import Deliberation
 from ..errors import Invalid
 from ..realtime import announcer
 from ..realtime import state as realtime_state
 from ..realtime.acks import acked, event_data
 from ..realtime.rooms import deliberation_room
+from ..transactions import read_from_now
 from . import services
 from .schemas import announcement_json
 
@@ -104,7 +99,7 @@ def leave_sessions(sid: str) -> None:
 # --- joining ---------------------------------------------------------------------------------
 
 
-@acked
+@acked(read_only=True)
 def on_session_join(data=None):
     """Follow a deliberation's live session; the ack carries the whole state."""
     data = event_data(data)
@@ -112,13 +107,14 @@ def on_session_join(data=None):
     deliberation = get_deliberation(
         fields.text(data.get("deliberation"), "deliberation", max_length=64)
     )
-    require_reader(user, deliberation)
+    access = require_reader_access(user, deliberation)
     # Join before reading: a change committed from now on reaches us, one committed
-    # before is in the state read below (a state carries its version, so a client keeps
-    # the newer of the two).
+    # before is in the state read below, in a new snapshot (a state carries its version,
+    # so a client keeps the newer of the two).
     join_room(deliberation_room(deliberation.slug))
+    read_from_now()
     session[JOINED_KEY] = deliberation.slug
-    membership = membership_of(user, deliberation)
+    membership = access.membership
     counts = realtime_state().session_presence.join(
         deliberation.id,
         request.sid,
@@ -139,12 +135,12 @@ def on_session_join(data=None):
             "user": user.id,
             "member": membership.id if membership else None,
             "group": membership.group.key if membership and membership.group else None,
-            "moderator": can_moderate(user, deliberation),
+            "moderator": access.moderator,
         },
     }
 
 
-@acked
+@acked(read_only=True)
 def on_session_leave(data=None):
     """Stop following a deliberation's session."""
     data = event_data(data)

@@ -22,6 +22,7 @@ import redis
 from flask import Flask, current_app, g, request
 
 from .. import events
+from ..db import read_only_transactions
 from ..extensions import socketio
 from .emitting import call_after_commit
 from .presence import Announcer, MemoryPresence, RedisPresence
@@ -93,7 +94,9 @@ def on_disconnect(reason=None):
     """Forget the socket's presence and tell the items it was in (and every capability
     that keeps track of sockets: ``events.socket_disconnected``)."""
     sid = request.sid
-    events.socket_disconnected.send(sid)
+    # The receivers only read (a live session's followers): no write lock on SQLite.
+    with read_only_transactions():
+        events.socket_disconnected.send(sid)
     try:
         left = state().presence.drop(sid)
     except Exception:

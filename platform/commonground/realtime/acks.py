@@ -18,8 +18,12 @@ logger = logging.getLogger(__name__)
 SERVER_ERROR = {"code": "server_error", "message": _l("Something went wrong on our side.")}
 
 
-def acked(handler: Callable) -> Callable:
+def acked(handler: Callable | None = None, *, read_only: bool = False) -> Callable:
     """Run a socket handler in one transaction and turn its result into the ack shape.
+
+    ``@acked(read_only=True)`` for an event that changes no data (joining a room, the
+    member list, typing): its transaction only reads — on SQLite it takes no write lock,
+    so it never waits for a writer nor holds one up — and a write in it is an error.
 
     The handler returns a dict (merged into ``{"ok": true}``) or None; it is run, committed
     and retried as ``in_transaction`` does for pages and the API, so a change committed by
@@ -28,13 +32,15 @@ def acked(handler: Callable) -> Callable:
     a generic ``server_error``, never a traceback. Either way the transaction is rolled
     back, so a refused event leaves nothing behind.
     """
+    if handler is None:
+        return lambda handler: acked(handler, read_only=read_only)
 
     @wraps(handler)
     def wrapper(*args):
         started = time.perf_counter()
         try:
             spend_event_budget()
-            result = in_transaction(lambda: handler(*args))
+            result = in_transaction(lambda: handler(*args), read_only=read_only)
         except ServiceError as error:
             logger.info("socket %s %s refused: %s", _sid(), handler.__name__, error.code)
             return {"ok": False, "error": error.to_dict()}
