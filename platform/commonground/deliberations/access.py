@@ -41,11 +41,20 @@ def can_moderate(user, deliberation: Deliberation) -> bool:
 
 def can_read(user, deliberation: Deliberation) -> bool:
     """Whether the user may see the deliberation at all."""
-    if deliberation.is_draft:
-        return can_moderate(user, deliberation)
-    if deliberation.is_public or is_admin(user):
+    if is_admin(user) or (deliberation.is_public and not deliberation.is_draft):
+        # Decided without the membership: no query.
         return True
-    return membership_of(user, deliberation) is not None
+    return can_read_as_member(user, deliberation, membership_of(user, deliberation))
+
+
+def can_read_as_member(user, deliberation: Deliberation, membership: Membership | None) -> bool:
+    """:func:`can_read`, for a caller that has read the user's membership in this
+    transaction already (None: not a member) and needs it for its own checks too."""
+    if is_admin(user):
+        return True
+    if deliberation.is_draft:
+        return membership is not None and membership.is_moderator
+    return deliberation.is_public or membership is not None
 
 
 def readable_clause(user) -> sa.ColumnElement[bool]:
@@ -69,6 +78,15 @@ def readable_clause(user) -> sa.ColumnElement[bool]:
 def require_reader(user, deliberation: Deliberation) -> None:
     """Refuse: 401 for the anonymous, 403 for signed-in users without access."""
     if not can_read(user, deliberation):
+        _refuse(user)
+
+
+def require_reader_as_member(
+    user, deliberation: Deliberation, membership: Membership | None
+) -> None:
+    """:func:`require_reader` with the membership already read (see
+    :func:`can_read_as_member`)."""
+    if not can_read_as_member(user, deliberation, membership):
         _refuse(user)
 
 
