@@ -16,15 +16,19 @@ from .models import AgendaItem, Deliberation, Membership
 from .rules import participation_refusal
 
 
-def membership_of(user, deliberation: Deliberation) -> Membership | None:
-    """The user's membership in the deliberation, read fresh from the database."""
+def membership_of(
+    user, deliberation: Deliberation, *, with_group: bool = False
+) -> Membership | None:
+    """The user's membership in the deliberation, read fresh from the database
+    (``with_group``: with its stakeholder group, in the same query)."""
     if user is None or not user.is_authenticated:
         return None
-    return db.session.scalar(
-        sa.select(Membership).where(
-            Membership.deliberation_id == deliberation.id, Membership.user_id == user.id
-        )
+    query = sa.select(Membership).where(
+        Membership.deliberation_id == deliberation.id, Membership.user_id == user.id
     )
+    if with_group:
+        query = query.options(joinedload(Membership.group))
+    return db.session.scalar(query)
 
 
 def is_admin(user) -> bool:
