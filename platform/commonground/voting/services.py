@@ -390,9 +390,10 @@ def _lock_open_status(motion: Motion) -> None:
     """Take the cast's shared lock on the motion (held until commit, so a close waits for
     it) and read the motion's status under it into ``motion``.
 
-    Only the status: it is all that changes once a motion is open (text, rule and secrecy
-    are fixed at opening), and a re-read of the whole row with ``populate_existing`` would
-    make every later lazy load of it (its item) query again.
+    Only the status: of what a cast reads of the motion, nothing else ever changes (its
+    item, rule and secrecy are set when it is written; no action edits them), and a re-read
+    of the whole row with ``populate_existing`` would make every later lazy load of it (its
+    item) query again.
     """
     status = db.session.scalar(
         sa.select(Motion.status).where(Motion.id == motion.id).with_for_update(read=True)
