@@ -17,6 +17,9 @@ process) drive both, one after the other in the same run; the figures to read ar
   ``post:new`` the listeners received).
 * ballots: 1,000 voters connected at once, each casts one ``ballot`` on the same open motion
   (all at the same moment). Acked ballots per second, ack p50/p99.
+
+For both, the worker's CPU time (user + system, from ``/proc``) during the measurement is
+divided by the acked events: on a shared machine it varies far less than the rates.
 * dawdler (SQLite): a client sends ``GET /healthz`` and posts through the API, one after
   another, and times each; once alone, once while another client has sent half of a
   ``POST …/posts`` body and waits. The ratio of the p99s is the fact to read.
@@ -27,6 +30,7 @@ cost is in the figures.
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import platform
@@ -239,7 +243,22 @@ class Acks:
         }
 
 
-async def posting(url: str, world: dict) -> dict:
+def server_cpu(process: subprocess.Popen) -> float:
+    """CPU seconds (user + system) used so far by the server's worker (gunicorn's only
+    child): steadier than wall-clock figures on a shared machine."""
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    fields = Path(f"/proc/{children[0]}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_per_event(figures: dict, cpu, cpu_began: float) -> dict:
+    """``figures`` with the worker's CPU milliseconds per acked event of the measurement."""
+    if cpu is None or not figures["acked"]:
+        return figures
+    return {**figures, "cpu_ms": (cpu() - cpu_began) * 1000 / figures["acked"]}
+
+
+async def posting(url: str, world: dict, cpu=None) -> dict:
     received = {"count": 0}
 
     def on_post(_data):
@@ -259,9 +278,10 @@ async def posting(url: str, world: dict) -> dict:
             text = f"{body} ({n}.{k})"
             await acks.call(poster, "post", {"item": world["item"], "body": text, "language": "en"})
 
+    cpu_began = cpu() if cpu else 0.0
     began = time.perf_counter()
     await asyncio.gather(*(post_all(poster, n) for n, poster in enumerate(posters)))
-    figures = acks.figures(time.perf_counter() - began)
+    figures = cpu_per_event(acks.figures(time.perf_counter() - began), cpu, cpu_began)
     expected = figures["acked"] * LISTENERS
     deadline = time.monotonic() + 20
     while received["count"] < expected and time.monotonic() < deadline:
@@ -270,10 +290,11 @@ async def posting(url: str, world: dict) -> dict:
     return {**figures, "lost": expected - received["count"]}
 
 
-async def balloting(url: str, world: dict) -> dict:
+async def balloting(url: str, world: dict, cpu=None) -> dict:
     voters = await connect_all(url, world["tokens"][:VOTERS])
     acks = Acks()
     motion = world["motion"]
+    cpu_began = cpu() if cpu else 0.0
     began = time.perf_counter()
     await asyncio.gather(
         *(
@@ -281,7 +302,7 @@ async def balloting(url: str, world: dict) -> dict:
             for n, voter in enumerate(voters)
         )
     )
-    figures = acks.figures(time.perf_counter() - began)
+    figures = cpu_per_event(acks.figures(time.perf_counter() - began), cpu, cpu_began)
     await disconnect_all(voters)
     return figures
 
@@ -382,15 +403,16 @@ def run_case(case: str, kind: str, workdir: Path, profile: Path | None = None) -
             servers.insert(0, ("bare", "benchmarks.bare_socketio_server:app", {**os.environ}))
         for server, target, env in servers:
             process, server_url = start(target, env, workdir / f"{server}-{case}-{kind}.log")
+            cpu = functools.partial(server_cpu, process)
             profiler = None
             if profile is not None and server == "app":
                 profiler = start_profiler(process, profile / f"{case}-{kind}.txt")
                 time.sleep(1)
             try:
                 if case == "posting":
-                    result[server] = asyncio.run(posting(server_url, world))
+                    result[server] = asyncio.run(posting(server_url, world, cpu))
                 elif case == "ballots":
-                    result[server] = asyncio.run(balloting(server_url, world))
+                    result[server] = asyncio.run(balloting(server_url, world, cpu))
                 elif server == "app":
                     result["alone"] = dawdling(server_url, world, dawdler=False)
                     result["dawdled"] = dawdling(server_url, world, dawdler=True)
@@ -408,6 +430,10 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:,.0f} ms"
 
 
+def cpu_ms(figures: dict) -> str:
+    return f"{figures['cpu_ms']:.2f} ms" if "cpu_ms" in figures else "—"
+
+
 def report(results: list[dict]) -> str:
     lines = [
         HEADING,
@@ -419,8 +445,9 @@ def report(results: list[dict]) -> str:
         "docstring of `benchmarks/posting_throughput.py`.",
         "",
         "| case | database | Common Ground | bare python-socketio | ratio | CG ack p50 / p99 "
-        "| bare ack p50 / p99 | p99 ratio | lost / refused or unanswered |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+        "| bare ack p50 / p99 | p99 ratio | lost / refused or unanswered "
+        "| worker CPU per event, CG / bare |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for r in results:
         if r["case"] == "dawdler":
@@ -437,7 +464,7 @@ def report(results: list[dict]) -> str:
             f" | {r['database']} | {app['rate']:,.0f} {unit} | {bare['rate']:,.0f} {unit}"
             f" | {app['rate'] / bare['rate']:.2f}× | {ms(app['p50'])} / {ms(app['p99'])}"
             f" | {ms(bare['p50'])} / {ms(bare['p99'])} | {app['p99'] / bare['p99']:.1f}×"
-            f" | {lost} |"
+            f" | {lost} | {cpu_ms(app)} / {cpu_ms(bare)} |"
         )
     for r in results:
         if r["case"] == "dawdler":

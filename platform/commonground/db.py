@@ -172,6 +172,16 @@ def commit_keeping_loaded() -> None:
         session.expire_on_commit = expire_on_commit
 
 
+def has_row_locks() -> bool:
+    """Whether the database locks rows for ``SELECT … FOR UPDATE``.
+
+    SQLite does not (it drops the clause): it serialises writers whole, every transaction
+    beginning IMMEDIATE (see :func:`configure_database`), so a query run only to take a row
+    lock is a wasted statement there.
+    """
+    return db.session.get_bind().dialect.name != "sqlite"
+
+
 def begin_immediately(dbapi_connection, timeout: float = SQLITE_LOCK_TIMEOUT) -> None:
     """``BEGIN IMMEDIATE`` on a sqlite3 connection, waiting for the write lock by sleeping
     in Python between attempts.

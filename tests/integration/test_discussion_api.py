@@ -3,7 +3,7 @@ the lock, rate limits, and who may do each."""
 
 import pytest
 import sqlalchemy as sa
-from conftest import make_item, make_user
+from conftest import counted_statements, make_item, make_user
 
 from commonground.db import db
 from commonground.discussion.models import Post, PostRevision
@@ -591,3 +591,42 @@ def test_posts_say_whether_they_were_floor_interventions(client, world):
     db.session.commit()
     (read,) = posts_of(client, world, "observer")
     assert read["floor_intervention"] is True
+
+
+# --- the cost of a post -----------------------------------------------------------------------
+
+
+def test_a_socket_post_costs_a_fixed_handful_of_statements_and_announces_what_a_read_shows(
+    app, world
+):
+    """Issue 15: the token and user, the item with its deliberation (twice: looked up, then
+    locked), the membership with its group (read once for every check), the post and its
+    path, the live session, and the log's leaf. The post sent to the room is built from
+    what the action holds; it is what reading the post back gives."""
+    from commonground.discussion.queries import PUBLIC, post_view
+    from commonground.extensions import socketio
+
+    group = world.groups["governments"]
+    group.name_translations = {"fr": "Gouvernements"}
+    db.session.commit()
+    poster = socketio.test_client(app, auth={"token": world.tokens["delegate"]})
+    moderator = socketio.test_client(app, auth={"token": world.tokens["moderator"]})
+
+    def post(client, body, **extra):
+        with counted_statements() as statements:
+            ack = client.emit("post", {"item": world.item.id, "body": body, **extra}, callback=True)
+        assert ack["ok"], ack
+        return ack["post"], statements
+
+    post(poster, "Warm-up: the log's frontier is remembered from here on.")
+    first, statements = post(poster, "A **plain** post.")
+    assert len(statements) == 11, statements
+    assert sum("FROM memberships" in s for s in statements) == 1
+    reply, _ = post(moderator, "A reply by a member without a group.", parent=first["id"])
+    for sent in (first, reply):
+        db.session.rollback()
+        assert sent == post_view(db.session.get(Post, sent["id"]), PUBLIC).to_json()
+    assert first["author"]["group"] == "governments"
+    assert reply["author"]["group"] is None
+    poster.disconnect()
+    moderator.disconnect()

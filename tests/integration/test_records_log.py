@@ -160,6 +160,47 @@ def test_a_change_that_rolls_back_leaves_no_leaf(world):
     assert len(stored_leaves(deliberation)) == size
 
 
+def assert_tree_is_recomputed(deliberation):
+    hashes = [bytes.fromhex(row.hash) for row in stored_leaves(deliberation)]
+    head = transparency_log.tree_head(deliberation)
+    assert (head.size, head.root) == (len(hashes), root_of(hashes).hex())
+    for old in range(head.size + 1):
+        proof = transparency_log.consistency(deliberation, old, head.size)
+        old_root = transparency_log.root_at(deliberation, old)
+        assert verify_consistency(old, head.size, old_root, bytes.fromhex(head.root), proof)
+
+
+def test_appends_after_a_rollback_or_another_processs_append_keep_the_tree_exact(world):
+    """The frontier an append remembers is used only while the log's state still says the
+    size and root that append left; otherwise the stored subtrees are read."""
+    deliberation, user = world.deliberation, world.users["delegate"]
+
+    def post(body):
+        discussion.create_post(user, world.item, body=body, rate_limited=False)
+
+    post("Kept")
+    db.session.commit()
+    remembered = transparency_log._last_frontiers[deliberation.id]
+    post("Rolled back")
+    db.session.rollback()
+    post("After the rollback")
+    db.session.commit()
+    # As if another process had appended since: this process remembers an older state.
+    transparency_log._last_frontiers[deliberation.id] = remembered
+    post("After another process")
+    db.session.commit()
+    # And a remembered frontier that the state does not vouch for is never used.
+    size, _, frontier = transparency_log._last_frontiers[deliberation.id]
+    forged = tuple(bytes(32) for _ in frontier)
+    transparency_log._last_frontiers[deliberation.id] = (size, "0" * 64, forged)
+    post("After a stale memory")
+    db.session.commit()
+
+    bodies = [json.loads(row.entry)["subject"] for row in stored_leaves(deliberation)[-4:]]
+    assert len(set(bodies)) == 4
+    assert_tree_is_recomputed(deliberation)
+
+
 def test_the_leaf_shapes_are_the_documented_ones():
     value = leaves.entry(
         deliberation="d", leaf=0, event="post.create", subject="post:1", at="t", data={}

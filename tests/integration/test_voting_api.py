@@ -9,7 +9,16 @@ moderates another deliberation only; ``admin`` is an administrator and no member
 
 import pytest
 import sqlalchemy as sa
-from conftest import ROLES, csrf_token, login, make_item, make_member, make_token, make_user
+from conftest import (
+    ROLES,
+    counted_statements,
+    csrf_token,
+    login,
+    make_item,
+    make_member,
+    make_token,
+    make_user,
+)
 from test_voting_world import build_electorate, open_motion
 
 from commonground.db import db
@@ -708,3 +717,35 @@ def test_an_open_ballot_motion_shows_its_figures_while_open(client, world):
     _vote(client, world, motion_id, "delegate", "no")
     tally = client.get(f"/api/v1/motions/{motion_id}/tally", headers=world.headers("observer"))
     assert tally.get_json()["no"] == 1 and "sealed" not in tally.get_json()
+
+
+# --- the cost of a ballot ---------------------------------------------------------------------
+
+
+def test_a_socket_ballot_costs_a_fixed_handful_of_statements(app, client, world):
+    """Issue 15: the token and user, the motion with its item and deliberation, its status
+    under the cast's lock, the membership with the voter's snapshot row, the ballot, its
+    write, the running sums (one row per choice touched), and the log's leaf (its state,
+    leaf, nodes, new root; the frontier is remembered from this process's last append).
+    Nothing is read twice."""
+    from commonground.extensions import socketio
+
+    motion_id = _motion(client, world)
+    db.session.commit()
+    voter = socketio.test_client(app, auth={"token": world.tokens["delegate"]})
+
+    def cast(choice):
+        with counted_statements() as statements:
+            ack = voter.emit("ballot", {"motion": motion_id, "choice": choice}, callback=True)
+        assert ack["ok"], ack
+        return ack, statements
+
+    first, first_statements = cast("yes")
+    changed, changed_statements = cast("no")
+    assert (first["ballot"]["sequence"], changed["ballot"]["sequence"]) == (1, 2)
+    # SQLite takes no row locks: PostgreSQL adds the log's lock on the deliberation.
+    assert len(first_statements) == 11, first_statements
+    assert len(changed_statements) == 12, changed_statements
+    assert sum("FROM memberships" in s for s in first_statements) == 1
+    assert sum("FROM motions" in s for s in first_statements) == 2
+    voter.disconnect()

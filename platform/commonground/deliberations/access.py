@@ -89,6 +89,12 @@ def require_reader_access(user, deliberation: Deliberation) -> ReaderAccess:
     return ReaderAccess(membership, _may_moderate(user, lambda: membership))
 
 
+def can_read_as_member(user, deliberation: Deliberation, membership: Membership | None) -> bool:
+    """:func:`can_read`, for a caller that has read the user's membership in this
+    transaction already (None: not a member) and needs it for its own checks too."""
+    return _may_read(user, deliberation, lambda: membership)
+
+
 def readable_clause(user) -> sa.ColumnElement[bool]:
     """The rule of ``can_read`` as one SQL condition on ``Deliberation``, for listings."""
     if is_admin(user):
@@ -110,6 +116,15 @@ def readable_clause(user) -> sa.ColumnElement[bool]:
 def require_reader(user, deliberation: Deliberation) -> None:
     """Refuse: 401 for the anonymous, 403 for signed-in users without access."""
     if not can_read(user, deliberation):
+        _refuse(user)
+
+
+def require_reader_as_member(
+    user, deliberation: Deliberation, membership: Membership | None
+) -> None:
+    """:func:`require_reader` with the membership already read (see
+    :func:`can_read_as_member`)."""
+    if not can_read_as_member(user, deliberation, membership):
         _refuse(user)
 
 

@@ -395,41 +395,65 @@ def load_post_views(
     views = []
     for row in rows:
         post, user_id, name, erased_at, group_key, group_name, group_names, hider_name = row
-        visible = not post.hidden or reader.moderator
-        views.append(
-            PostView(
-                id=post.id,
-                item=post.item_id,
-                parent=post.parent_id,
-                path=post.path,
-                author=AuthorView(
-                    member=post.author_id,
-                    user=user_id,
-                    name=names.name(name, erased_at, post.author_id),
-                    former=erased_at is not None,
-                    group=group_key,
-                    group_name=(
-                        (group_names or {}).get(reader.language) or group_name
-                        if group_key
-                        else None
-                    ),
-                ),
-                source=post.body,
-                language=post.language,
-                created_at=post.created_at,
-                edited_at=post.edited_at,
-                hidden=post.hidden,
-                hidden_reason=post.hidden_reason,
-                hidden_at=post.hidden_at,
-                hidden_by_name=hider_name if reader.moderator else None,
-                content_visible=visible,
-                translations=translations.get(post.id, {}) if visible else {},
-                floor_intervention=post.floor_intervention,
-                revision=post.revision or 1,
-                redacted=post.redacted_at is not None,
-            )
+        author = AuthorView(
+            member=post.author_id,
+            user=user_id,
+            name=names.name(name, erased_at, post.author_id),
+            former=erased_at is not None,
+            group=group_key,
+            group_name=_group_name(group_key, group_name, group_names, reader),
         )
+        views.append(_view_of(post, author, reader, hider_name, translations.get(post.id, {})))
     return views
+
+
+def _group_name(key: str | None, name: str | None, translations: dict | None, reader: Reader):
+    """A group's name in the reader's language (its own name when not translated)."""
+    if not key:
+        return None
+    return (translations or {}).get(reader.language) or name
+
+
+def _view_of(post: Post, author: AuthorView, reader: Reader, hider_name, translations) -> PostView:
+    """The view of a post row, with its author and translations read already."""
+    visible = not post.hidden or reader.moderator
+    return PostView(
+        id=post.id,
+        item=post.item_id,
+        parent=post.parent_id,
+        path=post.path,
+        author=author,
+        source=post.body,
+        language=post.language,
+        created_at=post.created_at,
+        edited_at=post.edited_at,
+        hidden=post.hidden,
+        hidden_reason=post.hidden_reason,
+        hidden_at=post.hidden_at,
+        hidden_by_name=hider_name if reader.moderator else None,
+        content_visible=visible,
+        translations=translations if visible else {},
+        floor_intervention=post.floor_intervention,
+        revision=post.revision or 1,
+        redacted=post.redacted_at is not None,
+    )
+
+
+def new_post_view(post: Post, membership: Membership, reader: Reader) -> PostView:
+    """A post just written by ``membership`` (whose user and group are loaded), as
+    ``reader`` sees it: built from the rows the action holds — a new post has no
+    translation, edit or moderation yet, and its author's account is in use — where
+    :func:`post_view` would read it back (two queries)."""
+    group = membership.group
+    key, name, names = (group.key, group.name, group.name_translations) if group else (None,) * 3
+    author = AuthorView(
+        member=membership.id,
+        user=membership.user.id,
+        name=membership.user.name,
+        group=key,
+        group_name=_group_name(key, name, names, reader),
+    )
+    return _view_of(post, author, reader, None, {})
 
 
 class FormerMembers:

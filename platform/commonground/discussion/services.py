@@ -13,6 +13,7 @@ import logging
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from .. import events, fields
 from ..db import db, utcnow
@@ -21,8 +22,8 @@ from ..deliberations.access import (
     membership_of,
     participation_error,
     require_moderator,
-    require_participation,
     require_reader,
+    require_reader_as_member,
 )
 from ..deliberations.models import AgendaItem, Membership
 from ..errors import Conflict, Forbidden, Invalid, NotFound
@@ -32,7 +33,7 @@ from ..realtime.ratelimit import check_rate
 from ..realtime.rooms import item_room
 from ..records.audit import record_event
 from .models import REDACTED_BODY, Post, PostRevision, PostTranslation, RedactionRequest
-from .queries import PUBLIC, post_view
+from .queries import PUBLIC, new_post_view, post_view
 from .rules import MAX_BODY_LENGTH, child_path
 
 logger = logging.getLogger(__name__)
@@ -44,8 +45,14 @@ MAX_REASON_LENGTH = 500
 
 
 def _require_may_post(user, item: AgendaItem) -> Membership:
-    require_reader(user, item.deliberation)
-    return require_participation(user, "post", item)
+    """The author's membership (with its group, which the new post shows), read once for
+    both checks: reading the item, and posting in it."""
+    deliberation = item.deliberation
+    membership = membership_of(user, deliberation, with_group=True)
+    require_reader_as_member(user, deliberation, membership)
+    if (error := participation_error(user, "post", deliberation, item, membership)) is not None:
+        raise error
+    return membership
 
 
 # --- actions ----------------------------------------------------------------------------------
@@ -91,7 +98,7 @@ def create_post(
     # Read and rendered once, for the room's ``post:new`` and the socket's ack alike — and
     # before the receivers below: the transparency log's append locks the deliberation
     # until commit, so nothing slow comes after it.
-    post.public_json = post_view(post, PUBLIC).to_json()
+    post.public_json = new_post_view(post, membership, PUBLIC).to_json()
     # The live session marks a floor intervention (and ends the speaker's turn).
     events.post_created.send(post, membership=membership, item=item)
     db.session.flush()
@@ -351,10 +358,13 @@ def decide_redaction(user, deliberation, request: RedactionRequest, *, approve) 
 
 def _locked_item(item_id: int) -> AgendaItem:
     """The item, re-read and locked until commit (PostgreSQL; SQLite serialises writers)."""
+    # With its deliberation in the same statement (only the item's row is locked): the
+    # refreshed item would otherwise load it again, populate_existing passing to lazy loads.
     item = db.session.scalar(
         sa.select(AgendaItem)
         .where(AgendaItem.id == item_id)
-        .with_for_update()
+        .options(joinedload(AgendaItem.deliberation))
+        .with_for_update(of=AgendaItem)
         .execution_options(populate_existing=True)
     )
     if item is None:

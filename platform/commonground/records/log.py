@@ -4,9 +4,10 @@ proofs (DESIGN §7; the tree is ``merkle.py``'s, the entries ``leaves.py``'s).
 Every append runs inside the transaction of the change it records — from the audit seam
 (:func:`~.audit.record_event`) and from the receivers of the discussion, consensus and voting
 signals below — so the change and its leaf commit or roll back together. An append locks the
-log's state row, reads the frontier (at most log2(n)+1 stored subtree hashes, one query),
-and writes the leaf, the subtrees it completes and the new root: O(log n), whatever the
-size of the log. Heads and proofs read stored hashes only; no request recomputes the tree.
+log's state row, takes the frontier (at most log2(n)+1 subtree hashes: remembered from this
+process's last append while the state vouches for it, else read in one query), and writes
+the leaf, the subtrees it completes and the new root: O(log n), whatever the size of the
+log. Heads and proofs read stored hashes only; no request recomputes the tree.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..db import db, iso, utcnow
+from ..db import db, has_row_locks, iso, utcnow
 from ..deliberations.models import AgendaItem, Deliberation
 from ..discussion.models import PostRevision
 from ..errors import NotFound
@@ -62,10 +63,12 @@ class TreeHead:
 def _locked_state(deliberation_id: int) -> LogState:
     """The log's state, locked until commit, created (empty) on the first append."""
     # The deliberation's row is the lock that also serialises the audit chain: taking it
-    # first keeps one lock order for every writer of a deliberation.
-    db.session.execute(
-        sa.select(Deliberation.id).where(Deliberation.id == deliberation_id).with_for_update()
-    )
+    # first keeps one lock order for every writer of a deliberation. (On SQLite the
+    # transaction holds the whole file already.)
+    if has_row_locks():
+        db.session.execute(
+            sa.select(Deliberation.id).where(Deliberation.id == deliberation_id).with_for_update()
+        )
     state = db.session.scalar(
         sa.select(LogState)
         .where(LogState.deliberation_id == deliberation_id)
@@ -85,6 +88,28 @@ def _locked_state(deliberation_id: int) -> LogState:
     return state
 
 
+#: The frontier of each deliberation's log after this process's last append to it, with the
+#: log's size and root then: ``{deliberation id: (size, root, frontier)}``.
+_last_frontiers: dict[int, tuple[int, str, tuple[bytes, ...]]] = {}
+
+
+def _frontier(deliberation_id: int, size: int, root: str) -> list[bytes]:
+    """The frontier of the log whose locked state says ``size`` and ``root``.
+
+    Taken from this process's last append when the state still says the size and root it
+    left — the root is the hash of the frontier, so the locked state vouches for it, even if
+    that append was rolled back or another process appended since (then they differ) —
+    else read from the stored subtrees (one query). With one server process the stored
+    frontier is read once per deliberation after a start.
+    """
+    last = _last_frontiers.get(deliberation_id)
+    if last is not None and last[0] == size and last[1] == root:
+        return list(last[2])
+    ranges = frontier_ranges(size)
+    stored = _nodes(deliberation_id, ranges)
+    return [stored[r] for r in ranges]
+
+
 def append(deliberation: Deliberation, event: str, subject: str, data: dict, at=None) -> None:
     """Append one leaf to ``deliberation``'s log and flush; the caller commits."""
     append_many(deliberation, [(event, subject, data, at or utcnow())])
@@ -100,9 +125,7 @@ def append_many(
     if state is None:
         state = _locked_state(deliberation.id)
     size = state.size
-    ranges = frontier_ranges(size)
-    stored = _nodes(deliberation.id, ranges)
-    frontier = [stored[r] for r in ranges]
+    frontier = _frontier(deliberation.id, size, state.root)
     events = list(events)
     leaf_rows, node_rows, frontier = leaves.appended_leaves(
         deliberation.id, deliberation.slug, size, frontier, events, iso
@@ -117,6 +140,7 @@ def append_many(
     state.root = frontier_root(frontier).hex()
     state.updated_at = events[-1][3]
     db.session.flush()
+    _last_frontiers[deliberation.id] = (size, state.root, tuple(frontier))
     return size
 
 

@@ -100,12 +100,13 @@ def show_own_ballot(motion_id):
 def cast_ballot(motion_id):
     """Cast or change the caller's ballot (delegates in the motion's electorate)."""
     data = write_body(("choice",))
-    motion = _motion(motion_id)
 
     def cast():
+        # cast_ballot refuses whoever may not read the motion, as readable_motion would.
+        motion = queries.get_motion(motion_id)
         ballot = services.cast_ballot(current_user, motion, data.get("choice"))
-        # Read inside the transaction: the answer describes this cast, not a later one.
-        return own_ballot_json(motion, queries.voter_of(current_user, motion), ballot)
+        # The ballot carries the voter's snapshot row: the answer describes this cast.
+        return own_ballot_json(motion, ballot.voter, ballot)
 
     answer = in_transaction(cast)
     return jsonify(answer)

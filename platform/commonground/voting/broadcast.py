@@ -49,7 +49,11 @@ def _send_tally(app, server, motion_id: int, item_id: int) -> None:
     try:
         with app.app_context():
             motion = get_motion(motion_id)
-            if motion.is_open:
-                server.emit("tally", live_tally(motion), to=item_room(item_id), namespace="/")
+            tally = live_tally(motion) if motion.is_open else None
+        # Sent once the read has ended (the app context's end closes its transaction): on
+        # SQLite that transaction holds the write lock, which no send to a room of
+        # hundreds of sockets, or through the message queue, should keep.
+        if tally is not None:
+            server.emit("tally", tally, to=item_room(item_id), namespace="/")
     except Exception:
         logger.exception("could not send the tally of motion %s", motion_id)

@@ -10,6 +10,7 @@ import logging
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User
 from ..db import db, iso
@@ -28,10 +29,14 @@ logger = logging.getLogger(__name__)
 
 # --- reading -------------------------------------------------------------------------------
 
+_WITH_ITEM = [joinedload(Motion.item).joinedload(AgendaItem.deliberation)]
+
 
 def get_motion(motion_id: int) -> Motion:
     """The motion with ``motion_id``, or a 404 error."""
-    motion = db.session.get(Motion, motion_id)
+    # With its item and deliberation, which every caller's rights check reads next: one
+    # statement instead of three.
+    motion = db.session.get(Motion, motion_id, options=_WITH_ITEM)
     if motion is None:
         raise NotFound(_l("There is no motion with this number."))
     return motion

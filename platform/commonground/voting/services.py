@@ -28,16 +28,19 @@ import logging
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import events, fields
 from ..accounts.models import User
 from ..db import db, utcnow
 from ..deliberations.access import (
     get_item,
+    is_admin,
     membership_of,
     participation_error,
     require_moderator,
     require_reader,
+    require_reader_as_member,
     require_signed_in,
 )
 from ..deliberations.models import AgendaItem, Deliberation, Membership, StakeholderGroup
@@ -128,12 +131,13 @@ def _lock_deliberation(deliberation: Deliberation) -> None:
     )
 
 
-def _locked_motion(motion_id: int, *, shared: bool) -> Motion:
-    """Re-read the motion under a row lock (shared for casts, exclusive for status changes)."""
+def _locked_motion(motion_id: int) -> Motion:
+    """Re-read the motion under an exclusive row lock (status changes; casts take a shared
+    one, see :func:`_lock_open_status`)."""
     motion = db.session.scalar(
         sa.select(Motion)
         .where(Motion.id == motion_id)
-        .with_for_update(read=shared)
+        .with_for_update()
         .execution_options(populate_existing=True)
     )
     if motion is None:
@@ -153,7 +157,7 @@ def open_motion(user, motion: Motion) -> Motion:
     deliberation = deliberation_of(motion)
     require_moderator(user, deliberation)
     _lock_deliberation(deliberation)
-    motion = _locked_motion(motion.id, shared=False)
+    motion = _locked_motion(motion.id)
     if not motion.is_draft:
         raise Conflict(_l("Only a draft motion can be opened."), code="motion_not_draft")
     item = motion.item
@@ -275,7 +279,7 @@ def close_motion(user, motion: Motion) -> Motion:
     deliberation = deliberation_of(motion)
     require_moderator(user, deliberation)
     _lock_deliberation(deliberation)
-    motion = _locked_motion(motion.id, shared=False)
+    motion = _locked_motion(motion.id)
     if not motion.is_open:
         raise Conflict(_l("Only an open motion can be closed."), code="motion_not_open")
     tally, casts = compute_tally(motion, recount=True)
@@ -323,33 +327,29 @@ def current_receipt_key() -> bytes:
 def cast_ballot(user, motion: Motion, choice) -> Ballot:
     """Cast or change the user's ballot on an open motion; returns the current ballot.
 
-    Refusals: 401 signed out; 409 when the motion (or its item) is not open; 403
-    ``not_a_voter`` when the user is not in the motion's electorate snapshot; 422 for a
-    choice the rule does not allow (block only under consensus). Every cast, even of the
-    same choice again, increments ``sequence`` and issues a new receipt.
+    Refusals: 401 signed out; 403 for a user who may not read the deliberation; 404 for a
+    draft motion the user may not see (as :func:`queries.readable_motion` answers); 409
+    when the motion (or its item) is not open; 403 ``not_a_voter`` when the user is not in
+    the motion's electorate snapshot; 422 for a choice the rule does not allow (block only
+    under consensus). Every cast, even of the same choice again, increments ``sequence``
+    and issues a new receipt.
+
+    The membership is read once, with the voter's snapshot row, and serves every check:
+    one ballot costs a fixed handful of statements (``tests`` pin the count).
     """
     require_signed_in(user)
     deliberation = deliberation_of(motion)
-    require_reader(user, deliberation)
-    motion = _locked_motion(motion.id, shared=True)
+    _lock_open_status(motion)
+    membership, voter = _member_and_voter(user, motion, deliberation)
+    require_reader_as_member(user, deliberation, membership)
+    if motion.is_draft and not (is_admin(user) or (membership and membership.is_moderator)):
+        raise NotFound(_l("There is no motion with this number."))
     if not motion.is_open:
         raise Conflict(_l("This motion is not open for voting."), code="motion_not_open")
-    membership = membership_of(user, deliberation)
     if (
         refusal := participation_error(user, "vote", deliberation, motion.item, membership)
     ) is not None:
         raise refusal
-    voter = None
-    if membership is not None:
-        # The exclusive lock on the voter's snapshot row makes one voter's casts take turns.
-        voter = db.session.scalar(
-            sa.select(MotionVoter)
-            .where(
-                MotionVoter.motion_id == motion.id,
-                MotionVoter.membership_id == membership.id,
-            )
-            .with_for_update()
-        )
     if voter is None:
         raise Forbidden(
             _l("You are not among the delegates who may vote on this motion."),
@@ -390,6 +390,60 @@ def cast_ballot(user, motion: Motion, choice) -> Ballot:
     return ballot
 
 
+def _lock_open_status(motion: Motion) -> None:
+    """Take the cast's shared lock on the motion (held until commit, so a close waits for
+    it) and read the motion's status under it into ``motion``.
+
+    Only the status: of what a cast reads of the motion, nothing else ever changes (its
+    item, rule and secrecy are set when it is written; no action edits them), and a re-read
+    of the whole row with ``populate_existing`` would make every later lazy load of it (its
+    item) query again.
+    """
+    status = db.session.scalar(
+        sa.select(Motion.status).where(Motion.id == motion.id).with_for_update(read=True)
+    )
+    if status is None:
+        raise NotFound(_l("There is no motion with this number."))
+    set_committed_value(motion, "status", status)
+
+
+def _member_and_voter(
+    user, motion: Motion, deliberation: Deliberation
+) -> tuple[Membership | None, MotionVoter | None]:
+    """The user's membership and their row of the motion's electorate snapshot, the latter
+    locked exclusively until commit (so one voter's casts take turns); one statement for a
+    voter, two for anyone else."""
+    row = db.session.execute(
+        sa.select(Membership, MotionVoter)
+        .join(
+            MotionVoter,
+            sa.and_(MotionVoter.membership_id == Membership.id, MotionVoter.motion_id == motion.id),
+        )
+        .where(Membership.deliberation_id == deliberation.id, Membership.user_id == user.id)
+        .with_for_update(of=MotionVoter)
+    ).first()
+    if row is not None:
+        return row.Membership, row.MotionVoter
+    return membership_of(user, deliberation), None
+
+
+_sums = BallotSum.__table__.c
+#: One running sum moved by one cast (a Core statement built once: it runs on every cast).
+_MOVE_SUM = (
+    sa.update(BallotSum.__table__)
+    .where(
+        _sums.motion_id == sa.bindparam("sum_motion_id"),
+        _sums.group_key == sa.bindparam("sum_group_key"),
+        _sums.choice == sa.bindparam("sum_choice"),
+    )
+    .values(
+        ballots=_sums.ballots + sa.bindparam("sum_ballots"),
+        weight=_sums.weight + sa.bindparam("sum_weight"),
+        casts=_sums.casts + sa.bindparam("sum_casts"),
+    )
+)
+
+
 def _move_ballot_sums(
     motion_id: int,
     voter: MotionVoter,
@@ -406,18 +460,15 @@ def _move_ballot_sums(
     """
     for choice, (ballots, casts) in sum_changes(before, after).items():
         changed = db.session.execute(
-            sa.update(BallotSum)
-            .where(
-                BallotSum.motion_id == motion_id,
-                BallotSum.group_key == voter.group_key,
-                BallotSum.choice == choice,
-            )
-            .values(
-                ballots=BallotSum.ballots + ballots,
-                weight=BallotSum.weight + ballots * voter.weight,
-                casts=BallotSum.casts + casts,
-            )
-            .execution_options(synchronize_session=False)
+            _MOVE_SUM,
+            {
+                "sum_motion_id": motion_id,
+                "sum_group_key": voter.group_key,
+                "sum_choice": choice,
+                "sum_ballots": ballots,
+                "sum_weight": ballots * voter.weight,
+                "sum_casts": casts,
+            },
         ).rowcount
         if changed != 1:
             # Every group × choice row is created when the motion opens (or by the
