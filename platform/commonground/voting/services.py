@@ -5,8 +5,8 @@ change, writes an audit event where DESIGN §2 asks for one, and flushes; the ca
 through ``transactions.in_transaction``. Reading is in ``queries.py``.
 
 Concurrency (issue 4): every write to a motion or its ballots first locks rows in one order —
-the deliberation (moderator actions, which also write the audit chain), then the motion, then
-the voter's snapshot row — so, on PostgreSQL:
+the deliberation (moderator actions and casts alike: both then append to its log), then the
+motion, then the voter's snapshot row — so, on PostgreSQL:
 
 * a cast holds a *shared* lock on its motion until it commits, and close takes an exclusive
   one, so a close waits for casts in flight and no cast slips in after the close;
@@ -32,7 +32,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import events, fields
 from ..accounts.models import User
-from ..db import db, utcnow
+from ..db import db, has_row_locks, utcnow
 from ..deliberations.access import (
     get_item,
     is_admin,
@@ -339,6 +339,10 @@ def cast_ballot(user, motion: Motion, choice) -> Ballot:
     """
     require_signed_in(user)
     deliberation = deliberation_of(motion)
+    if has_row_locks():
+        # First, as a close does: the cast's log append locks the deliberation anyway, and
+        # taking it after the motion's shared lock would deadlock with a close.
+        _lock_deliberation(deliberation)
     _lock_open_status(motion)
     membership, voter = _member_and_voter(user, motion, deliberation)
     require_reader_as_member(user, deliberation, membership)
