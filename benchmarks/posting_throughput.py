@@ -20,6 +20,10 @@ process) drive both, one after the other in the same run; the figures to read ar
 
 For both, the worker's CPU time (user + system, from ``/proc``) during the measurement is
 divided by the acked events: on a shared machine it varies far less than the rates.
+* scale-out (PostgreSQL, ``--scaleout 1,2,4``): the posting case against 1, 2, 4 Common
+  Ground processes (behind Redis when more than one; a fresh database each), listeners and
+  posters spread evenly over the processes, so every post crosses Redis to reach most of its
+  listeners. Acked posts/s and deliveries/s, ratios to one process of the same run.
 * dawdler (SQLite): a client sends ``GET /healthz`` and posts through the API, one after
   another, and times each; once alone, once while another client has sent half of a
   ``POST …/posts`` body and waits. The ratio of the p99s is the fact to read.
@@ -51,6 +55,7 @@ POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 POSTERS, LISTENERS, POSTS_EACH = 20, 50, 15
 VOTERS = 1000
 #: High enough never to refuse the benchmark's load, so the limits run but never bite.
+REDIS_URL = "redis://127.0.0.1:6379/0"
 LIMITS = {
     "POST_RATE_LIMIT": "100000/60",
     "SOCKET_RATE_LIMIT": "100000/10",
@@ -190,21 +195,26 @@ def app_env(database_url: str) -> dict:
 # --- measurements ---------------------------------------------------------------------------
 
 
-async def connect_all(url: str, tokens: list[str], handlers=None) -> list:
-    """Connect one AsyncClient per token, 50 at a time."""
+async def connect_all(url: str | list[str], tokens: list[str], handlers=None) -> list:
+    """Connect one AsyncClient per token, 50 at a time; given several URLs (server
+    processes), the clients go to them in turn."""
     import socketio
 
+    urls = [url] if isinstance(url, str) else url
     clients = []
 
-    async def one(token):
+    async def one(n, token):
         client = socketio.AsyncClient(reconnection=False)
         for name, handler in (handlers or {}).items():
             client.on(name, handler)
-        await client.connect(url, auth={"token": token}, transports=["websocket"], wait_timeout=60)
+        await client.connect(
+            urls[n % len(urls)], auth={"token": token}, transports=["websocket"], wait_timeout=60
+        )
         clients.append(client)
 
     for start_at in range(0, len(tokens), 50):
-        await asyncio.gather(*(one(token) for token in tokens[start_at : start_at + 50]))
+        batch = tokens[start_at : start_at + 50]
+        await asyncio.gather(*(one(start_at + n, token) for n, token in enumerate(batch)))
     return clients
 
 
@@ -258,7 +268,7 @@ def cpu_per_event(figures: dict, cpu, cpu_began: float) -> dict:
     return {**figures, "cpu_ms": (cpu() - cpu_began) * 1000 / figures["acked"]}
 
 
-async def posting(url: str, world: dict, cpu=None) -> dict:
+async def posting(url: str | list[str], world: dict, cpu=None) -> dict:
     received = {"count": 0}
 
     def on_post(_data):
@@ -281,13 +291,18 @@ async def posting(url: str, world: dict, cpu=None) -> dict:
     cpu_began = cpu() if cpu else 0.0
     began = time.perf_counter()
     await asyncio.gather(*(post_all(poster, n) for n, poster in enumerate(posters)))
-    figures = cpu_per_event(acks.figures(time.perf_counter() - began), cpu, cpu_began)
+    elapsed = time.perf_counter() - began
+    figures = cpu_per_event(acks.figures(elapsed), cpu, cpu_began)
     expected = figures["acked"] * LISTENERS
     deadline = time.monotonic() + 20
     while received["count"] < expected and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
     await disconnect_all(listeners + posters)
-    return {**figures, "lost": expected - received["count"]}
+    return {
+        **figures,
+        "lost": expected - received["count"],
+        "deliveries_per_s": received["count"] / elapsed,
+    }
 
 
 async def balloting(url: str, world: dict, cpu=None) -> dict:
@@ -426,6 +441,51 @@ def run_case(case: str, kind: str, workdir: Path, profile: Path | None = None) -
     return result
 
 
+def run_scaleout(processes: list[int], workdir: Path) -> dict:
+    """The posting case on PostgreSQL against each number of Common Ground processes."""
+    rows = []
+    for count in processes:
+        url, drop = with_database("postgres", workdir)
+        try:
+            world = seed(url, LISTENERS + POSTERS + 2)
+            env = app_env(url)
+            if count > 1:
+                env["REDIS_URL"] = REDIS_URL
+            started = [
+                start("app:app", env, workdir / f"scaleout-{count}-{n}.log") for n in range(count)
+            ]
+            try:
+                figures = asyncio.run(posting([u for _, u in started], world))
+            finally:
+                for process, _ in started:
+                    stop_server(process)
+            rows.append({"processes": count, **figures})
+        finally:
+            drop()
+    return {"case": "scaleout", "database": "postgres", "rows": rows}
+
+
+def scaleout_report(result: dict) -> list[str]:
+    rows = result["rows"]
+    base = rows[0]
+    lines = [
+        "",
+        f"Scale-out on PostgreSQL ({POSTERS}×{LISTENERS} posting spread over the processes, "
+        "behind Redis when more than one; ratios to the first row of the same run):",
+        "",
+        "| processes | acked posts/s | ratio | deliveries/s | ratio | ack p50 / p99 | lost |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['processes']} | {row['rate']:,.0f} | {row['rate'] / base['rate']:.2f}× "
+            f"| {row['deliveries_per_s']:,.0f} "
+            f"| {row['deliveries_per_s'] / base['deliveries_per_s']:.2f}× "
+            f"| {ms(row['p50'])} / {ms(row['p99'])} | {row['lost']} |"
+        )
+    return lines
+
+
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:,.0f} ms"
 
@@ -450,7 +510,7 @@ def report(results: list[dict]) -> str:
         "|---|---|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for r in results:
-        if r["case"] == "dawdler":
+        if r["case"] in ("dawdler", "scaleout"):
             continue
         app, bare = r["app"], r["bare"]
         unit = "posts/s" if r["case"] == "posting" else "ballots/s"
@@ -479,22 +539,38 @@ def report(results: list[dict]) -> str:
                 f"{dawdled['failed']}. Before the fix every request waited 10 s for SQLite's "
                 "busy timeout and failed.",
             ]
+    for r in results:
+        if r["case"] == "scaleout":
+            lines += scaleout_report(r)
     lines.append("")
     return "\n".join(lines)
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", choices=["posting", "ballots", "dawdler"], action="append")
+    parser.add_argument(
+        "--only", choices=["posting", "ballots", "dawdler", "scaleout"], action="append"
+    )
     parser.add_argument("--database", choices=["sqlite", "postgres"], action="append")
     parser.add_argument("--record", action="store_true", help="write the section of BENCHMARKS.md")
     parser.add_argument("--profile", type=Path, help="py-spy the app's worker into this folder")
+    parser.add_argument(
+        "--scaleout",
+        default="1,2,4",
+        help="numbers of processes for the PostgreSQL scale-out of posting ('' for none)",
+    )
     args = parser.parse_args(argv)
-    cases = args.only or ["posting", "ballots", "dawdler"]
+    cases = args.only or ["posting", "ballots", "dawdler", "scaleout"]
     databases = args.database or ["sqlite", "postgres"]
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for case in cases:
+            if case == "scaleout":
+                if args.scaleout and "postgres" in databases:
+                    processes = [int(n) for n in args.scaleout.split(",")]
+                    results.append(run_scaleout(processes, Path(tmp)))
+                    print(json.dumps(results[-1], default=str), flush=True)
+                continue
             for kind in databases:
                 if case == "dawdler" and kind != "sqlite":
                     continue
