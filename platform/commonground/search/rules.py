@@ -29,6 +29,9 @@ MAX_EXPANSIONS = 500
 #: matches follow them, newest first. Ranking every match of a common word costs time in
 #: proportion to the matches; ranking a bounded set keeps a search fast at any size.
 RANKED_WINDOW = 200
+#: PostgreSQL first searches the texts created since the newest this many posts were: when
+#: they hold the ranked window (a common word), older matches need not be checked at all.
+RECENT_POSTS = 5_000
 #: Results per page: by default, and at most.
 PER_PAGE = 20
 MAX_PER_PAGE = 50
@@ -110,6 +113,12 @@ def like_pattern(term: str) -> str:
     """A LIKE pattern (escape character ``\\``) matching ``term`` anywhere."""
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def pair_prefix(term: str) -> str:
+    """A ``to_tsquery`` input finding the words that begin with ``term`` (quoted: no operator
+    of the query syntax is read in it)."""
+    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "':*"
 
 
 def page_bounds(page: int, per_page: int) -> tuple[int, int]:
