@@ -6,10 +6,13 @@ SQLite: an FTS5 table ``search_index`` with the trigram tokenizer, filled by tri
 the five tables. Its rowid is ``source id * ROWID_STRIDE + kind code`` (a trigger replaces a
 row's entry without scanning); its ``scope`` column carries the deliberation and who may see
 the entry (every reader, moderators, nobody), so FTS5 alone finds, filters and ranks.
-PostgreSQL: ``pg_trgm`` GIN indexes on the same texts find the rows (``ILIKE``), full-text
-``ts_rank`` ranks them (trigram ``word_similarity`` cost four times as much and was left
-out), and who sees what is decided in the query from the rows themselves. Either way the
-page's rows are then read by primary key.
+PostgreSQL: ``pg_trgm`` GIN indexes on the same texts find the rows (``ILIKE``), a full-text
+GIN index over each text's pairs of consecutive characters finds the one- and two-character
+terms (``character_pairs``), full-text ``ts_rank`` ranks them (trigram ``word_similarity``
+cost four times as much and was left out), and who sees what is decided in the query from
+the rows themselves. The texts created since the ``RECENT_POSTS``-th newest post are searched
+first (B-tree indexes on the creation time): a common word has its window there, and its
+older matches are never checked. Either way the page's rows are then read by primary key.
 
 Ranking rule (both databases): only the newest ``RANKED_WINDOW`` matches are ranked by
 relevance, and they come first, best first; older matches follow them, newest first, with
@@ -234,17 +237,20 @@ def _postgres_ranked(query: Query, deliberation_id: int, moderator: bool, offset
 
     The texts created since the ``RECENT_POSTS``-th newest post are searched first, newest
     first: when they hold the window and the page, those are the newest matches, found
-    without checking every older match of a common word. Otherwise (a rarer term, a later
-    page) every text is searched, through the indexes.
+    without checking every older match of a common word. Otherwise (a rarer term) every text
+    is searched, through the indexes; so is it at once for a page beyond the window, which
+    the newest texts seldom hold.
     """
     scope = Scope(deliberation_id, moderator)
     needed = max(RANKED_WINDOW, offset + limit)
-    since = db.session.scalar(
-        sa.select(Post.created_at)
-        .order_by(Post.created_at.desc())
-        .offset(RECENT_POSTS - 1)
-        .limit(1)
-    )
+    since = None
+    if offset < RANKED_WINDOW:
+        since = db.session.scalar(
+            sa.select(Post.created_at)
+            .order_by(Post.created_at.desc())
+            .offset(RECENT_POSTS - 1)
+            .limit(1)
+        )
     if since is not None:
         rows, found = _postgres_page(query, scope, offset, limit, since)
         if found >= needed:
