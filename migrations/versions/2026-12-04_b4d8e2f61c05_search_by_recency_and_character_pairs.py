@@ -8,14 +8,13 @@ PostgreSQL only (SQLite's FTS5 index already does both). Two kinds of index for
 ``commonground.search.queries``:
 
 * B-tree indexes on the creation time of posts and post translations, so that a search
-  first looks among the newest texts only (reading them newest first and stopping once it
-  has the window it ranks) instead of checking every match of a common word;
-* full-text GIN indexes over each searchable text rewritten as its pairs of consecutive
-  characters, each pair a word (``abc`` → ``a ab bc c``; ``'simple'`` configuration): every
-  one- or two-character substring of the text then begins one of its words, so a one- or
-  two-character term (a Chinese word) is found through the index (a prefix query,
-  ``'ab':*``) instead of by reading every text. Such a match is exact, so PostgreSQL checks
-  no text again for it. The expression is the one the queries write
+  first looks among the newest texts only instead of checking every match of a common word;
+* full-text GIN indexes over the texts of posts and their translations rewritten as their
+  pairs of consecutive characters, each pair a word (``abc`` → ``a ab bc c``; ``'simple'``
+  configuration): every one- or two-character substring of a text then begins one of its
+  words, so a one- or two-character term (a Chinese word) is found through the index (a
+  prefix query, ``'ab':*``) instead of by reading every text. Such a match is exact, so
+  PostgreSQL checks no text again for it. The expression is the one the queries write
   (``commonground.search.queries.character_pairs``).
 
 Like the other search objects their names begin with ``search_``, which
@@ -35,17 +34,13 @@ RECENCY_INDEXES = (
     ("search_post_translations_created_at", "post_translations"),
 )
 
-#: Character-pair indexes: name, table, searchable text (as in the trigram indexes).
+#: Character-pair indexes: name, table, searchable text. Posts and their translations only:
+#: their texts are at most 20,000 characters, whose pairs fit in a ``tsvector`` (at most 1 MB:
+#: ~280 kB for 20,000 characters that are all different); the few rows of a deliberation's
+#: items and summaries (whose texts may be longer) are read.
 PAIR_INDEXES = (
     ("search_posts_pairs", "posts", "body"),
     ("search_post_translations_pairs", "post_translations", "body"),
-    ("search_agenda_items_pairs", "agenda_items", "title || ' ' || body"),
-    ("search_agenda_item_translations_pairs", "agenda_item_translations", "title || ' ' || body"),
-    (
-        "search_consensus_summaries_pairs",
-        "consensus_summaries",
-        "agreements || ' ' || divergences || ' ' || recommendations",
-    ),
 )
 
 

@@ -2,6 +2,7 @@
 SQLite and on PostgreSQL: what each role finds, in each of the six UN languages, the index
 following edits, translations, hides, items and summaries, bad input, pages of results."""
 
+import random
 import re
 
 import pytest
@@ -300,6 +301,46 @@ def test_short_terms_of_letters_and_digits_are_found_whatever_their_case(forum):
     assert found(forum, "l'") == [("post", post.id)]
     assert found(forum, "7x") == []
     assert found(forum, "Ж") == []
+
+
+def test_the_longest_texts_are_indexed_and_found(forum):
+    """The longest texts of every kind, made of characters that are all different (the most
+    distinct character pairs: what the PostgreSQL pair index holds), are stored and found."""
+    from commonground.discussion.rules import MAX_BODY_LENGTH
+
+    item, delegate = forum["item"], forum["users"]["delegate"]
+    moderator = forum["users"]["moderator"]
+    many = "".join(chr(0x4E00 + n) for n in range(20_902))  # the CJK Unified Ideographs
+    post = discussion.create_post(
+        delegate, item, body=many[:MAX_BODY_LENGTH], language="zh", rate_limited=False
+    )
+    translation = discussion.translate_post(
+        delegate, post, language="ja", body=many[-MAX_BODY_LENGTH:], rate_limited=False
+    )
+    # 150,000 characters in a summary, most of their pairs different (their pairs would not
+    # fit in one tsvector: items and summaries have no pair index).
+    draw = random.Random(14)
+    sections = [
+        "".join(draw.choice(many) for _ in range(49_998)) + many[10_000:10_002] for _ in range(3)
+    ]
+    deliberations.update_item(moderator, item, title="Long", body=sections[0])
+    summary = consensus.create_summary(
+        moderator,
+        item,
+        language="zh",
+        agreements=sections[0],
+        divergences=sections[1],
+        recommendations=sections[2],
+    )
+    consensus.publish_summary(moderator, summary)
+    db.session.commit()
+    hits = set(found(forum, many[10_000:10_002], per_page=50))
+    assert hits == {
+        ("post", post.id),
+        ("translation", translation.id),
+        ("item", item.id),
+        ("summary", summary.id),
+    }
 
 
 @pytest.mark.parametrize(

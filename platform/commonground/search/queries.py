@@ -7,12 +7,13 @@ the five tables. Its rowid is ``source id * ROWID_STRIDE + kind code`` (a trigge
 row's entry without scanning); its ``scope`` column carries the deliberation and who may see
 the entry (every reader, moderators, nobody), so FTS5 alone finds, filters and ranks.
 PostgreSQL: ``pg_trgm`` GIN indexes on the same texts find the rows (``ILIKE``), a full-text
-GIN index over each text's pairs of consecutive characters finds the one- and two-character
-terms (``character_pairs``), full-text ``ts_rank`` ranks them (trigram ``word_similarity``
-cost four times as much and was left out), and who sees what is decided in the query from
-the rows themselves. The texts created since the ``RECENT_POSTS``-th newest post are searched
-first (B-tree indexes on the creation time): a common word has its window there, and its
-older matches are never checked. Either way the page's rows are then read by primary key.
+GIN index over the pairs of consecutive characters of posts and translations finds the one-
+and two-character terms (``character_pairs``), full-text ``ts_rank`` ranks them (trigram
+``word_similarity`` cost four times as much and was left out), and who sees what is decided
+in the query from the rows themselves. The texts created since the ``RECENT_POSTS``-th
+newest post are searched first (B-tree indexes on the creation time): a common word has its
+window there, and its older matches are never checked. Either way the page's rows are then
+read by primary key.
 
 Ranking rule (both databases): only the newest ``RANKED_WINDOW`` matches are ranked by
 relevance, and they come first, best first; older matches follow them, newest first, with
@@ -336,7 +337,7 @@ class _PostgresMatcher:
             # No trigram in it: the character-pair index finds it when every text is
             # searched; among the newest texts, the rows are read. A term without case
             # (Chinese, Japanese) is found as it is, without lowering every text first.
-            if term in self.pairs:
+            if term in self.pairs and kind in _PAIR_INDEXED:
                 select = select.where(
                     character_pairs(text).op("@@")(
                         sa.cast(sa.literal(self.pairs[term], sa.Text), TSQUERY)
@@ -347,6 +348,11 @@ class _PostgresMatcher:
             else:
                 select = select.where(sa.func.strpos(sa.func.lower(text), term.lower()) > 0)
         return select
+
+
+#: The kinds whose texts have a character-pair index (posts and their translations, at most
+#: 20,000 characters each); the few items and summaries of a deliberation are read.
+_PAIR_INDEXED = {"post", "translation"}
 
 
 def character_pairs(text):
