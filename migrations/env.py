@@ -16,9 +16,9 @@ def include_object(object, name, type_, reflected, compare_to):
     # SQLite keeps its own bookkeeping tables; they are not part of our schema.
     if type_ == "table" and name.startswith("sqlite_"):
         return False
-    # The search index (an FTS5 table and its shadow tables on SQLite, trigram indexes on
-    # PostgreSQL) is made by its migration, not by the models: see the "search index"
-    # revision.
+    # The search index (an FTS5 table and its shadow tables on SQLite; trigram, character-pair
+    # and creation-time indexes on PostgreSQL) is made by its migrations, not by the models:
+    # see the "search index" and "search by recency and character pairs" revisions.
     return not (reflected and type_ in ("table", "index") and (name or "").startswith("search_"))
 
 

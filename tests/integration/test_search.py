@@ -2,6 +2,7 @@
 SQLite and on PostgreSQL: what each role finds, in each of the six UN languages, the index
 following edits, translations, hides, items and summaries, bad input, pages of results."""
 
+import random
 import re
 
 import pytest
@@ -257,6 +258,89 @@ def test_the_newest_matches_are_ranked_and_older_ones_follow_newest_first(forum,
         paged += [hit["id"] for hit in body["items"]]
         more, page = body["has_more"], page + 1
     assert paged == everything and page == 4
+
+
+def test_searching_the_newest_texts_first_finds_what_searching_all_finds(forum, monkeypatch):
+    """PostgreSQL looks among the texts created since the ``RECENT_POSTS``-th newest post
+    first: whether those hold the window and the page or not, the results are the same."""
+    from commonground.search import queries
+
+    monkeypatch.setattr(queries, "RANKED_WINDOW", 3)
+    item, author = forum["item"], forum["members"]["delegate"]
+    for n in range(8):
+        make_post(item, author, f"Solidarity note {n}: " + "solidarity " * (n % 3) + "ends.")
+        make_post(item, author, f"Unrelated remark {n} on something else.")
+    make_post(item, author, "Solidarity hidden.", hidden=True, hidden_reason="x")
+    db.session.commit()
+
+    def everything():
+        return {
+            (role, q, per_page, page): [
+                (hit["kind"], hit["id"], hit["score"])
+                for hit in search(forum, q, role, per_page=per_page, page=page).get_json()["items"]
+            ]
+            for role in ("delegate", "moderator")
+            for q in ("solidarity", "so", "治", "ends solid", "digital")
+            for per_page, page in ((2, 1), (2, 3), (50, 1))
+        }
+
+    monkeypatch.setattr(queries, "RECENT_POSTS", 10_000)
+    searched_whole = everything()
+    assert [hit[1] for hit in searched_whole[("delegate", "solidarity", 50, 1)]]
+    for recent in (1, 4, 12):
+        monkeypatch.setattr(queries, "RECENT_POSTS", recent)
+        assert everything() == searched_whole, recent
+
+
+def test_short_terms_of_letters_and_digits_are_found_whatever_their_case(forum):
+    item, author = forum["item"], forum["members"]["delegate"]
+    post = make_post(item, author, "Le 5G et l'IA: Ёлка, x7 et 鸿沟.")
+    db.session.commit()
+    for term in ("5g", "5", "ia", "Ia", "ёл", "ЁЛ", "X7", "7", "鸿", "沟"):
+        assert ("post", post.id) in found(forum, term), term
+    assert found(forum, "l'") == [("post", post.id)]
+    assert found(forum, "7x") == []
+    assert found(forum, "Ж") == []
+
+
+def test_the_longest_texts_are_indexed_and_found(forum):
+    """The longest texts of every kind, made of characters that are all different (the most
+    distinct character pairs: what the PostgreSQL pair index holds), are stored and found."""
+    from commonground.discussion.rules import MAX_BODY_LENGTH
+
+    item, delegate = forum["item"], forum["users"]["delegate"]
+    moderator = forum["users"]["moderator"]
+    many = "".join(chr(0x4E00 + n) for n in range(20_902))  # the CJK Unified Ideographs
+    post = discussion.create_post(
+        delegate, item, body=many[:MAX_BODY_LENGTH], language="zh", rate_limited=False
+    )
+    translation = discussion.translate_post(
+        delegate, post, language="ja", body=many[-MAX_BODY_LENGTH:], rate_limited=False
+    )
+    # 150,000 characters in a summary, most of their pairs different (their pairs would not
+    # fit in one tsvector: items and summaries have no pair index).
+    draw = random.Random(14)
+    sections = [
+        "".join(draw.choice(many) for _ in range(49_998)) + many[10_000:10_002] for _ in range(3)
+    ]
+    deliberations.update_item(moderator, item, title="Long", body=sections[0])
+    summary = consensus.create_summary(
+        moderator,
+        item,
+        language="zh",
+        agreements=sections[0],
+        divergences=sections[1],
+        recommendations=sections[2],
+    )
+    consensus.publish_summary(moderator, summary)
+    db.session.commit()
+    hits = set(found(forum, many[10_000:10_002], per_page=50))
+    assert hits == {
+        ("post", post.id),
+        ("translation", translation.id),
+        ("item", item.id),
+        ("summary", summary.id),
+    }
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from commonground.search.rules import (
     fts5_expression,
     like_pattern,
     page_bounds,
+    pair_prefix,
     parse_query,
     snippet,
     window_split,
@@ -51,6 +52,11 @@ def test_fts5_terms_are_quoted_phrases_so_no_term_is_read_as_syntax():
 
 def test_like_patterns_escape_wildcards():
     assert like_pattern("50%_off\\") == "%50\\%\\_off\\\\%"
+
+
+def test_pair_prefixes_quote_the_term():
+    assert pair_prefix("治理") == "'治理':*"
+    assert pair_prefix("a'\\") == "'a''\\\\':*"
 
 
 def test_pages_fetch_one_row_more_than_they_show():

@@ -6,10 +6,14 @@ SQLite: an FTS5 table ``search_index`` with the trigram tokenizer, filled by tri
 the five tables. Its rowid is ``source id * ROWID_STRIDE + kind code`` (a trigger replaces a
 row's entry without scanning); its ``scope`` column carries the deliberation and who may see
 the entry (every reader, moderators, nobody), so FTS5 alone finds, filters and ranks.
-PostgreSQL: ``pg_trgm`` GIN indexes on the same texts find the rows (``ILIKE``), full-text
-``ts_rank`` ranks them (trigram ``word_similarity`` cost four times as much and was left
-out), and who sees what is decided in the query from the rows themselves. Either way the
-page's rows are then read by primary key.
+PostgreSQL: ``pg_trgm`` GIN indexes on the same texts find the rows (``ILIKE``), a full-text
+GIN index over the pairs of consecutive characters of posts and translations finds the one-
+and two-character terms (``character_pairs``), full-text ``ts_rank`` ranks them (trigram
+``word_similarity`` cost four times as much and was left out), and who sees what is decided
+in the query from the rows themselves. The texts created since the ``RECENT_POSTS``-th
+newest post are searched first (B-tree indexes on the creation time): a common word has its
+window there, and its older matches are never checked. Either way the page's rows are then
+read by primary key.
 
 Ranking rule (both databases): only the newest ``RANKED_WINDOW`` matches are ranked by
 relevance, and they come first, best first; older matches follow them, newest first, with
@@ -24,6 +28,7 @@ from functools import partial
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import selectinload
 
 from .. import fields
@@ -40,6 +45,7 @@ from .rules import (
     MAX_TERMS,
     PER_PAGE,
     RANKED_WINDOW,
+    RECENT_POSTS,
     Query,
     QueryError,
     Snippet,
@@ -48,6 +54,7 @@ from .rules import (
     fts5_expression,
     like_pattern,
     page_bounds,
+    pair_prefix,
     parse_query,
     snippet,
     window_split,
@@ -227,13 +234,43 @@ def _postgres_ranked(query: Query, deliberation_id: int, moderator: bool, offset
     find terms of three characters or more); the newest ``RANKED_WINDOW`` matches (by
     creation) ranked by full-text ``ts_rank`` first, older matches after them, newest first,
     with score 0. Only the window's texts are ranked, so a common word costs little more
-    than finding its matches."""
-    hits = sa.union_all(
-        *(source(_PostgresMatcher(query), Scope(deliberation_id, moderator)) for source in _SOURCES)
-    ).subquery("hits")
+    than finding its matches.
+
+    The texts created since the ``RECENT_POSTS``-th newest post are searched first, newest
+    first: when they hold the window and the page, those are the newest matches, found
+    without checking every older match of a common word. Otherwise (a rarer term) every text
+    is searched, through the indexes; so is it at once for a page beyond the window, which
+    the newest texts seldom hold.
+    """
+    scope = Scope(deliberation_id, moderator)
+    needed = max(RANKED_WINDOW, offset + limit)
+    since = None
+    if offset < RANKED_WINDOW:
+        since = db.session.scalar(
+            sa.select(Post.created_at)
+            .order_by(Post.created_at.desc())
+            .offset(RECENT_POSTS - 1)
+            .limit(1)
+        )
+    if since is not None:
+        rows, found = _postgres_page(query, scope, offset, limit, since)
+        if found >= needed:
+            return rows
+    rows, _found = _postgres_page(query, scope, offset, limit)
+    return rows
+
+
+def _postgres_page(query: Query, scope: "Scope", offset, limit, since: datetime | None = None):
+    """The page's ``(kind, id, score)`` among the texts created at ``since`` or later (all
+    without it), and how many matches the ranked window and the page were chosen from (at
+    most ``max(RANKED_WINDOW, offset + limit)``)."""
+    matcher = _PostgresMatcher(query, _pair_queries(query) if since is None else None)
+    hits = sa.union_all(*(source(matcher, scope) for source in _SOURCES)).subquery("hits")
+    newest = sa.select(hits.c.kind, hits.c.id, hits.c.created_at, hits.c.text)
+    if since is not None:
+        newest = newest.where(hits.c.created_at >= since)
     newest = (
-        sa.select(hits.c.kind, hits.c.id, hits.c.created_at, hits.c.text)
-        .order_by(hits.c.created_at.desc(), hits.c.kind, hits.c.id.desc())
+        newest.order_by(hits.c.created_at.desc(), hits.c.kind, hits.c.id.desc())
         .limit(max(RANKED_WINDOW, offset + limit))
         .subquery("newest")
     )
@@ -248,12 +285,13 @@ def _postgres_ranked(query: Query, deliberation_id: int, moderator: bool, offset
     )
     score = sa.case((in_window, sa.cast(rank, sa.Float)), else_=sa.cast(0.0, sa.Float))
     rows = db.session.execute(
-        sa.select(numbered.c.kind, numbered.c.id, score.label("score"))
+        sa.select(numbered.c.kind, numbered.c.id, score.label("score"), sa.func.count().over())
         .order_by(in_window.desc(), score.desc(), numbered.c.n)
         .offset(offset)
         .limit(limit)
-    )
-    return [(kind, id_, float(score or 0)) for kind, id_, score in rows]
+    ).all()
+    found = rows[0][3] if rows else 0
+    return [(kind, id_, float(score or 0)) for kind, id_, score, _count in rows], found
 
 
 def _details(ranked: list) -> dict:
@@ -284,23 +322,77 @@ class _Chosen:
 
 
 class _PostgresMatcher:
-    """Every term by ILIKE (ranking is done over the chosen rows' texts afterwards)."""
+    """Every term by ILIKE (ranking is done over the chosen rows' texts afterwards); with
+    ``pairs`` (the ``tsquery`` standing for each one- or two-character term that has one),
+    such a term is also looked up in the character-pair index (see ``character_pairs``)."""
 
-    def __init__(self, query: Query):
+    def __init__(self, query: Query, pairs: dict[str, str] | None = None):
         self.query = query
+        self.pairs = pairs or {}
 
     def apply(self, select: sa.Select, kind: str, ref, text) -> sa.Select:
         for term in self.query.indexed_terms:
             select = select.where(text.ilike(like_pattern(term), escape="\\"))
         for term in self.query.scanned_terms:
-            # No trigram in it: a trigram index would be read whole; the rows are cheaper.
-            # A term without case (Chinese, Japanese) is found as it is, without lowering
-            # every text first.
+            # No trigram in it: the character-pair index finds it when every text is
+            # searched; among the newest texts, the rows are read. A term without case
+            # (Chinese, Japanese) is found as it is, without lowering every text first.
+            if term in self.pairs and kind in _PAIR_INDEXED:
+                select = select.where(
+                    character_pairs(text).op("@@")(
+                        sa.cast(sa.literal(self.pairs[term], sa.Text), TSQUERY)
+                    )
+                )
             if term.lower() == term.upper():
                 select = select.where(sa.func.strpos(text, term) > 0)
             else:
                 select = select.where(sa.func.strpos(sa.func.lower(text), term.lower()) > 0)
         return select
+
+
+#: The kinds whose texts have a character-pair index (posts and their translations, at most
+#: 20,000 characters each); the few items and summaries of a deliberation are read.
+_PAIR_INDEXED = {"post", "translation"}
+
+
+def character_pairs(text):
+    """The full-text words of ``text``'s pairs of consecutive characters (``abc`` → ``a ab bc
+    c``): every one- or two-character substring begins one of them. The same expression as
+    the indexes of the migration ``search by recency and character pairs``."""
+    return sa.func.to_tsvector(
+        sa.literal_column("'simple'"),
+        sa.func.regexp_replace(
+            text,
+            sa.literal_column("'(.)'"),
+            sa.literal_column("'\\1 \\1'"),
+            sa.literal_column("'g'"),
+        ),
+    )
+
+
+def _pair_queries(query: Query) -> dict[str, str]:
+    """The ``tsquery`` (as text) finding each one- or two-character term of ``query`` among
+    the words of the character pairs: a prefix query of the term (lowered as the search
+    lowers it), for the terms made of letters and digits that PostgreSQL reads as one word.
+    The others are found by reading the texts."""
+    found = {}
+    for term in query.scanned_terms:
+        if not all(character.isalnum() for character in term):
+            continue
+        lexeme = term if term.lower() == term.upper() else term.lower()
+        tsquery = db.session.scalar(
+            sa.select(
+                sa.cast(
+                    sa.func.to_tsquery(
+                        sa.literal_column("'simple'"), sa.literal(pair_prefix(lexeme))
+                    ),
+                    sa.Text,
+                )
+            )
+        )
+        if tsquery and tsquery.count("'") == 2:
+            found[term] = tsquery
+    return found
 
 
 # --- the sources ---------------------------------------------------------------------------------

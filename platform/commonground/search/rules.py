@@ -5,7 +5,8 @@ A query is split at white space into terms; a result must contain every term, an
 relied on). Terms of three characters or more are looked up in a trigram index (SQLite FTS5
 with the trigram tokenizer, PostgreSQL ``pg_trgm``); a shorter one — a two-character
 Chinese word — stands, on SQLite, for the indexed trigrams that begin with it, and is
-checked in the text itself when it stands for too many (and always on PostgreSQL).
+checked in the text itself when it stands for too many; on PostgreSQL it is the prefix of a
+word in an index of the texts' character pairs, and checked in the text too.
 
 The snippet shown for a result is a window of its text around the first match, cut into
 plain segments and matching segments, so that a page escapes every segment and marks only
@@ -21,7 +22,7 @@ from markupsafe import Markup, escape
 MAX_QUERY_LENGTH = 200
 #: The most terms a query may hold (each is one condition of the search).
 MAX_TERMS = 8
-#: Below this many characters a term is not in the trigram index: it is checked by scanning.
+#: Below this many characters a term is not in the trigram index (see above).
 INDEXED_TERM_LENGTH = 3
 #: The most indexed trigrams a short term may stand for; beyond, the text is scanned.
 MAX_EXPANSIONS = 500
@@ -29,6 +30,9 @@ MAX_EXPANSIONS = 500
 #: matches follow them, newest first. Ranking every match of a common word costs time in
 #: proportion to the matches; ranking a bounded set keeps a search fast at any size.
 RANKED_WINDOW = 200
+#: PostgreSQL first searches the texts created since the newest this many posts were: when
+#: they hold the ranked window (a common word), older matches need not be checked at all.
+RECENT_POSTS = 5_000
 #: Results per page: by default, and at most.
 PER_PAGE = 20
 MAX_PER_PAGE = 50
@@ -110,6 +114,12 @@ def like_pattern(term: str) -> str:
     """A LIKE pattern (escape character ``\\``) matching ``term`` anywhere."""
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def pair_prefix(term: str) -> str:
+    """A ``to_tsquery`` input finding the words that begin with ``term`` (quoted: no operator
+    of the query syntax is read in it)."""
+    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "':*"
 
 
 def page_bounds(page: int, per_page: int) -> tuple[int, int]:
