@@ -265,3 +265,20 @@ def test_the_fragment_of_a_window_holds_its_posts_and_links(reader, world, threa
     assert f"from={threads[14][0] + 1}" in link(html, "newer")
     assert 'id="discussion-count"' in html
     assert "<html" not in html
+
+
+def test_a_language_absent_from_the_window_but_not_from_the_thread_says_so(reader, world, threads):
+    french = make_post(world.item, world.memberships["delegate"], "Un fil ancien.", language="fr")
+    french.created_at = french.created_at.replace(year=2020)
+    db.session.commit()
+    # The French post is the newest thread by id; an older window holds no French post.
+    html = reader.get(item_path(world) + f"?post_language=fr&before={threads[5][0]}").get_data(
+        as_text=True
+    )
+    assert post_ids(html) == []
+    assert link(html, "newer") and link(html, "newer").count("post_language=fr") == 1
+    assert "older or newer posts may be" in html
+    assert "No post is written in or translated into this language yet." not in html
+    # A language with no post anywhere still says so plainly.
+    html = reader.get(item_path(world) + "?post_language=es").get_data(as_text=True)
+    assert "No post is written in or translated into this language yet." in html
