@@ -135,19 +135,30 @@ def start_server(database: Path, kind: str, log: Path) -> tuple[subprocess.Popen
         command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}"
+    wait_until_serving(url, process, log=log, timeout=60)
+    return process, url
+
+
+def wait_until_serving(
+    url: str, process: subprocess.Popen, *, probe: str = "/healthz", log=None, timeout=90
+) -> None:
+    """Wait until ``url + probe`` answers 200: a server the benchmark started is ready. Ends
+    the benchmark (with the end of ``log``) when the process exits or time runs out."""
     import requests
 
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"server exited:\n{log.read_text()[-2000:]}")
+            tail = log.read_text()[-3000:] if log is not None else ""
+            raise SystemExit(f"server exited with {process.returncode}\n{tail}")
         try:
-            if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return process, url
+            if requests.get(url + probe, timeout=2).status_code == 200:
+                return
         except requests.RequestException:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.3)
     process.kill()
-    raise SystemExit("server did not start")
+    raise SystemExit(f"{url} did not start")
 
 
 def stop_server(process: subprocess.Popen, timeout: float = 15) -> None:

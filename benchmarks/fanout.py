@@ -43,7 +43,13 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks.discussion_latency import free_port, percentile, seed, stop_server
+from benchmarks.discussion_latency import (
+    free_port,
+    percentile,
+    seed,
+    stop_server,
+    wait_until_serving,
+)
 from benchmarks.report import ROOT, write_section
 
 HEADING = "## Fan-out at the stack's ceiling (`python -m benchmarks.fanout`)"
@@ -120,24 +126,8 @@ def start(
         )
         urls.append(f"http://127.0.0.1:{port}")
     for url, server in zip(urls, servers, strict=True):
-        wait_until_listening(url, server)
+        wait_until_serving(url, server, probe="/socket.io/?EIO=4&transport=polling")
     return servers, urls, world
-
-
-def wait_until_listening(url: str, process: subprocess.Popen) -> None:
-    import requests
-
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"server exited with {process.returncode}")
-        try:
-            requests.get(f"{url}/socket.io/?EIO=4&transport=polling", timeout=2)
-            return
-        except requests.RequestException:
-            time.sleep(0.3)
-    process.kill()
-    raise SystemExit(f"{url} did not start")
 
 
 def serving_pid(process: subprocess.Popen) -> int:

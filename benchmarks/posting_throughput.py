@@ -47,7 +47,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks.discussion_latency import free_port, percentile, stop_server
+from benchmarks.discussion_latency import free_port, percentile, stop_server, wait_until_serving
 from benchmarks.report import ROOT, write_section
 
 HEADING = "## Posting and ballots over sockets (`python -m benchmarks.posting_throughput`)"
@@ -154,7 +154,6 @@ def seed(url: str, delegates: int) -> dict:
 
 def start(target: str, env: dict, log: Path) -> tuple[subprocess.Popen, str]:
     """``gunicorn -k gevent -w 1`` serving ``target``; returns the process and its URL."""
-    import requests
 
     port = free_port()
     gunicorn = Path(sys.executable).with_name("gunicorn")
@@ -165,18 +164,8 @@ def start(target: str, env: dict, log: Path) -> tuple[subprocess.Popen, str]:
     )
     url = f"http://127.0.0.1:{port}"
     probe = "/healthz" if target == "app:app" else "/socket.io/?EIO=4&transport=polling"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"server exited:\n{log.read_text()[-3000:]}")
-        try:
-            if requests.get(url + probe, timeout=2).status_code == 200:
-                return process, url
-        except requests.RequestException:
-            pass
-        time.sleep(0.3)
-    process.kill()
-    raise SystemExit(f"{target} did not start")
+    wait_until_serving(url, process, probe=probe, log=log)
+    return process, url
 
 
 def app_env(database_url: str) -> dict:
