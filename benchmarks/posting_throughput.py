@@ -7,7 +7,7 @@
 Every server runs as the documented production command, ``gunicorn -k gevent -w 1``
 (``--worker-connections 4000`` for both), started by this script and stopped at the end:
 Common Ground on a throw-away SQLite file or a fresh PostgreSQL database, and the bare
-python-socketio server of ``benchmarks/bare_socketio_server.py`` (no database, no rights,
+python-socketio server of ``benchmarks/bare_socketio.py`` (no database, no rights,
 no limits). The same python-socketio ``AsyncClient``s (websocket transport, one asyncio
 process) drive both, one after the other in the same run; the figures to read are the ratios.
 
@@ -404,7 +404,7 @@ def run_case(case: str, kind: str, workdir: Path, profile: Path | None = None) -
         world = seed(url, delegates)
         servers = [("app", "app:app", app_env(url))]
         if case != "dawdler":
-            servers.insert(0, ("bare", "benchmarks.bare_socketio_server:app", {**os.environ}))
+            servers.insert(0, ("bare", "benchmarks.bare_socketio:app", {**os.environ}))
         for server, target, env in servers:
             process, server_url = start(target, env, workdir / f"{server}-{case}-{kind}.log")
             cpu = functools.partial(server_cpu, process)
