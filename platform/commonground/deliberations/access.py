@@ -84,15 +84,8 @@ def require_reader_access(user, deliberation: Deliberation) -> ReaderAccess:
     by the rules of ``can_read`` and ``can_moderate``; refused as ``require_reader``
     refuses."""
     membership = membership_of(user, deliberation, with_group=True)
-    if not _may_read(user, deliberation, lambda: membership):
-        _refuse(user)
+    require_reader_as_member(user, deliberation, membership)
     return ReaderAccess(membership, _may_moderate(user, lambda: membership))
-
-
-def can_read_as_member(user, deliberation: Deliberation, membership: Membership | None) -> bool:
-    """:func:`can_read`, for a caller that has read the user's membership in this
-    transaction already (None: not a member) and needs it for its own checks too."""
-    return _may_read(user, deliberation, lambda: membership)
 
 
 def readable_clause(user) -> sa.ColumnElement[bool]:
@@ -122,9 +115,9 @@ def require_reader(user, deliberation: Deliberation) -> None:
 def require_reader_as_member(
     user, deliberation: Deliberation, membership: Membership | None
 ) -> None:
-    """:func:`require_reader` with the membership already read (see
-    :func:`can_read_as_member`)."""
-    if not can_read_as_member(user, deliberation, membership):
+    """:func:`require_reader` for a caller that has read the user's membership in this
+    transaction already (None: not a member) and needs it for its own checks too."""
+    if not _may_read(user, deliberation, lambda: membership):
         _refuse(user)
 
 

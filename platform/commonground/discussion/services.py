@@ -23,7 +23,7 @@ from ..deliberations.access import (
     participation_error,
     require_moderator,
     require_reader,
-    require_reader_as_member,
+    require_reader_access,
 )
 from ..deliberations.models import AgendaItem, Membership
 from ..errors import Conflict, Forbidden, Invalid, NotFound
@@ -48,8 +48,7 @@ def _require_may_post(user, item: AgendaItem) -> Membership:
     """The author's membership (with its group, which the new post shows), read once for
     both checks: reading the item, and posting in it."""
     deliberation = item.deliberation
-    membership = membership_of(user, deliberation, with_group=True)
-    require_reader_as_member(user, deliberation, membership)
+    membership = require_reader_access(user, deliberation).membership
     if (error := participation_error(user, "post", deliberation, item, membership)) is not None:
         raise error
     return membership
