@@ -172,14 +172,16 @@ def commit_keeping_loaded() -> None:
         session.expire_on_commit = expire_on_commit
 
 
-def has_row_locks() -> bool:
-    """Whether the database locks rows for ``SELECT … FOR UPDATE``.
+def lock_row(key: sa.Column, row_id: int) -> None:
+    """Lock, until commit, the row whose primary key ``key`` is ``row_id`` (``SELECT …
+    FOR UPDATE``), so that writers of what it stands for take turns.
 
-    SQLite does not (it drops the clause): it serialises writers whole, every transaction
-    beginning IMMEDIATE (see :func:`configure_database`), so a query run only to take a row
-    lock is a wasted statement there.
+    Run only where the database locks rows: SQLite does not (it drops the clause) — it
+    serialises writers whole, every write transaction beginning IMMEDIATE (see
+    :func:`configure_database`) — so the query would be a wasted statement there.
     """
-    return db.session.get_bind().dialect.name != "sqlite"
+    if db.session.get_bind().dialect.name != "sqlite":
+        db.session.execute(sa.select(key).where(key == row_id).with_for_update())
 
 
 def begin_immediately(dbapi_connection, timeout: float = SQLITE_LOCK_TIMEOUT) -> None:

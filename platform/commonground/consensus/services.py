@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from .. import events, fields
-from ..db import db, utcnow
+from ..db import db, lock_row, utcnow
 from ..deliberations.access import (
     membership_of,
     participation_error,
@@ -74,7 +74,7 @@ def react(user, post: Post, stance) -> OwnReaction:
 
     # Reactions to one post take turns (PostgreSQL; SQLite serialises every writer), so the
     # aggregates each one sends include every reaction committed before it.
-    db.session.execute(sa.select(Post.id).where(Post.id == post.id).with_for_update())
+    lock_row(Post.id, post.id)
     reaction = db.session.scalar(
         sa.select(Reaction).where(
             Reaction.post_id == post.id, Reaction.membership_id == membership.id
@@ -170,9 +170,7 @@ def _require_writable(user, item: AgendaItem) -> None:
 def _lock(item: AgendaItem) -> None:
     """Summary writes of one deliberation take turns (the audit chain's lock order: the
     deliberation first), so version numbers and "current published" never race."""
-    db.session.execute(
-        sa.select(Deliberation.id).where(Deliberation.id == item.deliberation_id).with_for_update()
-    )
+    lock_row(Deliberation.id, item.deliberation_id)
 
 
 def _sections(values: dict, defaults: ConsensusSummary | None = None) -> dict[str, str]:

@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..db import db, iso, utcnow
+from ..db import db, iso, lock_row, utcnow
 from ..deliberations.models import Deliberation
 from . import leaves, log
 from .chain import GENESIS_HASH, event_body, first_broken_link, link_hash
@@ -29,9 +29,7 @@ def record_event(
     """
     # Writers of one deliberation take turns: on PostgreSQL the row lock serialises them
     # until commit (SQLite's BEGIN IMMEDIATE already does), so no two events share a seq.
-    db.session.execute(
-        sa.select(Deliberation.id).where(Deliberation.id == deliberation.id).with_for_update()
-    )
+    lock_row(Deliberation.id, deliberation.id)
     last = db.session.execute(
         sa.select(AuditEvent.seq, AuditEvent.hash)
         .where(AuditEvent.deliberation_id == deliberation.id)

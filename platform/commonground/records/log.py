@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..db import db, has_row_locks, iso, utcnow
+from ..db import db, iso, lock_row, utcnow
 from ..deliberations.models import AgendaItem, Deliberation
 from ..discussion.models import PostRevision
 from ..errors import NotFound
@@ -63,12 +63,8 @@ class TreeHead:
 def _locked_state(deliberation_id: int) -> LogState:
     """The log's state, locked until commit, created (empty) on the first append."""
     # The deliberation's row is the lock that also serialises the audit chain: taking it
-    # first keeps one lock order for every writer of a deliberation. (On SQLite the
-    # transaction holds the whole file already.)
-    if has_row_locks():
-        db.session.execute(
-            sa.select(Deliberation.id).where(Deliberation.id == deliberation_id).with_for_update()
-        )
+    # first keeps one lock order for every writer of a deliberation.
+    lock_row(Deliberation.id, deliberation_id)
     state = db.session.scalar(
         sa.select(LogState)
         .where(LogState.deliberation_id == deliberation_id)

@@ -32,7 +32,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import events, fields
 from ..accounts.models import User
-from ..db import db, has_row_locks, utcnow
+from ..db import db, lock_row, utcnow
 from ..deliberations.access import (
     get_item,
     is_admin,
@@ -126,9 +126,7 @@ def create_motion_on_item(user, item_id: int, **values) -> Motion:
 def _lock_deliberation(deliberation: Deliberation) -> None:
     # Taken before the motion's lock, in the order record_event takes it too, so a moderator
     # action and a concurrent audit writer never wait for each other in a cycle.
-    db.session.execute(
-        sa.select(Deliberation.id).where(Deliberation.id == deliberation.id).with_for_update()
-    )
+    lock_row(Deliberation.id, deliberation.id)
 
 
 def _locked_motion(motion_id: int) -> Motion:
@@ -339,10 +337,9 @@ def cast_ballot(user, motion: Motion, choice) -> Ballot:
     """
     require_signed_in(user)
     deliberation = deliberation_of(motion)
-    if has_row_locks():
-        # First, as a close does: the cast's log append locks the deliberation anyway, and
-        # taking it after the motion's shared lock would deadlock with a close.
-        _lock_deliberation(deliberation)
+    # First, as a close does: the cast's log append locks the deliberation anyway, and
+    # taking it after the motion's shared lock would deadlock with a close.
+    _lock_deliberation(deliberation)
     _lock_open_status(motion)
     membership, voter = _member_and_voter(user, motion, deliberation)
     require_reader_as_member(user, deliberation, membership)
