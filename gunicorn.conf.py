@@ -16,6 +16,7 @@ limit (``ulimit -n``) to what ``WORKER_CONNECTIONS`` needs, within the hard limi
 so when the hard limit is too low.
 """
 
+import gc
 import os
 import resource
 
@@ -52,3 +53,11 @@ def on_starting(server) -> None:
             server.cfg.worker_connections,
         )
     server.log.info("open-files limit %s for %s connections", soft, server.cfg.worker_connections)
+
+
+def post_worker_init(worker) -> None:
+    """Move everything the loaded application holds for good (modules, mappers, compiled
+    templates and statements) out of the garbage collector's reach: every event allocates
+    enough to trigger collections, and each full collection would walk all of it again.
+    Measured: about a fifth less worker CPU per socket ballot (BENCHMARKS.md)."""
+    gc.freeze()

@@ -376,7 +376,18 @@ def start_profiler(process: subprocess.Popen, output: Path) -> subprocess.Popen:
     children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
     py_spy = Path(sys.executable).with_name("py-spy")
     return subprocess.Popen(
-        [str(py_spy), "record", "--pid", children[0], "--format", "raw", "-o", str(output)],
+        [
+            str(py_spy),
+            "record",
+            "--pid",
+            children[0],
+            "--format",
+            "raw",
+            "--rate",
+            "1000",
+            "-o",
+            str(output),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -52,8 +52,9 @@ post_translated = _signals.signal("post-translated")
 #: ``Reaction``; ``post``, ``membership``, ``item``.
 reaction_changed = _signals.signal("reaction-changed")
 
-#: A ballot was cast or changed, and flushed (voting). Sender: the ``Motion``; ``ballot``.
-ballot_cast = _signals.signal("ballot-cast")
+#: Ballots were cast or changed, and flushed (voting), one or a group together. Sender: the
+#: ``Motion``; ``casts``: each cast as it was made (``voting.services.Cast``), in order.
+ballots_cast = _signals.signal("ballots-cast")
 
 #: A motion opened or closed (voting). Sender: the ``Motion``; ``status``: its new status.
 motion_status_changed = _signals.signal("motion-status-changed")

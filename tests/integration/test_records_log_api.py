@@ -5,6 +5,7 @@ import base64
 import hashlib
 
 import pytest
+import sqlalchemy as sa
 from test_records_world import build_record_world
 
 from commonground.db import db
@@ -73,7 +74,8 @@ def test_a_voter_finds_the_proof_of_their_ballot_by_its_receipt(client, world, b
     voting.open_motion(world.users["moderator"], motion)
     ballot = voting.cast_ballot(world.users["delegate"], motion, "yes")
     db.session.commit()
-    assert isinstance(ballot, Ballot)
+    # The cast's receipt is its stored ballot's.
+    assert ballot.receipt in db.session.scalars(sa.select(Ballot.receipt)).all()
     body = get(
         client, world, "/deliberations/ai-2026/log/proof/inclusion", receipt=ballot.receipt
     ).get_json()

@@ -9,8 +9,11 @@ import requests
 import sqlalchemy as sa
 from conftest import make_token
 
-from commonground.db import db
+from commonground.accounts.models import ApiToken
+from commonground.db import db, utcnow
 from commonground.voting.models import Ballot
+
+from .conftest import session_cookie
 
 MAJORITY = {"kind": "majority"}
 
@@ -176,6 +179,68 @@ def test_parallel_socket_ballots_of_one_delegate_leave_one_ballot(live, connect,
     db.session.rollback()
     rows = db.session.scalars(sa.select(Ballot).where(Ballot.motion_id == motion_id)).all()
     assert len(rows) == 1 and rows[0].sequence == 8
+
+
+def test_ballots_sent_together_are_each_judged_and_answered_alone(live, connect, world):
+    """Group commit (issue 15): casts that arrive together share one transaction, yet each
+    socket's user is read afresh and each cast keeps its own answer — a cookie session
+    and a token vote, a read-only token, a token revoked since it connected and a member
+    outside the electorate are refused — over several bursts."""
+    read_only = make_token(world.users["delegate2"], scope="read")
+    revoked = make_token(world.users["delegate"])
+    db.session.commit()
+    motion_id = new_motion(live, world)
+    sockets = {
+        "token": connect(live.url, token=world.tokens["delegate"]),
+        "cookie": connect(live.url, cookie=session_cookie(live.url, "delegate2@example.org")),
+        "read_only": connect(live.url, token=read_only),
+        "revoked": connect(live.url, token=revoked),
+        "not_a_voter": connect(live.url, token=world.tokens["moderator"]),
+    }
+    # Revoked elsewhere after it connected (a revocation on this server closes the socket).
+    db.session.execute(
+        sa.update(ApiToken).where(ApiToken.prefix == revoked[:10]).values(revoked_at=utcnow())
+    )
+    db.session.commit()
+    for burst, choice in enumerate(["yes", "no", "abstain"], start=1):
+        start = threading.Barrier(len(sockets))
+        acks = {}
+
+        def cast(name, client, choice=choice, start=start, acks=acks):
+            start.wait()
+            acks[name] = vote(client, motion_id, choice)
+
+        threads = [threading.Thread(target=cast, args=pair) for pair in sockets.items()]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        for name in ("token", "cookie"):
+            assert acks[name]["ok"], acks[name]
+            assert (acks[name]["ballot"]["choice"], acks[name]["ballot"]["sequence"]) == (
+                choice,
+                burst,
+            )
+        codes = {
+            name: acks[name]["error"]["code"] for name in ("read_only", "revoked", "not_a_voter")
+        }
+        assert codes == {
+            "read_only": "forbidden",
+            "revoked": "unauthorized",
+            "not_a_voter": "not_a_voter",
+        }
+    db.session.rollback()
+    rows = db.session.execute(
+        sa.select(Ballot.membership_id, Ballot.choice, Ballot.sequence).where(
+            Ballot.motion_id == motion_id
+        )
+    ).all()
+    assert sorted(rows) == sorted(
+        [
+            (world.memberships["delegate"].id, "abstain", 3),
+            (world.memberships["delegate2"].id, "abstain", 3),
+        ]
+    )
 
 
 # --- secret ballots never travel ---------------------------------------------------------------

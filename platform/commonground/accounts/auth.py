@@ -61,10 +61,23 @@ def new_session_nonce() -> str:
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     """Load the user of a session cookie; a rotated nonce (after logout) loads nobody."""
-    user_id, _, nonce = session_id.partition(":")
-    if not user_id.isdigit() or not nonce:
+    user_id, nonce = session_id_parts(session_id)
+    if user_id is None:
         return None
-    user = db.session.get(User, int(user_id))
+    return session_user(db.session.get(User, user_id), nonce)
+
+
+def session_id_parts(session_id: str | None) -> tuple[int | None, str]:
+    """A cookie session's id (``User.get_id()``) as its user id and nonce; ``(None, "")``
+    for a malformed one."""
+    user_id, _, nonce = (session_id or "").partition(":")
+    if not user_id.isdigit() or not nonce:
+        return None, ""
+    return int(user_id), nonce
+
+
+def session_user(user: User | None, nonce: str) -> User | None:
+    """``user`` if ``nonce`` is their current session nonce, else None (signed out)."""
     if user is None or not secrets.compare_digest(user.session_nonce, nonce):
         return None
     return user

@@ -7,7 +7,9 @@ every event, so a logout, a revoked token, a removal or a demotion takes effect 
 """
 
 import logging
+from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask import g, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,16 +17,18 @@ from flask_socketio import join_room
 from sqlalchemy.orm import joinedload
 
 from ..db import db
-from ..errors import Forbidden, Unauthorized
+from ..errors import Forbidden, ServiceError, Unauthorized
 from ..realtime.budget import USER_KEY
 from ..realtime.rooms import user_room
-from .auth import user_for_token
+from .auth import session_id_parts, session_user, user_for_token
 from .models import ApiToken, User
 
 logger = logging.getLogger(__name__)
 
-#: Key of the socket's own session (Flask-SocketIO keeps one per connection).
+#: Keys of the socket's own session (Flask-SocketIO keeps one per connection): the id of the
+#: token it connected with, or the cookie session's id (``User.get_id()``, with its nonce).
 TOKEN_SESSION_KEY = "_socket_token_id"
+COOKIE_SESSION_KEY = "_socket_session_id"
 
 
 def on_connect(auth=None):
@@ -43,6 +47,7 @@ def authenticate_connection(auth) -> User:
     """
     token = auth.get("token") if isinstance(auth, dict) else None
     session.pop(TOKEN_SESSION_KEY, None)
+    session.pop(COOKIE_SESSION_KEY, None)
     if token is not None:
         api_token = user_for_token(token) if isinstance(token, str) else None
         if api_token is None:
@@ -55,6 +60,8 @@ def authenticate_connection(auth) -> User:
     if current_user.is_authenticated:
         if api_token := g.get("api_token"):
             session[TOKEN_SESSION_KEY] = api_token.id
+        else:
+            session[COOKIE_SESSION_KEY] = current_user.get_id()
         return current_user._get_current_object()
     raise ConnectionRefusedError(_refusal("unauthorized", _l("You need to sign in to do this.")))
 
@@ -76,9 +83,17 @@ def socket_token() -> ApiToken | None:
         event.socket_token = db.session.get(ApiToken, token_id, options=[joinedload(ApiToken.user)])
         event.socket_token_id = token_id
     api_token = event.socket_token
-    if api_token is None or api_token.revoked_at is not None:
-        raise Unauthorized(_l("The API token is not valid or has been revoked."))
+    if (refusal := _token_refusal(api_token)) is not None:
+        raise refusal
     return api_token
+
+
+def _token_refusal(api_token: ApiToken | None, *, write: bool = False) -> ServiceError | None:
+    if api_token is None or api_token.revoked_at is not None:
+        return Unauthorized(_l("The API token is not valid or has been revoked."))
+    if write and api_token.scope != "write":
+        return Forbidden(_l("This API token may only read."))
+    return None
 
 
 def socket_user() -> User:
@@ -96,5 +111,60 @@ def socket_user() -> User:
 def require_socket_write() -> None:
     """Refuse changes from a socket opened with a read-only token (as the API does)."""
     api_token = socket_token()
-    if api_token is not None and api_token.scope != "write":
-        raise Forbidden(_l("This API token may only read."))
+    if api_token is not None and (refusal := _token_refusal(api_token, write=True)):
+        raise refusal
+
+
+# --- many sockets' users at once (group commit) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class SocketCredentials:
+    """How a socket authenticated, read from its own session without the database: for a
+    request carried out in a group with other sockets' (``realtime.grouping``)."""
+
+    token_id: int | None
+    session_id: str | None
+
+
+def socket_credentials() -> SocketCredentials:
+    """The current socket's credentials, to be checked later by :func:`socket_users`."""
+    return SocketCredentials(session.get(TOKEN_SESSION_KEY), session.get(COOKIE_SESSION_KEY))
+
+
+def socket_users(credentials: list[SocketCredentials], *, write: bool) -> list[User | ServiceError]:
+    """The user each socket speaks for now, or why it may not act: the same rules as
+    :func:`socket_user` (and :func:`require_socket_write` with ``write``) — a revoked or
+    read-only token, a cookie session ended by signing out — in two queries for them all.
+    """
+    token_ids = {c.token_id for c in credentials if c.token_id is not None}
+    tokens = (
+        {
+            token.id: token
+            for token in db.session.scalars(
+                sa.select(ApiToken)
+                .where(ApiToken.id.in_(token_ids))
+                .options(joinedload(ApiToken.user))
+            )
+        }
+        if token_ids
+        else {}
+    )
+    sessions = [session_id_parts(c.session_id) for c in credentials if c.token_id is None]
+    user_ids = {user_id for user_id, _ in sessions if user_id is not None}
+    users = (
+        {user.id: user for user in db.session.scalars(sa.select(User).where(User.id.in_(user_ids)))}
+        if user_ids
+        else {}
+    )
+    answers: list[User | ServiceError] = []
+    for c in credentials:
+        if c.token_id is not None:
+            api_token = tokens.get(c.token_id)
+            refusal = _token_refusal(api_token, write=write)
+            answers.append(refusal if refusal is not None else api_token.user)
+            continue
+        # As auth.load_user judges a session cookie: a rotated nonce (after logout) is nobody.
+        user_id, nonce = session_id_parts(c.session_id)
+        answers.append(session_user(users.get(user_id), nonce) or Unauthorized())
+    return answers

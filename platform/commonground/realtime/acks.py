@@ -18,7 +18,9 @@ logger = logging.getLogger(__name__)
 SERVER_ERROR = {"code": "server_error", "message": _l("Something went wrong on our side.")}
 
 
-def acked(handler: Callable | None = None, *, read_only: bool = False) -> Callable:
+def acked(
+    handler: Callable | None = None, *, read_only: bool = False, transaction: bool = True
+) -> Callable:
     """Run a socket handler in one transaction and turn its result into the ack shape.
 
     ``@acked(read_only=True)`` for an event that changes no data (joining a room, the
@@ -31,16 +33,23 @@ def acked(handler: Callable | None = None, *, read_only: bool = False) -> Callab
     ``{"ok": false, "error": error.to_dict()}``; anything else is logged and answered with
     a generic ``server_error``, never a traceback. Either way the transaction is rolled
     back, so a refused event leaves nothing behind.
+
+    ``@acked(transaction=False)`` for a handler whose change is committed with others'
+    (``grouping.CommitGroups``): it runs outside any transaction of its own and touches
+    no data itself; the answers and refusals take the same shape.
     """
     if handler is None:
-        return lambda handler: acked(handler, read_only=read_only)
+        return lambda handler: acked(handler, read_only=read_only, transaction=transaction)
 
     @wraps(handler)
     def wrapper(*args):
         started = time.perf_counter()
         try:
             spend_event_budget()
-            result = in_transaction(lambda: handler(*args), read_only=read_only)
+            if transaction:
+                result = in_transaction(lambda: handler(*args), read_only=read_only)
+            else:
+                result = handler(*args)
         except ServiceError as error:
             logger.info("socket %s %s refused: %s", _sid(), handler.__name__, error.code)
             return {"ok": False, "error": error.to_dict()}

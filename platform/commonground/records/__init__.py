@@ -25,6 +25,6 @@ def init_app(app: Flask) -> None:
     events.post_translated.connect(log.log_post_translated)
     events.post_redacted.connect(log.log_post_redacted)
     events.reaction_changed.connect(log.log_reaction_changed)
-    events.ballot_cast.connect(log.log_ballot_cast)
+    events.ballots_cast.connect(log.log_ballots_cast)
     events.personal_data_requested.connect(pseudonyms.personal_data)
     events.user_erased.connect(pseudonyms.forget_actor_names)

@@ -139,7 +139,8 @@ def appended_leaves(
         value = entry(
             deliberation=slug, leaf=size, event=event, subject=subject, at=iso(at), data=data
         )
-        digest = entry_hash(value)
+        text = canonical_json(value)
+        digest = leaf_hash(text)
         frontier, completed = append_to_frontier(frontier, size, digest)
         leaf_rows.append(
             {
@@ -147,7 +148,7 @@ def appended_leaves(
                 "leaf_index": size,
                 "event": event,
                 "subject": subject,
-                "entry": canonical_json(value).decode("utf-8"),
+                "entry": text.decode("utf-8"),
                 "hash": digest.hex(),
                 "created_at": at,
             }

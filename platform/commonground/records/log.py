@@ -265,17 +265,30 @@ def _nodes(deliberation_id: int, ranges) -> dict[tuple[int, int], bytes]:
 def _append_in_item(item_id: int, event: str, subject: str, at, data_of) -> None:
     """Append a leaf to the log of the item's deliberation; ``data_of(alias)`` builds its
     data, ``alias(membership_id)`` giving a member's pseudonym there."""
+    _append_many_in_item(item_id, [(event, subject, at, data_of)])
+
+
+def _append_many_in_item(item_id: int, entries: list[tuple]) -> None:
+    """Append a leaf per ``(event, subject, at, data_of)`` of ``entries``, in order, to the
+    log of the item's deliberation, with one lock and one append (see _append_in_item)."""
     deliberation = db.session.get(AgendaItem, item_id).deliberation
     # The lock first: the pseudonym key comes with the state, with no query of its own.
     state = _locked_state(deliberation.id)
     key = state.pseudonym_key
-    data = data_of(
-        lambda membership_id: (
-            None if membership_id is None else leaves.pseudonym(key, membership_id)
-        )
+
+    def alias(membership_id):
+        return None if membership_id is None else leaves.pseudonym(key, membership_id)
+
+    append_many(
+        deliberation,
+        [
+            (event, subject, data_of(alias), at or utcnow())
+            for event, subject, at, data_of in entries
+        ],
+        state,
     )
-    append_many(deliberation, [(event, subject, data, at or utcnow())], state)
-    logger.info("log %s: %s %s", deliberation.slug, event, subject)
+    for event, subject, _, _ in entries:
+        logger.info("log %s: %s %s", deliberation.slug, event, subject)
 
 
 def log_post_created(post, membership, item, **kwargs) -> None:
@@ -356,22 +369,27 @@ def log_reaction_changed(reaction, post, **kwargs) -> None:
     )
 
 
-def log_ballot_cast(motion, ballot, **kwargs) -> None:
-    """``events.ballot_cast``: the ballot's receipt — and, for an open ballot only, the voter
-    and the choice."""
-    _append_in_item(
+def log_ballots_cast(motion, casts, **kwargs) -> None:
+    """``events.ballots_cast``: each cast's receipt — and, for an open ballot only, the voter
+    and the choice — one leaf per cast, appended together."""
+    _append_many_in_item(
         motion.item_id,
-        leaves.BALLOT_CAST,
-        f"receipt:{ballot.receipt}",
-        ballot.updated_at,
-        lambda alias: leaves.ballot_data(
-            motion=motion.id,
-            receipt=ballot.receipt,
-            secret=bool(motion.secret),
-            member=alias(ballot.membership_id),
-            choice=ballot.choice,
-            sequence=ballot.sequence,
-        ),
+        [
+            (
+                leaves.BALLOT_CAST,
+                f"receipt:{cast.receipt}",
+                cast.updated_at,
+                lambda alias, cast=cast: leaves.ballot_data(
+                    motion=motion.id,
+                    receipt=cast.receipt,
+                    secret=bool(motion.secret),
+                    member=alias(cast.membership_id),
+                    choice=cast.choice,
+                    sequence=cast.sequence,
+                ),
+            )
+            for cast in casts
+        ],
     )
 
 

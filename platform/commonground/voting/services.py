@@ -14,6 +14,12 @@ motion, then the voter's snapshot row — so, on PostgreSQL:
   take turns: the second sees the first's ballot and changes it (never a second row, never a
   lost change, and ``sequence`` counts every cast).
 
+Casts that arrive together over sockets are carried out together (issue 15, group commit):
+:func:`cast_ballots` takes the locks once for the whole group — the voters' rows in the order
+of their ids, so two groups never wait for each other in a cycle — and writes the group's
+ballots, running sums and log leaves in a fixed number of statements. :func:`cast_ballot` (the
+page and the API) is a group of one.
+
 On SQLite every transaction begins IMMEDIATE (see ``db.py``), which serialises writers
 outright; the row locks are no-ops there. The UNIQUE constraint on ballots stays the last line
 of defence, and ``in_transaction`` retries deadlocks, serialisation failures, a busy SQLite
@@ -24,6 +30,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
@@ -44,7 +52,7 @@ from ..deliberations.access import (
     require_signed_in,
 )
 from ..deliberations.models import AgendaItem, Deliberation, Membership, StakeholderGroup
-from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from ..realtime.emitting import call_after_commit, emit_after_commit
 from ..realtime.rooms import item_room
 from ..records.audit import record_event
@@ -322,8 +330,24 @@ def current_receipt_key() -> bytes:
     return receipt_key(current_app.config["SECRET_KEY"])
 
 
-def cast_ballot(user, motion: Motion, choice) -> Ballot:
-    """Cast or change the user's ballot on an open motion; returns the current ballot.
+@dataclass(frozen=True)
+class Cast:
+    """One cast as it was made — what its answer and its leaf in the log describe (the
+    voter's ballot row may change again later in the same group of casts)."""
+
+    motion_id: int
+    membership_id: int
+    #: The voter's row of the motion's electorate snapshot (group and weight).
+    voter: MotionVoter
+    choice: str
+    sequence: int
+    receipt: str
+    cast_at: datetime
+    updated_at: datetime
+
+
+def cast_ballot(user, motion: Motion, choice) -> Cast:
+    """Cast or change the user's ballot on an open motion; returns the cast.
 
     Refusals: 401 signed out; 403 for a user who may not read the deliberation; 404 for a
     draft motion the user may not see (as :func:`queries.readable_motion` answers); 409
@@ -331,17 +355,168 @@ def cast_ballot(user, motion: Motion, choice) -> Ballot:
     the motion's electorate snapshot; 422 for a choice the rule does not allow (block only
     under consensus). Every cast, even of the same choice again, increments ``sequence``
     and issues a new receipt.
-
-    The membership is read once, with the voter's snapshot row, and serves every check:
-    one ballot costs a fixed handful of statements (``tests`` pin the count).
     """
-    require_signed_in(user)
+    (outcome,) = cast_ballots(motion, [(user, choice)])
+    if isinstance(outcome, ServiceError):
+        raise outcome
+    return outcome
+
+
+def cast_ballots(motion: Motion, casts: list[tuple]) -> list[Cast | ServiceError]:
+    """Cast ``casts`` — ``(user, choice)`` each, in order — on ``motion`` together; for
+    each, its :class:`Cast` or the error that refused it (the rules of :func:`cast_ballot`).
+
+    A refused cast changes nothing and holds up no other. The group shares one transaction
+    and everything a cast would otherwise pay alone: the locks, one read of the voters with
+    their memberships, one of their ballots, one move of each running sum it touches, one
+    append to the log and one tally broadcast (the socket ``ballot`` event groups the
+    casts that arrive together: ``sockets.py``). A voter's casts in one group are taken in
+    order, as if one after the other. A fixed number of statements, however many casts.
+    """
     deliberation = deliberation_of(motion)
-    # First, as a close does: the cast's log append locks the deliberation anyway, and
+    # First, as a close does: the casts' log append locks the deliberation anyway, and
     # taking it after the motion's shared lock would deadlock with a close.
     _lock_deliberation(deliberation)
     _lock_open_status(motion)
-    membership, voter = _member_and_voter(user, motion, deliberation)
+    members = _members_and_voters([user for user, _ in casts], motion, deliberation)
+    legal = legal_choices(motion_rule(motion))
+    outcomes: list[Cast | ServiceError | None] = []
+    accepted: list[tuple[int, MotionVoter, str]] = []
+    for user, choice in casts:
+        membership, voter = members.get(getattr(user, "id", None), (None, None))
+        try:
+            _check_cast(user, motion, deliberation, membership, voter)
+            accepted.append((len(outcomes), voter, fields.choice(choice, "choice", legal)))
+            outcomes.append(None)
+        except ServiceError as error:
+            outcomes.append(error)
+    if not accepted:
+        return outcomes
+
+    stored = {
+        row.membership_id: row
+        for row in db.session.execute(
+            sa.select(
+                Ballot.id, Ballot.membership_id, Ballot.choice, Ballot.sequence, Ballot.cast_at
+            ).where(
+                Ballot.motion_id == motion.id,
+                Ballot.membership_id.in_({voter.membership_id for _, voter, _ in accepted}),
+            )
+        )
+    }
+    key = current_receipt_key()
+    now = utcnow()
+    #: Each voter's ballot after this group's casts so far: its row's values.
+    ballots: dict[int, dict] = {}
+    sums: dict[tuple[str, str], list[int]] = {}
+    for index, voter, choice in accepted:
+        ballot = ballots.get(voter.membership_id)
+        if ballot is None:
+            row = stored.get(voter.membership_id)
+            ballot = ballots[voter.membership_id] = (
+                {"id": None, "choice": None, "sequence": 0, "cast_at": now}
+                if row is None
+                else {
+                    "id": row.id,
+                    "choice": row.choice,
+                    "sequence": row.sequence,
+                    "cast_at": row.cast_at,
+                }
+            )
+        before = (ballot["choice"], ballot["sequence"]) if ballot["sequence"] else None
+        ballot["sequence"] += 1
+        ballot["choice"] = choice
+        ballot["receipt"] = ballot_receipt(
+            key, motion.id, voter.membership_id, ballot["sequence"], choice
+        )
+        for changed, (count, sequences) in sum_changes(
+            before, (choice, ballot["sequence"])
+        ).items():
+            moved = sums.setdefault((voter.group_key, changed), [0, 0, 0])
+            moved[0] += count
+            moved[1] += count * voter.weight
+            moved[2] += sequences
+        outcomes[index] = Cast(
+            motion_id=motion.id,
+            membership_id=voter.membership_id,
+            voter=voter,
+            choice=choice,
+            sequence=ballot["sequence"],
+            receipt=ballot["receipt"],
+            cast_at=ballot["cast_at"],
+            updated_at=now,
+        )
+    _write_ballots(motion.id, ballots, now)
+    _move_ballot_sums(motion.id, sums)
+    events.ballots_cast.send(motion, casts=[outcomes[index] for index, _, _ in accepted])
+    motion_id, item_id = motion.id, motion.item_id
+    call_after_commit(lambda: announce_tally(motion_id, item_id))
+    return outcomes
+
+
+_ballots = Ballot.__table__
+#: A ballot's row after a change of its choice (a Core statement built once).
+_CHANGE_BALLOT = (
+    sa.update(_ballots)
+    .where(_ballots.c.id == sa.bindparam("ballot_id"))
+    .values(
+        choice=sa.bindparam("choice"),
+        sequence=sa.bindparam("sequence"),
+        receipt=sa.bindparam("receipt"),
+        updated_at=sa.bindparam("updated_at"),
+    )
+)
+
+
+def _write_ballots(motion_id: int, ballots: dict[int, dict], now) -> None:
+    """Store a group's ballots (membership id → the row's values): the new ones in one
+    INSERT, the changed ones in one UPDATE, each run for every row.
+
+    Plain rows, none of the unit of work's bookkeeping (the answers need no ballot id). A
+    ballot of the motion already loaded in this session is expired, so it is read afresh.
+    """
+    new = [
+        {
+            "motion_id": motion_id,
+            "membership_id": membership_id,
+            "choice": ballot["choice"],
+            "sequence": ballot["sequence"],
+            "receipt": ballot["receipt"],
+            "cast_at": ballot["cast_at"],
+            "updated_at": now,
+        }
+        for membership_id, ballot in ballots.items()
+        if ballot["id"] is None
+    ]
+    changed = [
+        {
+            "ballot_id": ballot["id"],
+            "choice": ballot["choice"],
+            "sequence": ballot["sequence"],
+            "receipt": ballot["receipt"],
+            "updated_at": now,
+        }
+        for ballot in ballots.values()
+        if ballot["id"] is not None
+    ]
+    if new:
+        db.session.execute(_ballots.insert(), new)
+    if changed:
+        db.session.execute(_CHANGE_BALLOT, changed)
+    for loaded in [o for o in db.session.identity_map.values() if isinstance(o, Ballot)]:
+        db.session.expire(loaded)
+
+
+def _check_cast(
+    user,
+    motion: Motion,
+    deliberation: Deliberation,
+    membership: Membership | None,
+    voter: MotionVoter | None,
+) -> None:
+    """Refuse a cast by ``user`` (``membership`` and snapshot row ``voter`` already read)
+    that :func:`cast_ballot` may not make."""
+    require_signed_in(user)
     require_reader_as_member(user, deliberation, membership)
     if motion.is_draft and not (is_admin(user) or (membership and membership.is_moderator)):
         raise NotFound(_l("There is no motion with this number."))
@@ -356,39 +531,6 @@ def cast_ballot(user, motion: Motion, choice) -> Ballot:
             _l("You are not among the delegates who may vote on this motion."),
             code="not_a_voter",
         )
-    choice = fields.choice(choice, "choice", legal_choices(motion_rule(motion)))
-
-    ballot = db.session.scalar(
-        sa.select(Ballot)
-        .where(Ballot.motion_id == motion.id, Ballot.membership_id == voter.membership_id)
-        .execution_options(populate_existing=True)
-    )
-    now = utcnow()
-    if ballot is None:
-        ballot = Ballot(
-            motion_id=motion.id,
-            membership_id=voter.membership_id,
-            sequence=0,
-            cast_at=now,
-        )
-        db.session.add(ballot)
-        before = None
-    else:
-        before = (ballot.choice, ballot.sequence)
-    ballot.sequence += 1
-    ballot.choice = choice
-    ballot.updated_at = now
-    ballot.receipt = ballot_receipt(
-        current_receipt_key(), motion.id, voter.membership_id, ballot.sequence, choice
-    )
-    db.session.flush()
-    _move_ballot_sums(motion.id, voter, before, (choice, ballot.sequence))
-    # The voter's snapshot row goes with the ballot to the answer: no second read.
-    ballot.voter = voter
-    events.ballot_cast.send(motion, ballot=ballot)
-    motion_id, item_id = motion.id, motion.item_id
-    call_after_commit(lambda: announce_tally(motion_id, item_id))
-    return ballot
 
 
 def _lock_open_status(motion: Motion) -> None:
@@ -408,24 +550,43 @@ def _lock_open_status(motion: Motion) -> None:
     set_committed_value(motion, "status", status)
 
 
-def _member_and_voter(
-    user, motion: Motion, deliberation: Deliberation
-) -> tuple[Membership | None, MotionVoter | None]:
-    """The user's membership and their row of the motion's electorate snapshot, the latter
-    locked exclusively until commit (so one voter's casts take turns); one statement for a
-    voter, two for anyone else."""
-    row = db.session.execute(
-        sa.select(Membership, MotionVoter)
-        .join(
-            MotionVoter,
-            sa.and_(MotionVoter.membership_id == Membership.id, MotionVoter.motion_id == motion.id),
+def _members_and_voters(
+    users, motion: Motion, deliberation: Deliberation
+) -> dict[int, tuple[Membership | None, MotionVoter | None]]:
+    """The signed-in ``users``' memberships and rows of the motion's electorate snapshot,
+    by user id; the rows locked exclusively until commit, in the order of their ids (so
+    one voter's casts take turns, and two groups of casts never wait for each other in a
+    cycle). One statement when they are all voters, two otherwise."""
+    user_ids = {user.id for user in users if user is not None and user.is_authenticated}
+    if not user_ids:
+        return {}
+    found = {
+        row.Membership.user_id: (row.Membership, row.MotionVoter)
+        for row in db.session.execute(
+            sa.select(Membership, MotionVoter)
+            .join(
+                MotionVoter,
+                sa.and_(
+                    MotionVoter.membership_id == Membership.id,
+                    MotionVoter.motion_id == motion.id,
+                ),
+            )
+            .where(
+                Membership.deliberation_id == deliberation.id,
+                Membership.user_id.in_(user_ids),
+            )
+            .order_by(MotionVoter.id)
+            .with_for_update(of=MotionVoter)
         )
-        .where(Membership.deliberation_id == deliberation.id, Membership.user_id == user.id)
-        .with_for_update(of=MotionVoter)
-    ).first()
-    if row is not None:
-        return row.Membership, row.MotionVoter
-    return membership_of(user, deliberation), None
+    }
+    if others := user_ids - found.keys():
+        for membership in db.session.scalars(
+            sa.select(Membership).where(
+                Membership.deliberation_id == deliberation.id, Membership.user_id.in_(others)
+            )
+        ):
+            found[membership.user_id] = (membership, None)
+    return found
 
 
 _sums = BallotSum.__table__.c
@@ -445,36 +606,34 @@ _MOVE_SUM = (
 )
 
 
-def _move_ballot_sums(
-    motion_id: int,
-    voter: MotionVoter,
-    before: tuple[str, int] | None,
-    after: tuple[str, int],
-) -> None:
-    """Move one ballot's part of the running sums from ``before`` (its choice and sequence,
-    None for a first cast) to ``after``, in the cast's own transaction.
+def _move_ballot_sums(motion_id: int, sums: dict[tuple[str, str], list[int]]) -> None:
+    """Move the running sums by ``sums`` — (group key, choice) → [ballots, weight, casts]
+    — in the casts' own transaction: one UPDATE per sum touched.
 
-    The rows are updated in the fixed order of ``CHOICES``, so two voters changing in
-    opposite directions never wait for each other in a cycle on PostgreSQL; each UPDATE
+    The rows are updated in a fixed order (group key, then the order of ``CHOICES``), so
+    two groups of casts never wait for each other in a cycle on PostgreSQL; each UPDATE
     adds to the stored value, so concurrent casts of the same choice take turns on the row
     and none is lost.
     """
-    for choice, (ballots, casts) in sum_changes(before, after).items():
+    for group_key, choice in sorted(sums, key=lambda sum_: (sum_[0], CHOICES.index(sum_[1]))):
+        ballots, weight, casts = sums[group_key, choice]
+        if not (ballots or weight or casts):
+            continue
         changed = db.session.execute(
             _MOVE_SUM,
             {
                 "sum_motion_id": motion_id,
-                "sum_group_key": voter.group_key,
+                "sum_group_key": group_key,
                 "sum_choice": choice,
                 "sum_ballots": ballots,
-                "sum_weight": ballots * voter.weight,
+                "sum_weight": weight,
                 "sum_casts": casts,
             },
         ).rowcount
         if changed != 1:
             # Every group × choice row is created when the motion opens (or by the
             # migration that introduced the sums): a missing row is a bug, never a case.
-            raise RuntimeError(f"no running sum for motion {motion_id} {voter.group_key} {choice}")
+            raise RuntimeError(f"no running sum for motion {motion_id} {group_key} {choice}")
 
 
 def receipt_status(user, motion: Motion, receipt: str) -> Ballot:

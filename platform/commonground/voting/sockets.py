@@ -13,26 +13,59 @@ for open and secret motions alike.
 import logging
 
 from .. import fields
-from ..accounts.socket_auth import require_socket_write, socket_user
+from ..accounts.socket_auth import socket_credentials, socket_users
+from ..errors import ServiceError
 from ..realtime.acks import acked, event_data
+from ..realtime.grouping import CommitGroups
+from ..transactions import in_transaction
 from . import queries, services
 from .schemas import own_ballot_json
 
 logger = logging.getLogger(__name__)
 
 
-@acked
+@acked(transaction=False)
 def on_ballot(data=None):
-    """``ballot {motion, choice}``: cast or change the socket user's ballot."""
+    """``ballot {motion, choice}``: cast or change the socket user's ballot.
+
+    Carried out with the other casts on the same motion that arrive at the same moment, in
+    one transaction (group commit, ``realtime.grouping``); the ack comes after that commit.
+    """
     data = event_data(data)
-    user = socket_user()
-    require_socket_write()
     motion_id = fields.integer(data.get("motion"), "motion", minimum=1)
-    # cast_ballot refuses whoever may not read the motion, as readable_motion would.
-    motion = queries.get_motion(motion_id)
-    ballot = services.cast_ballot(user, motion, data.get("choice"))
-    # Read in the transaction: the ack describes this cast, not a later one.
-    return {"ballot": own_ballot_json(motion, ballot.voter, ballot)}
+    return casting.submit(motion_id, (socket_credentials(), data.get("choice")))
+
+
+def _cast_group(motion_id: int, requests: list[tuple]) -> list[dict | ServiceError]:
+    """Cast a group's ``(credentials, choice)`` requests on the motion, in one transaction;
+    each request's ack or refusal."""
+
+    def cast() -> list[dict | ServiceError]:
+        # Each socket's user read afresh, as for every event, together with the others'.
+        users = socket_users([credentials for credentials, _ in requests], write=True)
+        # cast_ballots refuses whoever may not read the motion, as readable_motion would.
+        motion = queries.get_motion(motion_id)
+        casting = [
+            (user, choice)
+            for user, (_, choice) in zip(users, requests, strict=True)
+            if not isinstance(user, ServiceError)
+        ]
+        outcomes = iter(services.cast_ballots(motion, casting))
+        answers: list[dict | ServiceError] = []
+        for user in users:
+            outcome = user if isinstance(user, ServiceError) else next(outcomes)
+            if isinstance(outcome, ServiceError):
+                answers.append(outcome)
+            else:
+                # Built in the transaction: the ack describes this cast, not a later one.
+                answers.append({"ballot": own_ballot_json(motion, outcome.voter, outcome)})
+        return answers
+
+    return in_transaction(cast)
+
+
+#: The groups of casts, one per motion (per server process).
+casting = CommitGroups(_cast_group)
 
 
 def register_voting_events(server) -> None:
