@@ -4,15 +4,18 @@ convention), the column types and time helpers every model shares, and the engin
 import contextvars
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase, Session
+
+T = TypeVar("T")
 
 # Every constraint gets a predictable name, so Alembic can see, alter and drop each one
 # and ``flask db check`` compares like with like on SQLite and PostgreSQL.
@@ -182,6 +185,35 @@ def lock_row(key: sa.Column, row_id: int) -> None:
     """
     if db.session.get_bind().dialect.name != "sqlite":
         db.session.execute(sa.select(key).where(key == row_id).with_for_update())
+
+
+#: Where a session keeps the rows its transaction read under lock (see :func:`held_lock`).
+_HELD = "commonground_held_locks"
+
+
+def held_lock(key: tuple, lock_and_read: Callable[[], T]) -> T:
+    """What ``lock_and_read()`` returns — a row read under a lock held until commit — read
+    once per transaction and kept for the rest of it under ``key``.
+
+    No one else can change a row this transaction has locked, so a later action of the same
+    transaction (the next request of a group carried out together, ``realtime.grouping``)
+    takes the object as it stands instead of locking and reading it again. If a savepoint
+    rolled back what created the row, the object is no longer in the database and is read
+    again; changes taken back by a savepoint expire it, and it reloads on its next use.
+    """
+    session = db.session()
+    held = session.info.setdefault(_HELD, {})
+    kept = held.get(key)
+    if kept is not None and sa.inspect(kept).persistent:
+        return kept
+    held[key] = kept = lock_and_read()
+    return kept
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _release_held_locks(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_HELD, None)
 
 
 def begin_immediately(dbapi_connection, timeout: float = SQLITE_LOCK_TIMEOUT) -> None:

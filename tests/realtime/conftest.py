@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pytest
 import requests
 import socketio
+import sqlalchemy as sa
 from conftest import PASSWORD, base_config
 from werkzeug.serving import make_server
 
@@ -200,3 +201,33 @@ def signed_in_browser(url: str, email: str, password: str = PASSWORD) -> request
     )
     assert response.status_code in (302, 303), response.text[:300]
     return browser
+
+
+def at_once(clients: dict, send) -> dict:
+    """``send(name, client)`` for every client of ``clients`` in threads released together
+    (a burst, as a plenary's delegates make one); each call's result by name."""
+    start = threading.Barrier(len(clients))
+    results = {}
+
+    def run(name, client):
+        start.wait()
+        results[name] = send(name, client)
+
+    threads = [threading.Thread(target=run, args=pair) for pair in clients.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+def revoke_elsewhere(token: str) -> None:
+    """Revoke ``token`` in the database only, as another server process does: a revocation
+    on this server would also close the token's sockets."""
+    from commonground.accounts.models import ApiToken
+    from commonground.db import utcnow
+
+    db.session.execute(
+        sa.update(ApiToken).where(ApiToken.prefix == token[:10]).values(revoked_at=utcnow())
+    )
+    db.session.commit()

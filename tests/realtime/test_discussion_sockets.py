@@ -12,8 +12,15 @@ from conftest import make_item, make_token
 
 from commonground.accounts.models import ApiToken
 from commonground.db import db, utcnow
+from commonground.discussion.models import Post
 
-from .conftest import page_csrf_token, session_cookie, signed_in_browser
+from .conftest import (
+    at_once,
+    page_csrf_token,
+    revoke_elsewhere,
+    session_cookie,
+    signed_in_browser,
+)
 
 
 def join(client, item, **extra):
@@ -143,6 +150,53 @@ def test_a_post_reaches_the_other_client_in_the_item(live, connect, world):
     assert received["id"] == ack["post"]["id"]
     assert received["author"]["name"] == "Dora Delegate"
     assert received["author"]["group"] == "civil_society"
+
+
+def test_posts_sent_together_are_each_judged_and_delivered_once(live, connect, world):
+    """Group commit (issue 15): posts that arrive together share one transaction, each in a
+    savepoint — token and cookie posts go through, a read-only token, a token revoked since
+    it connected, an outsider and an empty body are refused alone — and the room receives
+    every accepted post once, in the order of their ids."""
+    read_only = make_token(world.users["delegate2"], scope="read")
+    revoked = make_token(world.users["delegate"])
+    outsider = make_token(world.users["outsider"])
+    db.session.commit()
+    watcher = connect(live.url, token=world.tokens["observer"])
+    join(watcher, world.item)
+    sockets = {
+        "token": connect(live.url, token=world.tokens["delegate"]),
+        "cookie": connect(live.url, cookie=session_cookie(live.url, "delegate2@example.org")),
+        "moderator": connect(live.url, token=world.tokens["moderator"]),
+        "read_only": connect(live.url, token=read_only),
+        "revoked": connect(live.url, token=revoked),
+        "outsider": connect(live.url, token=outsider),
+        "empty": connect(live.url, token=world.tokens["delegate2"]),
+    }
+    revoke_elsewhere(revoked)  # after it connected
+    accepted = []
+    for burst in range(3):
+        acks = at_once(
+            sockets,
+            lambda name, client, burst=burst: say(
+                client, world.item, "" if name == "empty" else f"{name} {burst}"
+            ),
+        )
+        for name in ("token", "cookie", "moderator"):
+            assert acks[name]["ok"], acks[name]
+            assert acks[name]["post"]["body"] == f"{name} {burst}"
+            accepted.append(acks[name]["post"]["id"])
+        codes = {name: acks[name]["error"]["code"] for name in sockets if not acks[name]["ok"]}
+        assert codes == {
+            "read_only": "forbidden",
+            "revoked": "unauthorized",
+            "outsider": "forbidden",
+            "empty": "invalid",
+        }
+    delivered = [watcher.wait_for("post:new")["id"] for _ in accepted]
+    assert delivered == sorted(accepted)
+    assert watcher.received("post:new") == []
+    db.session.rollback()
+    assert sorted(db.session.scalars(sa.select(Post.id))) == sorted(accepted)
 
 
 def test_replies_arrive_with_their_parent(live, connect, world):

@@ -3,17 +3,15 @@ the ``ballot`` event and its ack, the ``motion:open``, ``tally`` and ``motion:cl
 announcements to the item's room, and secret ballots that never travel."""
 
 import json
-import threading
 
 import requests
 import sqlalchemy as sa
 from conftest import make_token
 
-from commonground.accounts.models import ApiToken
-from commonground.db import db, utcnow
+from commonground.db import db
 from commonground.voting.models import Ballot
 
-from .conftest import session_cookie
+from .conftest import at_once, revoke_elsewhere, session_cookie
 
 MAJORITY = {"kind": "majority"}
 
@@ -161,19 +159,10 @@ def test_announcements_stay_in_their_items_room(live, connect, world):
 
 def test_parallel_socket_ballots_of_one_delegate_leave_one_ballot(live, connect, world):
     motion_id = new_motion(live, world)
-    sockets = [connect(live.url, token=world.tokens["delegate"]) for _ in range(8)]
-    start = threading.Barrier(len(sockets))
-    acks = [None] * len(sockets)
-
-    def cast(index, client):
-        start.wait()
-        acks[index] = vote(client, motion_id, ["yes", "no"][index % 2])
-
-    threads = [threading.Thread(target=cast, args=pair) for pair in enumerate(sockets)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    sockets = {n: connect(live.url, token=world.tokens["delegate"]) for n in range(8)}
+    acks = list(
+        at_once(sockets, lambda n, client: vote(client, motion_id, ["yes", "no"][n % 2])).values()
+    )
     assert all(ack and ack["ok"] for ack in acks), acks
     assert sorted(ack["ballot"]["sequence"] for ack in acks) == list(range(1, 9))
     db.session.rollback()
@@ -197,24 +186,9 @@ def test_ballots_sent_together_are_each_judged_and_answered_alone(live, connect,
         "revoked": connect(live.url, token=revoked),
         "not_a_voter": connect(live.url, token=world.tokens["moderator"]),
     }
-    # Revoked elsewhere after it connected (a revocation on this server closes the socket).
-    db.session.execute(
-        sa.update(ApiToken).where(ApiToken.prefix == revoked[:10]).values(revoked_at=utcnow())
-    )
-    db.session.commit()
+    revoke_elsewhere(revoked)  # after it connected
     for burst, choice in enumerate(["yes", "no", "abstain"], start=1):
-        start = threading.Barrier(len(sockets))
-        acks = {}
-
-        def cast(name, client, choice=choice, start=start, acks=acks):
-            start.wait()
-            acks[name] = vote(client, motion_id, choice)
-
-        threads = [threading.Thread(target=cast, args=pair) for pair in sockets.items()]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
+        acks = at_once(sockets, lambda name, client, choice=choice: vote(client, motion_id, choice))
         for name in ("token", "cookie"):
             assert acks[name]["ok"], acks[name]
             assert (acks[name]["ballot"]["choice"], acks[name]["ballot"]["sequence"]) == (

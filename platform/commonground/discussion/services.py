@@ -14,9 +14,10 @@ import logging
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import events, fields
-from ..db import db, utcnow
+from ..db import db, held_lock, utcnow
 from ..deliberations.access import (
     can_moderate,
     membership_of,
@@ -57,6 +58,14 @@ def _require_may_post(user, item: AgendaItem) -> Membership:
 # --- actions ----------------------------------------------------------------------------------
 
 
+_posts = Post.__table__
+_SET_PATH = (
+    sa.update(_posts)
+    .where(_posts.c.id == sa.bindparam("post_id"))
+    .values(path=sa.bindparam("path"))
+)
+
+
 def create_post(
     user,
     item: AgendaItem,
@@ -92,8 +101,10 @@ def create_post(
     )
     db.session.add(post)
     db.session.flush()  # the id is part of the path
-    post.path = child_path(parent_post.path if parent_post else None, post.id)
-    db.session.flush()
+    # The path in one plain UPDATE, without a second flush of the unit of work.
+    path = child_path(parent_post.path if parent_post else None, post.id)
+    db.session.execute(_SET_PATH, {"post_id": post.id, "path": path})
+    set_committed_value(post, "path", path)
     # Read and rendered once, for the room's ``post:new`` and the socket's ack alike — and
     # before the receivers below: the transparency log's append locks the deliberation
     # until commit, so nothing slow comes after it.
@@ -356,7 +367,12 @@ def decide_redaction(user, deliberation, request: RedactionRequest, *, approve) 
 
 
 def _locked_item(item_id: int) -> AgendaItem:
-    """The item, re-read and locked until commit (PostgreSQL; SQLite serialises writers)."""
+    """The item, re-read and locked until commit (PostgreSQL; SQLite serialises writers);
+    locked and read once per transaction (``db.held_lock``: the posts of a group)."""
+    return held_lock(("agenda_item", item_id), lambda: _lock_item(item_id))
+
+
+def _lock_item(item_id: int) -> AgendaItem:
     # With its deliberation in the same statement (only the item's row is locked): the
     # refreshed item would otherwise load it again, populate_existing passing to lazy loads.
     item = db.session.scalar(
@@ -371,9 +387,10 @@ def _locked_item(item_id: int) -> AgendaItem:
     return item
 
 
-def default_post_language(user) -> str:
-    """A new post's language unless the author picks one: their locale, else the page's."""
-    return getattr(user, "locale", None) or current_language()
+def default_post_language(user, requested: str | None = None) -> str:
+    """A new post's language unless the author picks one: their locale, else the language
+    of the request that asks (``requested`` when it is not the current request's)."""
+    return getattr(user, "locale", None) or requested or current_language()
 
 
 def _post_language(language, user) -> str:

@@ -3,7 +3,8 @@ list of an item's presence, paged (``presence:members``).
 
 Thin: each handler re-reads who the socket is and what they may do from the database,
 calls the service the page and the API use, and answers through its ack (``acked`` runs
-it in one transaction).
+it in one transaction; posts that arrive together on one item share one, each in its own
+savepoint: ``realtime.grouping``).
 Live events (``post:new`` …) are queued by the services and leave at commit.
 
 The default namespace is shared with other capabilities (voting, live sessions), so the
@@ -19,19 +20,22 @@ from flask import current_app, request
 from flask_socketio import emit, join_room, leave_room
 
 from .. import fields
-from ..accounts.socket_auth import require_socket_write, socket_user
+from ..accounts.socket_auth import socket_credentials, socket_user, socket_users
 from ..db import db, iso, utcnow
 from ..deliberations.access import get_item, participation_error, require_reader
-from ..errors import Invalid
+from ..errors import Invalid, ServiceError
+from ..i18n import requested_language
 from ..realtime import announce_presence, join_presence, state
 from ..realtime.acks import acked, event_data
+from ..realtime.emitting import savepoint
+from ..realtime.grouping import CommitGroups
 from ..realtime.presence import MAX_PAGE_SIZE
 from ..realtime.ratelimit import check_rate
 from ..realtime.rooms import item_room
-from ..transactions import read_from_now
+from ..transactions import in_transaction, read_from_now
 from .models import Post
 from .queries import load_post_views, reader_for
-from .services import create_post
+from .services import create_post, default_post_language
 
 logger = logging.getLogger(__name__)
 
@@ -144,22 +148,55 @@ def on_presence_members(data=None):
     return {"item": item.id, **state().presence.members(item.id, page, per_page)}
 
 
-@acked
+@acked(transaction=False)
 def on_post(data=None):
-    """Post in an item: ``{item, parent, body, language}``; the ack carries the post."""
+    """Post in an item: ``{item, parent, body, language}``; the ack carries the post.
+
+    Carried out with the other posts on the same item that arrive at the same moment, in
+    one transaction (group commit, ``realtime.grouping``), each in a savepoint of its own:
+    a refused post takes nothing back from the others. The ack comes after that commit.
+    """
     data = event_data(data)
-    user = socket_user()
-    require_socket_write()
-    item = get_item(fields.integer(data.get("item"), "item", minimum=1))
-    post = create_post(
-        user,
-        item,
-        body=data.get("body"),
-        parent=data.get("parent"),
-        language=data.get("language"),
-    )
-    # A new post reads the same for everyone: the ack carries what the room receives.
-    return {"post": post.public_json}
+    item_id = fields.integer(data.get("item"), "item", minimum=1)
+    return posting.submit(item_id, (socket_credentials(), data, requested_language()))
+
+
+def _post_group(item_id: int, requests: list[tuple]) -> list[dict | Exception]:
+    """Post a group's ``(credentials, data, requested language)`` requests in the item, in
+    one transaction; each request's ack, or the error that refused it."""
+
+    def post_all() -> list[dict | Exception]:
+        # Each socket's user read afresh, as for every event, together with the others'.
+        users = socket_users([credentials for credentials, _, _ in requests], write=True)
+        item = get_item(item_id)
+        answers: list[dict | Exception] = []
+        for user, (_, data, requested) in zip(users, requests, strict=True):
+            if isinstance(user, ServiceError):
+                answers.append(user)
+                continue
+            try:
+                with savepoint():
+                    post = create_post(
+                        user,
+                        item,
+                        body=data.get("body"),
+                        parent=data.get("parent"),
+                        language=data.get("language") or default_post_language(user, requested),
+                    )
+            except sa.exc.DBAPIError:
+                raise  # the database asks for the whole group again (in_transaction)
+            except Exception as error:
+                answers.append(error)
+                continue
+            # A new post reads the same for everyone: the ack carries what the room receives.
+            answers.append({"post": post.public_json})
+        return answers
+
+    return in_transaction(post_all)
+
+
+#: The groups of posts, one per item (per server process).
+posting = CommitGroups(_post_group)
 
 
 @acked(read_only=True)

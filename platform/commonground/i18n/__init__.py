@@ -17,11 +17,24 @@ from ..config import LANGUAGES, RTL_LANGUAGES
 
 
 def select_locale() -> str:
-    """The user's choice, else ``?lang=``, else Accept-Language, else English."""
+    """The signed-in user's choice, else what the request asks for (:func:`requested_language`)."""
     if not has_request_context():
         # CLI commands and background work have no visitor: they speak the default language.
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if (choice := _chosen_locale()) in LANGUAGES:
+    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
+        return current_user.locale
+    return requested_language()
+
+
+def requested_language() -> str:
+    """The language the request itself asks for: the visitor's choice kept in the session,
+    else ``?lang=``, else Accept-Language, else English.
+
+    Reads nothing from the database (a signed-in user's own choice is
+    :func:`select_locale`'s), so a socket event handed to another's group can say it
+    before it waits.
+    """
+    if (choice := session.get("locale")) in LANGUAGES:
         return choice
     if (lang := request.args.get("lang")) in LANGUAGES:
         return lang
@@ -39,12 +52,6 @@ def accepted_language(accept_languages) -> str | None:
         if quality > 0 and primary in LANGUAGES:
             return primary
     return None
-
-
-def _chosen_locale() -> str | None:
-    if current_user and current_user.is_authenticated and current_user.locale:
-        return current_user.locale
-    return session.get("locale")
 
 
 def select_timezone() -> str:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..db import db, iso, lock_row, utcnow
+from ..db import db, held_lock, iso, lock_row, utcnow
 from ..deliberations.models import AgendaItem, Deliberation
 from ..discussion.models import PostRevision
 from ..errors import NotFound
@@ -61,7 +61,12 @@ class TreeHead:
 
 
 def _locked_state(deliberation_id: int) -> LogState:
-    """The log's state, locked until commit, created (empty) on the first append."""
+    """The log's state, locked until commit, created (empty) on the first append; locked
+    and read once per transaction (``db.held_lock``)."""
+    return held_lock(("log_state", deliberation_id), lambda: _lock_state(deliberation_id))
+
+
+def _lock_state(deliberation_id: int) -> LogState:
     # The deliberation's row is the lock that also serialises the audit chain: taking it
     # first keeps one lock order for every writer of a deliberation.
     lock_row(Deliberation.id, deliberation_id)
