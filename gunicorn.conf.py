@@ -55,9 +55,19 @@ def on_starting(server) -> None:
     server.log.info("open-files limit %s for %s connections", soft, server.cfg.worker_connections)
 
 
+#: The garbage collector's thresholds in a worker: a young generation of 20,000 objects
+#: instead of Python's 700 (the rest as Python has them, 10 and 10, made 20 and 20).
+GC_THRESHOLDS = (20_000, 20, 20)
+
+
 def post_worker_init(worker) -> None:
-    """Move everything the loaded application holds for good (modules, mappers, compiled
-    templates and statements) out of the garbage collector's reach: every event allocates
-    enough to trigger collections, and each full collection would walk all of it again.
-    Measured: about a fifth less worker CPU per socket ballot (BENCHMARKS.md)."""
+    """Make the garbage collector's work fit a server's: every socket event allocates
+    thousands of short-lived objects (ORM rows, packets, contexts), and the collector ran
+    every 700 allocations and walked, at each full collection, everything the loaded
+    application holds for good (modules, mappers, compiled templates and statements).
+    ``gc.freeze()`` takes all of that out of its reach, and a young generation nearly
+    thirty times larger lets most events end before a collection starts. Cyclic garbage
+    is still collected, a little later. Measured: about a third less worker CPU per socket ballot
+    (0.52 → 0.41 ms with the freeze, → 0.34 ms with the thresholds; BENCHMARKS.md)."""
     gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
