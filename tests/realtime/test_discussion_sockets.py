@@ -199,6 +199,21 @@ def test_posts_sent_together_are_each_judged_and_delivered_once(live, connect, w
     assert sorted(db.session.scalars(sa.select(Post.id))) == sorted(accepted)
 
 
+def test_a_grouped_refusal_speaks_the_posters_language(live, connect, world):
+    """A post carried out in someone else's group is refused in its own poster's language
+    (a cookie session: the user's locale is read after the group, without a write lock)."""
+    world.users["delegate2"].locale = "fr"
+    db.session.commit()
+    french = connect(live.url, cookie=session_cookie(live.url, "delegate2@example.org"))
+    english = connect(live.url, token=world.tokens["delegate"])
+    acks = at_once({"fr": french, "en": english}, lambda name, client: say(client, world.item, ""))
+    refused = api(
+        live, world, "POST", f"/items/{world.item.id}/posts", "delegate2", json={"body": ""}
+    )
+    assert acks["fr"]["error"]["message"] == refused.json()["error"]["message"]
+    assert acks["fr"]["error"]["message"] != acks["en"]["error"]["message"]
+
+
 def test_replies_arrive_with_their_parent(live, connect, world):
     alice = connect(live.url, token=world.tokens["delegate"])
     bob = connect(live.url, token=world.tokens["delegate2"])

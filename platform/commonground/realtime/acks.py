@@ -9,6 +9,7 @@ from functools import wraps
 from flask import request
 from flask_babel import lazy_gettext as _l
 
+from ..db import db, read_only_transactions
 from ..errors import Invalid, ServiceError
 from ..transactions import in_transaction
 from .budget import spend_event_budget
@@ -52,7 +53,7 @@ def acked(
                 result = handler(*args)
         except ServiceError as error:
             logger.info("socket %s %s refused: %s", _sid(), handler.__name__, error.code)
-            return {"ok": False, "error": error.to_dict()}
+            return {"ok": False, "error": _refusal(error, in_own_transaction=transaction)}
         except Exception:
             logger.exception("socket %s %s failed", _sid(), handler.__name__)
             return {"ok": False, "error": {k: str(v) for k, v in SERVER_ERROR.items()}}
@@ -65,6 +66,21 @@ def acked(
         return {"ok": True, **(result or {})}
 
     return wrapper
+
+
+def _refusal(error: ServiceError, *, in_own_transaction: bool) -> dict:
+    """The refusal's ack data, its message in the socket user's language.
+
+    Saying it may read the user (a cookie session's choice of language). A handler whose
+    work was done in someone else's group has read nothing yet: that read takes no write
+    lock — the group may hold it — and ends here."""
+    if in_own_transaction:
+        return error.to_dict()
+    with read_only_transactions():
+        try:
+            return error.to_dict()
+        finally:
+            db.session.rollback()
 
 
 def _sid() -> str:
