@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..db import db, held_lock, iso, lock_row, utcnow
+from ..db import db, held_lock, insert_rows, iso, lock_row, utcnow
 from ..deliberations.models import AgendaItem, Deliberation
 from ..discussion.models import PostRevision
 from ..errors import NotFound
@@ -134,9 +134,8 @@ def append_many(
     size += len(leaf_rows)
     if not leaf_rows:
         return size
-    # Core inserts: plain rows, none of the ORM's bulk bookkeeping.
-    db.session.execute(LogLeaf.__table__.insert(), leaf_rows)
-    db.session.execute(LogNode.__table__.insert(), node_rows)
+    insert_rows(LogLeaf.__table__, leaf_rows)
+    insert_rows(LogNode.__table__, node_rows)
     state.size = size
     state.root = frontier_root(frontier).hex()
     state.updated_at = events[-1][3]

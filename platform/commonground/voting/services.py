@@ -40,7 +40,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import events, fields
 from ..accounts.models import User
-from ..db import db, lock_row, utcnow
+from ..db import db, insert_rows, lock_row, utcnow
 from ..deliberations.access import (
     get_item,
     is_admin,
@@ -499,8 +499,7 @@ def _write_ballots(motion_id: int, ballots: dict[int, dict], now) -> None:
         for ballot in ballots.values()
         if ballot["id"] is not None
     ]
-    if new:
-        db.session.execute(_ballots.insert(), new)
+    insert_rows(_ballots, new)
     if changed:
         db.session.execute(_CHANGE_BALLOT, changed)
     for loaded in [o for o in db.session.identity_map.values() if isinstance(o, Ballot)]:
