@@ -214,6 +214,19 @@ def test_a_grouped_refusal_speaks_the_posters_language(live, connect, world):
     assert acks["fr"]["error"]["message"] != acks["en"]["error"]["message"]
 
 
+def test_a_socket_that_may_not_post_hears_so_before_a_missing_item(live, connect, world):
+    read_only = make_token(world.users["delegate"], scope="read")
+    db.session.commit()
+    watcher = connect(live.url, token=read_only)
+    writer = connect(live.url, token=world.tokens["delegate"])
+    acks = at_once(
+        {"watcher": watcher, "writer": writer},
+        lambda name, client: client.call("post", {"item": 999, "body": "Lost."}),
+    )
+    assert acks["watcher"]["error"]["code"] == "forbidden"
+    assert acks["writer"]["error"]["code"] == "not_found"
+
+
 def test_replies_arrive_with_their_parent(live, connect, world):
     alice = connect(live.url, token=world.tokens["delegate"])
     bob = connect(live.url, token=world.tokens["delegate2"])

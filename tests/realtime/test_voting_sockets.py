@@ -217,6 +217,20 @@ def test_ballots_sent_together_are_each_judged_and_answered_alone(live, connect,
     )
 
 
+def test_a_socket_that_may_not_vote_hears_so_before_a_missing_motion(live, connect, world):
+    read_only = make_token(world.users["delegate"], scope="read")
+    db.session.commit()
+    acks = at_once(
+        {
+            "watcher": connect(live.url, token=read_only),
+            "voter": connect(live.url, token=world.tokens["delegate"]),
+        },
+        lambda name, client: vote(client, 999, "yes"),
+    )
+    assert acks["watcher"]["error"]["code"] == "forbidden"
+    assert acks["voter"]["error"]["code"] == "not_found"
+
+
 # --- secret ballots never travel ---------------------------------------------------------------
 
 

@@ -168,7 +168,11 @@ def _post_group(item_id: int, requests: list[tuple]) -> list[dict | Exception]:
     def post_all() -> list[dict | Exception]:
         # Each socket's user read afresh, as for every event, together with the others'.
         users = socket_users([credentials for credentials, _, _ in requests], write=True)
-        item = get_item(item_id)
+        try:
+            item = get_item(item_id)
+        except ServiceError as error:
+            # A socket that may not act at all hears that first, as from its own event.
+            return [user if isinstance(user, ServiceError) else error for user in users]
         answers: list[dict | Exception] = []
         for user, (_, data, requested) in zip(users, requests, strict=True):
             if isinstance(user, ServiceError):

@@ -43,8 +43,12 @@ def _cast_group(motion_id: int, requests: list[tuple]) -> list[dict | ServiceErr
     def cast() -> list[dict | ServiceError]:
         # Each socket's user read afresh, as for every event, together with the others'.
         users = socket_users([credentials for credentials, _ in requests], write=True)
-        # cast_ballots refuses whoever may not read the motion, as readable_motion would.
-        motion = queries.get_motion(motion_id)
+        try:
+            # cast_ballots refuses whoever may not read the motion, as readable_motion would.
+            motion = queries.get_motion(motion_id)
+        except ServiceError as error:
+            # A socket that may not act at all hears that first, as from its own event.
+            return [user if isinstance(user, ServiceError) else error for user in users]
         casting = [
             (user, choice)
             for user, (_, choice) in zip(users, requests, strict=True)
