@@ -145,6 +145,12 @@ def pg_app(postgres_url, tmp_path):
         db.engine.dispose()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_app(request):
+    """The application on SQLite, then on PostgreSQL (skipped when unreachable)."""
+    return request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")
+
+
 # --- building the world ------------------------------------------------------------------
 
 

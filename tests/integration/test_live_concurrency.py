@@ -22,12 +22,6 @@ SLUG = "busy-2026"
 DELEGATES = 8
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def any_app(request):
-    """The application on SQLite, then on PostgreSQL (skipped when unreachable)."""
-    return request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")
-
-
 @pytest.fixture
 def busy(any_app):
     """A deliberation with a moderator and eight delegates in two groups; bearer headers."""

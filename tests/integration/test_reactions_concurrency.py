@@ -16,12 +16,6 @@ from commonground.discussion.rules import child_path
 MEMBERS = 12
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def any_app(request):
-    """The application on SQLite, then on PostgreSQL (skipped when unreachable)."""
-    return request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")
-
-
 @pytest.fixture
 def crowd(any_app):
     """An open item with one post and MEMBERS delegates in two groups, with tokens."""

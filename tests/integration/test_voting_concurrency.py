@@ -10,7 +10,6 @@ import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 import sqlalchemy as sa
 from test_voting_world import build_electorate, close, open_motion
 
@@ -19,12 +18,6 @@ from commonground.voting.models import Ballot
 
 MAJORITY = {"kind": "majority"}
 CASTS = 36
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def any_app(request):
-    """The application on SQLite, then on PostgreSQL (skipped when unreachable)."""
-    return request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")
 
 
 def _in_parallel(app, jobs):

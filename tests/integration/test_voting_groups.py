@@ -4,12 +4,11 @@ the same casts one after the other leave — ballots, receipts' sequences, runni
 to a recount, one leaf per cast in the log — on SQLite and PostgreSQL, for a fixed number
 of statements however many casts the group holds."""
 
-import pytest
 import sqlalchemy as sa
 from conftest import counted_statements, make_member, make_user
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_voting_running_sums import DELEGATES, new_electorate, sums_equal_recount
+from test_voting_running_sums import CONSENSUS, a_cast, new_electorate, sums_equal_recount
 from test_voting_world import open_motion
 
 from commonground.accounts.models import User
@@ -22,14 +21,7 @@ from commonground.voting import queries, services
 from commonground.voting.models import Ballot, Motion
 from commonground.voting.receipts import ballot_receipt
 
-CONSENSUS = {"kind": "consensus", "threshold": "1/2"}
 MAJORITY = {"kind": "majority"}
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def any_app(request):
-    """The application on SQLite, then on PostgreSQL (skipped when unreachable)."""
-    return request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")
 
 
 def cast_group(motion_id: int, casts: list[tuple]) -> list:
@@ -116,17 +108,7 @@ def test_a_group_on_a_closed_or_unknown_motion_changes_nothing(app, world):
     assert ballots_of(motion.id) == {}
 
 
-groups_strategy = st.lists(
-    st.lists(
-        st.tuples(
-            st.integers(0, len(DELEGATES) - 1),
-            st.sampled_from(["yes", "no", "abstain", "block"]),
-        ),
-        min_size=1,
-        max_size=8,
-    ),
-    max_size=5,
-)
+groups_strategy = st.lists(st.lists(a_cast, min_size=1, max_size=8), max_size=5)
 
 
 @settings(

@@ -24,12 +24,6 @@ CONSENSUS = {"kind": "consensus", "threshold": "1/2"}
 DELEGATES = [("gov", 2), ("gov", 1), ("emp", 3), ("emp", 1), ("wrk", 1), ("wrk", 5)]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def any_app(request):
-    """The application on SQLite, then on PostgreSQL (skipped when unreachable)."""
-    return request.getfixturevalue("app" if request.param == "sqlite" else "pg_app")
-
-
 def assert_close_freezes_the_live_tally(client, electorate, motion_id: int) -> None:
     """The result frozen by closing (a full recount) holds the figures of the live tally
     (the running sums) read just before."""
@@ -57,12 +51,11 @@ def sums_equal_recount(motion_id: int) -> tuple:
     return (sorted(running), casts), (sorted(recounted), recounted_casts)
 
 
-casts_strategy = st.lists(
-    st.tuples(
-        st.integers(0, len(DELEGATES) - 1), st.sampled_from(["yes", "no", "abstain", "block"])
-    ),
-    max_size=25,
+#: One cast: which of the DELEGATES, and their choice.
+a_cast = st.tuples(
+    st.integers(0, len(DELEGATES) - 1), st.sampled_from(["yes", "no", "abstain", "block"])
 )
+casts_strategy = st.lists(a_cast, max_size=25)
 
 
 @settings(

@@ -19,7 +19,8 @@ from conftest import PASSWORD, base_config
 from werkzeug.serving import make_server
 
 from commonground import create_app
-from commonground.db import db
+from commonground.accounts.models import ApiToken
+from commonground.db import db, utcnow
 
 #: How long a client waits for an event that should come.
 EVENT_TIMEOUT = 10
@@ -224,9 +225,6 @@ def at_once(clients: dict, send) -> dict:
 def revoke_elsewhere(token: str) -> None:
     """Revoke ``token`` in the database only, as another server process does: a revocation
     on this server would also close the token's sockets."""
-    from commonground.accounts.models import ApiToken
-    from commonground.db import utcnow
-
     db.session.execute(
         sa.update(ApiToken).where(ApiToken.prefix == token[:10]).values(revoked_at=utcnow())
     )

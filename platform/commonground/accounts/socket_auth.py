@@ -150,8 +150,10 @@ def socket_users(credentials: list[SocketCredentials], *, write: bool) -> list[U
         if token_ids
         else {}
     )
-    sessions = [session_id_parts(c.session_id) for c in credentials if c.token_id is None]
-    user_ids = {user_id for user_id, _ in sessions if user_id is not None}
+    sessions = {
+        c.session_id: session_id_parts(c.session_id) for c in credentials if c.token_id is None
+    }
+    user_ids = {user_id for user_id, _ in sessions.values() if user_id is not None}
     users = (
         {user.id: user for user in db.session.scalars(sa.select(User).where(User.id.in_(user_ids)))}
         if user_ids
@@ -165,6 +167,6 @@ def socket_users(credentials: list[SocketCredentials], *, write: bool) -> list[U
             answers.append(refusal if refusal is not None else api_token.user)
             continue
         # As auth.load_user judges a session cookie: a rotated nonce (after logout) is nobody.
-        user_id, nonce = session_id_parts(c.session_id)
+        user_id, nonce = sessions[c.session_id]
         answers.append(session_user(users.get(user_id), nonce) or Unauthorized())
     return answers

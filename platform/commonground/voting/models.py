@@ -118,9 +118,6 @@ class Ballot(db.Model):
     motion = relationship("Motion")
     membership = relationship("Membership")
 
-    #: Not stored: the voter's snapshot row, set by ``services.cast_ballot`` for its answer.
-    voter = None
-
 
 class BallotSum(db.Model):
     """The running sums of one (motion, group, choice): ballots, their summed snapshot
