@@ -203,6 +203,27 @@ def insert_rows(table: sa.Table, rows: list[dict]) -> None:
     db.session.execute(table.insert().from_select(columns, sa.select(*unnested)))
 
 
+def next_ids(table: sa.Table, count: int) -> list[int]:
+    """The ids the next ``count`` rows of ``table`` (an integer primary key ``id`` the
+    database numbers) take, in increasing order, for an action that inserts them at once and
+    needs their ids before: a post's path holds its own id.
+
+    On PostgreSQL drawn from the column's sequence (one query). On SQLite the ones after the
+    highest id, as SQLite itself numbers rows: only a write transaction may ask, and SQLite
+    lets one write at a time (every write transaction begins IMMEDIATE), so no one else can
+    take them before this transaction's commit.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        sequence = sa.func.pg_get_serial_sequence(table.name, "id")
+        return sorted(
+            db.session.scalars(
+                sa.select(sa.func.nextval(sequence)).select_from(sa.func.generate_series(1, count))
+            )
+        )
+    highest = db.session.scalar(sa.select(sa.func.max(table.c.id))) or 0
+    return list(range(highest + 1, highest + count + 1))
+
+
 def lock_row(key: sa.Column, row_id: int) -> None:
     """Lock, until commit, the row whose primary key ``key`` is ``row_id`` (``SELECT …
     FOR UPDATE``), so that writers of what it stands for take turns.

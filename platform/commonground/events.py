@@ -32,9 +32,11 @@ member_removed = _signals.signal("member-removed")
 #: ``Membership``. Each receiver returns True if the member left something in its records.
 member_took_part = _signals.signal("member-took-part")
 
-#: A post was created, flushed and given its id (discussion). Sender: the ``Post``;
-#: ``membership``, ``item``. Receivers may mark the post before it is announced.
-post_created = _signals.signal("post-created")
+#: Posts were created, flushed and given their ids and paths (discussion), one or a group
+#: together. Sender: the ``AgendaItem``; ``posts``: the new ``Post``s in order, each with its
+#: ``author`` (the ``Membership``, with its group) loaded. Receivers may mark a post before
+#: it is announced.
+posts_created = _signals.signal("posts-created")
 
 #: A post's author changed its body or language; the previous body is kept as a revision
 #: (discussion). Sender: the ``Post``; ``membership``.

@@ -106,11 +106,7 @@ def bearer_token(req) -> str | None:
 
 def user_for_token(token: str) -> ApiToken | None:
     """The active API token matching ``token``, with its user (one query), or None."""
-    api_token = db.session.scalar(
-        sa.select(ApiToken)
-        .where(ApiToken.token_hash == token_digest(token), ApiToken.revoked_at.is_(None))
-        .options(joinedload(ApiToken.user))
-    )
+    api_token = db.session.scalar(_ACTIVE_TOKEN, {"digest": token_digest(token)})
     if api_token is None:
         return None
     now = utcnow()
@@ -123,6 +119,12 @@ def user_for_token(token: str) -> ApiToken | None:
     return api_token
 
 
+# Built once (every socket connects with one).
+_ACTIVE_TOKEN = (
+    sa.select(ApiToken)
+    .where(ApiToken.token_hash == sa.bindparam("digest"), ApiToken.revoked_at.is_(None))
+    .options(joinedload(ApiToken.user))
+)
 # One column of one row: a plain UPDATE, without the unit of work's flush.
 _tokens = ApiToken.__table__
 _RECORD_USE = (

@@ -26,12 +26,19 @@ def membership_of(
     (``with_group``: its stakeholder group in the same statement)."""
     if user is None or not user.is_authenticated:
         return None
-    query = sa.select(Membership).where(
-        Membership.deliberation_id == deliberation.id, Membership.user_id == user.id
+    return db.session.scalar(
+        _MEMBERSHIP_WITH_GROUP if with_group else _MEMBERSHIP,
+        {"deliberation_id": deliberation.id, "user_id": user.id},
     )
-    if with_group:
-        query = query.options(joinedload(Membership.group))
-    return db.session.scalar(query)
+
+
+# Built once: on the path of every socket event, building a statement costs about as much
+# as running it.
+_MEMBERSHIP = sa.select(Membership).where(
+    Membership.deliberation_id == sa.bindparam("deliberation_id"),
+    Membership.user_id == sa.bindparam("user_id"),
+)
+_MEMBERSHIP_WITH_GROUP = _MEMBERSHIP.options(joinedload(Membership.group))
 
 
 def is_admin(user) -> bool:
@@ -153,15 +160,21 @@ def get_deliberation(slug: str) -> Deliberation:
 def get_item(item_id: int) -> AgendaItem:
     """The agenda item with ``item_id``, or a 404 error."""
     # With its deliberation, which every caller's rights check reads next: one statement.
-    with_deliberation = [joinedload(AgendaItem.deliberation)]
     item = (
-        db.session.get(AgendaItem, item_id, options=with_deliberation)
+        db.session.scalar(_ITEM_WITH_DELIBERATION, {"item_id": item_id})
         if fields.is_row_id(item_id)
         else None
     )
     if item is None:
         raise NotFound(_l("There is no agenda item with this number."))
     return item
+
+
+_ITEM_WITH_DELIBERATION = (
+    sa.select(AgendaItem)
+    .where(AgendaItem.id == sa.bindparam("item_id"))
+    .options(joinedload(AgendaItem.deliberation))
+)
 
 
 def get_item_of(deliberation: Deliberation, item_id: int) -> AgendaItem:

@@ -10,24 +10,26 @@ authors in one (ordered by materialised path), their translations in another.
 """
 
 import logging
+from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import events, fields
-from ..db import db, held_lock, utcnow
+from ..db import db, held_lock, insert_rows, next_ids, utcnow
 from ..deliberations.access import (
     can_moderate,
     membership_of,
     participation_error,
     require_moderator,
     require_reader,
-    require_reader_access,
+    require_reader_as_member,
 )
 from ..deliberations.models import AgendaItem, Membership
-from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from ..i18n import current_language
 from ..realtime.emitting import emit_after_commit
 from ..realtime.ratelimit import check_rate
@@ -42,28 +44,36 @@ logger = logging.getLogger(__name__)
 MAX_REASON_LENGTH = 500
 
 
-# --- who may do what --------------------------------------------------------------------------
-
-
-def _require_may_post(user, item: AgendaItem) -> Membership:
-    """The author's membership (with its group, which the new post shows), read once for
-    both checks: reading the item, and posting in it."""
-    deliberation = item.deliberation
-    membership = require_reader_access(user, deliberation).membership
-    if (error := participation_error(user, "post", deliberation, item, membership)) is not None:
-        raise error
-    return membership
-
-
 # --- actions ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class NewPost:
+    """A post asked for: its author and what they sent (unchecked, as received)."""
+
+    user: Any
+    body: Any
+    parent: Any = None
+    #: The post's language; when absent, the author's locale, else ``requested``.
+    language: Any = None
+    #: The language of the request that asks (None: the current request's).
+    requested: str | None = None
+
+
 _posts = Post.__table__
-_SET_PATH = (
-    sa.update(_posts)
-    .where(_posts.c.id == sa.bindparam("post_id"))
-    .values(path=sa.bindparam("path"))
-)
+#: What a new post's row holds besides what its author sent (every column, so the post
+#: taken into the session as stored reads nothing back).
+_NEW_POST = {
+    "floor_intervention": False,
+    "edited_at": None,
+    "revision": 1,
+    "redacted_at": None,
+    "hidden": False,
+    "hidden_reason": None,
+    "hidden_by_id": None,
+    "hidden_at": None,
+    "external_id": None,
+}
 
 
 def create_post(
@@ -82,40 +92,102 @@ def create_post(
     gapless catch-up for a reconnecting client, and a concurrent close or lock of the item
     cannot let a post slip in after it.
     """
-    item = _locked_item(item.id)
-    membership = _require_may_post(user, item)
-    body = fields.text(body, "body", max_length=MAX_BODY_LENGTH)
-    language = _post_language(language, user)
-    parent_post = _parent_post(item, parent)
-    if rate_limited:
-        check_rate(f"post:{membership.id}")
-
-    post = Post(
-        item_id=item.id,
-        author_id=membership.id,
-        parent_id=parent_post.id if parent_post else None,
-        path="",
-        body=body,
-        language=language,
-        created_at=utcnow(),
+    (outcome,) = create_posts(
+        item, [NewPost(user, body, parent, language)], rate_limited=rate_limited
     )
-    db.session.add(post)
-    db.session.flush()  # the id is part of the path
-    # The path in one plain UPDATE, without a second flush of the unit of work.
-    path = child_path(parent_post.path if parent_post else None, post.id)
-    db.session.execute(_SET_PATH, {"post_id": post.id, "path": path})
-    set_committed_value(post, "path", path)
+    if isinstance(outcome, ServiceError):
+        raise outcome
+    return outcome
+
+
+def create_posts(
+    item: AgendaItem, requests: list[NewPost], *, rate_limited: bool = True
+) -> list[Post | ServiceError]:
+    """Write ``requests`` in the item's thread together, in order; for each, its new post or
+    the error that refused it (the rules of :func:`create_post`).
+
+    A refused post is refused before anything is written and holds up no other. The
+    posts share what each would otherwise pay alone: the item's lock, one read of their
+    authors' memberships, one of the posts they reply to, one INSERT, one append to the
+    log, one ``events.posts_created`` (the socket ``post`` event groups the posts that
+    arrive together: ``sockets.py``). Each still gets its own ``post:new``.
+    """
+    item = _locked_item(item.id)
+    deliberation = item.deliberation
+    memberships = _memberships_with_groups([request.user for request in requests], deliberation)
+    outcomes: list[Post | ServiceError | None] = []
+    checked: list[tuple[int, Membership, str, str, int | None]] = []
+    for request in requests:
+        user = request.user
+        membership = memberships.get(user.id) if _signed_in(user) else None
+        try:
+            require_reader_as_member(user, deliberation, membership)
+            if error := participation_error(user, "post", deliberation, item, membership):
+                raise error
+            body = fields.text(request.body, "body", max_length=MAX_BODY_LENGTH)
+            language = _post_language(request.language, user, request.requested)
+            parent_id = _parent_id(request.parent)
+        except ServiceError as error:
+            outcomes.append(error)
+            continue
+        checked.append((len(outcomes), membership, body, language, parent_id))
+        outcomes.append(None)
+
+    parents = _parents(item, {parent_id for *_, parent_id in checked if parent_id is not None})
+    now = utcnow()
+    accepted: list[tuple[int, Membership, str | None, dict]] = []
+    for index, membership, body, language, parent_id in checked:
+        try:
+            parent_post = _parent_post(parents, parent_id)
+            if rate_limited:
+                check_rate(f"post:{membership.id}")
+        except ServiceError as error:
+            outcomes[index] = error
+            continue
+        columns = {
+            "item_id": item.id,
+            "author_id": membership.id,
+            "parent_id": parent_id,
+            "body": body,
+            "language": language,
+            "created_at": now,
+        }
+        accepted.append((index, membership, parent_post.path if parent_post else None, columns))
+    if not accepted:
+        return outcomes
+
+    # Numbered first — a post's path holds its id — then inserted in one statement, none of
+    # the unit of work's bookkeeping (it would insert the rows of this self-referential
+    # table one at a time), and taken into the session as they are stored.
+    rows = []
+    for post_id, (_, _, parent_path, columns) in zip(
+        next_ids(_posts, len(accepted)), accepted, strict=True
+    ):
+        rows.append(
+            {**_NEW_POST, **columns, "id": post_id, "path": child_path(parent_path, post_id)}
+        )
+    insert_rows(_posts, rows)
+    posts = []
+    for row, (index, membership, _, _) in zip(rows, accepted, strict=True):
+        post = Post(**row)
+        make_transient_to_detached(post)
+        db.session.add(post)
+        set_committed_value(post, "author", membership)
+        posts.append(post)
+        outcomes[index] = post
     # Read and rendered once, for the room's ``post:new`` and the socket's ack alike — and
     # before the receivers below: the transparency log's append locks the deliberation
     # until commit, so nothing slow comes after it.
-    post.public_json = new_post_view(post, membership, PUBLIC).to_json()
+    for post in posts:
+        post.public_json = new_post_view(post, post.author, PUBLIC).to_json()
     # The live session marks a floor intervention (and ends the speaker's turn).
-    events.post_created.send(post, membership=membership, item=item)
+    events.posts_created.send(item, posts=posts)
     db.session.flush()
-    post.public_json["floor_intervention"] = post.floor_intervention
-    logger.info("post %s in item %s by member %s", post.id, item.id, membership.id)
-    emit_after_commit("post:new", post.public_json, to=item_room(item.id))
-    return post
+    for post in posts:
+        post.public_json["floor_intervention"] = post.floor_intervention
+        logger.info("post %s in item %s by member %s", post.id, item.id, post.author_id)
+        emit_after_commit("post:new", post.public_json, to=item_room(item.id))
+    return outcomes
 
 
 def edit_post(user, post: Post, *, body, language=None) -> Post:
@@ -373,18 +445,22 @@ def _locked_item(item_id: int) -> AgendaItem:
 
 
 def _lock_item(item_id: int) -> AgendaItem:
-    # With its deliberation in the same statement (only the item's row is locked): the
-    # refreshed item would otherwise load it again, populate_existing passing to lazy loads.
-    item = db.session.scalar(
-        sa.select(AgendaItem)
-        .where(AgendaItem.id == item_id)
-        .options(joinedload(AgendaItem.deliberation))
-        .with_for_update(of=AgendaItem)
-        .execution_options(populate_existing=True)
-    )
+    item = db.session.scalar(_LOCK_ITEM, {"item_id": item_id})
     if item is None:
         raise NotFound(_l("There is no agenda item with this number."))
     return item
+
+
+# With its deliberation in the same statement (only the item's row is locked): the
+# refreshed item would otherwise load it again, populate_existing passing to lazy loads.
+# Built once, as the statements below: they run for every post.
+_LOCK_ITEM = (
+    sa.select(AgendaItem)
+    .where(AgendaItem.id == sa.bindparam("item_id"))
+    .options(joinedload(AgendaItem.deliberation))
+    .with_for_update(of=AgendaItem)
+    .execution_options(populate_existing=True)
+)
 
 
 def default_post_language(user, requested: str | None = None) -> str:
@@ -393,18 +469,64 @@ def default_post_language(user, requested: str | None = None) -> str:
     return getattr(user, "locale", None) or requested or current_language()
 
 
-def _post_language(language, user) -> str:
+def _post_language(language, user, requested: str | None = None) -> str:
     if language in (None, ""):
-        return default_post_language(user)
+        return default_post_language(user, requested)
     return fields.language(language)
 
 
-def _parent_post(item: AgendaItem, parent) -> Post | None:
+def _signed_in(user) -> bool:
+    return user is not None and user.is_authenticated
+
+
+def _memberships_with_groups(users, deliberation) -> dict[int, Membership]:
+    """The signed-in ``users``' memberships in the deliberation, with their groups, by user
+    id (one query)."""
+    user_ids = {user.id for user in users if _signed_in(user)}
+    if not user_ids:
+        return {}
+    return {
+        membership.user_id: membership
+        for membership in db.session.scalars(
+            _MEMBERSHIPS_WITH_GROUPS,
+            {"deliberation_id": deliberation.id, "user_ids": list(user_ids)},
+        )
+    }
+
+
+_MEMBERSHIPS_WITH_GROUPS = (
+    sa.select(Membership)
+    .where(
+        Membership.deliberation_id == sa.bindparam("deliberation_id"),
+        Membership.user_id.in_(sa.bindparam("user_ids", expanding=True)),
+    )
+    .options(joinedload(Membership.group))
+)
+
+
+def _parent_id(parent) -> int | None:
     if parent in (None, ""):
         return None
-    parent_id = fields.integer(parent, "parent", minimum=1)
-    parent_post = db.session.get(Post, parent_id)
-    if parent_post is None or parent_post.item_id != item.id:
+    return fields.integer(parent, "parent", minimum=1)
+
+
+def _parents(item: AgendaItem, parent_ids: set[int]) -> dict[int, Post]:
+    """The posts of the item with ids in ``parent_ids`` (one query; none when empty)."""
+    if not parent_ids:
+        return {}
+    return {
+        post.id: post
+        for post in db.session.scalars(
+            sa.select(Post).where(Post.id.in_(parent_ids), Post.item_id == item.id)
+        )
+    }
+
+
+def _parent_post(parents: dict[int, Post], parent_id: int | None) -> Post | None:
+    if parent_id is None:
+        return None
+    parent_post = parents.get(parent_id)
+    if parent_post is None:
         raise Invalid(_l("There is no such post in this discussion to reply to."), field="parent")
     if parent_post.hidden:
         raise Conflict(

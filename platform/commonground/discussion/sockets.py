@@ -3,8 +3,8 @@ list of an item's presence, paged (``presence:members``).
 
 Thin: each handler re-reads who the socket is and what they may do from the database,
 calls the service the page and the API use, and answers through its ack (``acked`` runs
-it in one transaction; posts that arrive together on one item share one, each in its own
-savepoint: ``realtime.grouping``).
+it in one transaction; posts that arrive together on one item share one and are written
+together: ``realtime.grouping``).
 Live events (``post:new`` …) are queued by the services and leave at commit.
 
 The default namespace is shared with other capabilities (voting, live sessions), so the
@@ -27,7 +27,6 @@ from ..errors import Invalid, ServiceError
 from ..i18n import requested_language
 from ..realtime import announce_presence, join_presence, state
 from ..realtime.acks import acked, event_data
-from ..realtime.emitting import savepoint
 from ..realtime.grouping import CommitGroups
 from ..realtime.presence import MAX_PAGE_SIZE
 from ..realtime.ratelimit import check_rate
@@ -35,7 +34,7 @@ from ..realtime.rooms import item_room
 from ..transactions import in_transaction, read_from_now
 from .models import Post
 from .queries import load_post_views, reader_for
-from .services import create_post, default_post_language
+from .services import NewPost, create_posts
 
 logger = logging.getLogger(__name__)
 
@@ -153,8 +152,8 @@ def on_post(data=None):
     """Post in an item: ``{item, parent, body, language}``; the ack carries the post.
 
     Carried out with the other posts on the same item that arrive at the same moment, in
-    one transaction (group commit, ``realtime.grouping``), each in a savepoint of its own:
-    a refused post takes nothing back from the others. The ack comes after that commit.
+    one transaction (group commit, ``realtime.grouping``; ``services.create_posts``): a
+    refused post is refused alone and holds up no other. The ack comes after that commit.
     """
     data = event_data(data)
     item_id = fields.integer(data.get("item"), "item", minimum=1)
@@ -173,27 +172,23 @@ def _post_group(item_id: int, requests: list[tuple]) -> list[dict | Exception]:
         except ServiceError as error:
             # A socket that may not act at all hears that first, as from its own event.
             return [user if isinstance(user, ServiceError) else error for user in users]
-        answers: list[dict | Exception] = []
-        for user, (_, data, requested) in zip(users, requests, strict=True):
-            if isinstance(user, ServiceError):
-                answers.append(user)
-                continue
-            try:
-                with savepoint():
-                    post = create_post(
-                        user,
-                        item,
-                        body=data.get("body"),
-                        parent=data.get("parent"),
-                        language=data.get("language") or default_post_language(user, requested),
-                    )
-            except sa.exc.DBAPIError:
-                raise  # the database asks for the whole group again (in_transaction)
-            except Exception as error:
-                answers.append(error)
-                continue
+        asked = [
+            (
+                index,
+                NewPost(
+                    user, data.get("body"), data.get("parent"), data.get("language"), requested
+                ),
+            )
+            for index, (user, (_, data, requested)) in enumerate(zip(users, requests, strict=True))
+            if not isinstance(user, ServiceError)
+        ]
+        answers: list[dict | Exception] = list(users)
+        outcomes = create_posts(item, [new_post for _, new_post in asked])
+        for (index, _), outcome in zip(asked, outcomes, strict=True):
             # A new post reads the same for everyone: the ack carries what the room receives.
-            answers.append({"post": post.public_json})
+            answers[index] = (
+                outcome if isinstance(outcome, ServiceError) else {"post": outcome.public_json}
+            )
         return answers
 
     return in_transaction(post_all)

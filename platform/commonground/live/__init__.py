@@ -28,7 +28,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     register_api_blueprint(app, api.bp)
     sockets.register_live_events(socketio)
-    events.post_created.connect(services.mark_floor_intervention)
+    events.posts_created.connect(services.mark_floor_interventions)
     events.item_state_changed.connect(services.publish_if_current)
     events.member_updated.connect(services.release_muted_member)
     events.user_erased.connect(services.release_erased_member)

@@ -55,7 +55,6 @@ __all__ = [
     "announcements_of",
     "clear_announcement",
     "clear_queue",
-    "consume_floor",
     "extend_round",
     "grant_floor",
     "participation",
@@ -363,26 +362,31 @@ def clear_queue(actor, deliberation: Deliberation) -> int:
     return len(waiting)
 
 
-def mark_floor_intervention(post, *, membership: Membership, item: AgendaItem, **kwargs) -> None:
-    """Receiver of ``events.post_created``: a post by the member holding the floor on the
-    current item is their floor intervention (marked so), and their turn ends."""
-    post.floor_intervention = consume_floor(membership, item, post)
-
-
-def consume_floor(membership: Membership, item: AgendaItem, post) -> bool:
-    """Whether the post's author was holding the floor on this item (the turn then ends).
+def mark_floor_interventions(item: AgendaItem, *, posts: list, **kwargs) -> None:
+    """Receiver of ``events.posts_created``: a post by the member holding the floor on the
+    current item is their floor intervention (marked so), and their turn ends.
 
     A post in the current item also changes the balanced order of its queue, so the room
-    gets the new state when someone is waiting.
+    gets the new state when someone is waiting (once for the posts that came together).
     """
     row = session_row(item.deliberation)
     if row is None or row.current_item_id != item.id:
-        return False
+        return
+    others = False
+    for post in posts:
+        if row.speaker_id == post.author_id:
+            post.floor_intervention = _intervention_ends_turn(post, item)
+        else:
+            others = True
+    if others and _has_waiting(item.id):
+        publish_state(item.deliberation)
+
+
+def _intervention_ends_turn(post, item: AgendaItem) -> bool:
+    """End the turn of ``post``'s author, who holds the floor on ``item``: whether it was
+    theirs still, under the session's lock."""
     deliberation = item.deliberation
-    if row.speaker_id != membership.id:
-        if _has_waiting(item.id):
-            publish_state(deliberation)
-        return False
+    membership = post.author
     row = _session_for_change(deliberation)
     request = _open_request(item.id, membership.id)
     if row.speaker_id != membership.id or request is None or not request.is_speaking:

@@ -27,7 +27,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     register_api_blueprint(app, api.bp)
     app.cli.add_command(cli.notifications_cli)
-    events.post_created.connect(services.notify_post_created)
+    events.posts_created.connect(services.notify_posts_created)
     events.post_moderated.connect(services.notify_post_moderated)
     events.motion_status_changed.connect(services.notify_motion_status)
     events.summary_published.connect(services.notify_summary_published)

@@ -8,6 +8,7 @@ commit, to the recipient's own room (``user:<id>``), so nobody else ever receive
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import url_for
@@ -39,47 +40,67 @@ MAX_PAGE_SIZE = 200
 # --- creating notifications (signal receivers) ------------------------------------------------
 
 
-def notify(
-    user_ids: Iterable[int],
-    kind: str,
-    *,
-    item: AgendaItem,
-    actor_id: int | None = None,
-    post_id: int | None = None,
-    motion_id: int | None = None,
-    summary_id: int | None = None,
-    details: dict | None = None,
-) -> list[Notification]:
+@dataclass(frozen=True)
+class Notice:
+    """One thing to tell ``user_ids``: a notification of ``kind`` each (see :func:`notify`)."""
+
+    user_ids: Iterable[int]
+    kind: str
+    item: AgendaItem
+    actor_id: int | None = None
+    post_id: int | None = None
+    motion_id: int | None = None
+    summary_id: int | None = None
+    details: dict | None = None
+
+
+def notify(user_ids: Iterable[int], kind: str, **notice) -> list[Notification]:
     """Create one notification of ``kind`` per user who wants it (never for the actor) and
-    queue its live event for that user's sockets."""
-    user_ids = sorted(set(user_ids) - {actor_id})
-    if not user_ids:
+    queue its live event for that user's sockets; ``notice``: the rest of a :class:`Notice`."""
+    return notify_all([Notice(user_ids, kind, **notice)])
+
+
+def notify_all(notices: list[Notice]) -> list[Notification]:
+    """:func:`notify` for each of ``notices``, with one read of the recipients' choices and
+    one flush for them all."""
+    recipients = [sorted(set(notice.user_ids) - {notice.actor_id}) for notice in notices]
+    everyone = {user_id for user_ids in recipients for user_id in user_ids}
+    if not everyone:
         return []
     muted = dict(
         db.session.execute(
             sa.select(NotificationSettings.user_id, NotificationSettings.muted_kinds).where(
-                NotificationSettings.user_id.in_(user_ids)
+                NotificationSettings.user_id.in_(everyone)
             )
         ).all()
     )
     created = []
-    for user_id in user_ids:
-        if not wanted(kind, muted.get(user_id)):
-            continue
-        notification = Notification(
-            user_id=user_id,
-            kind=kind,
-            deliberation_id=item.deliberation_id,
-            item_id=item.id,
-            post_id=post_id,
-            motion_id=motion_id,
-            summary_id=summary_id,
-            actor_id=actor_id,
-            details=details or {},
-            created_at=utcnow(),
+    now = utcnow()
+    for notice, user_ids in zip(notices, recipients, strict=True):
+        before = len(created)
+        for user_id in user_ids:
+            if not wanted(notice.kind, muted.get(user_id)):
+                continue
+            notification = Notification(
+                user_id=user_id,
+                kind=notice.kind,
+                deliberation_id=notice.item.deliberation_id,
+                item_id=notice.item.id,
+                post_id=notice.post_id,
+                motion_id=notice.motion_id,
+                summary_id=notice.summary_id,
+                actor_id=notice.actor_id,
+                details=notice.details or {},
+                created_at=now,
+            )
+            db.session.add(notification)
+            created.append(notification)
+        logger.info(
+            "%s notification(s) of kind %s in item %s",
+            len(created) - before,
+            notice.kind,
+            notice.item.id,
         )
-        db.session.add(notification)
-        created.append(notification)
     db.session.flush()
     for notification in created:
         emit_after_commit(
@@ -87,36 +108,45 @@ def notify(
             notification_json(notification),
             to=user_room(notification.user_id),
         )
-    logger.info("%s notification(s) of kind %s in item %s", len(created), kind, item.id)
     return created
 
 
-def notify_post_created(post: Post, *, membership: Membership, item: AgendaItem, **kwargs):
-    """A reply tells the parent's author; an ``@handle`` tells the members it names."""
-    replied_to = set()
-    if post.parent_id is not None:
-        parent_author = db.session.scalar(
-            sa.select(Membership.user_id)
-            .join(Post, Post.author_id == Membership.id)
-            .where(Post.id == post.parent_id)
+def notify_posts_created(item: AgendaItem, *, posts: list[Post], **kwargs):
+    """A reply tells the parent's author; an ``@handle`` tells the members it names. The
+    parents' authors are read in one query, the deliberation's members once, and the
+    notifications of all the posts made together."""
+    parent_ids = {post.parent_id for post in posts if post.parent_id is not None}
+    parent_authors = (
+        dict(
+            db.session.execute(
+                sa.select(Post.id, Membership.user_id)
+                .join(Membership, Post.author_id == Membership.id)
+                .where(Post.id.in_(parent_ids))
+            ).all()
         )
-        if parent_author is not None:
+        if parent_ids
+        else {}
+    )
+    members = None
+    notices = []
+    for post in posts:
+        actor_id = post.author.user_id
+        replied_to = set()
+        if (parent_author := parent_authors.get(post.parent_id)) is not None:
             replied_to.add(parent_author)
-            notify(replied_to, "reply", item=item, actor_id=membership.user_id, post_id=post.id)
-    handles = mentioned_handles(post.body)
-    if handles:
+            notices.append(Notice(replied_to, "reply", item, actor_id, post_id=post.id))
+        handles = mentioned_handles(post.body)
+        if not handles:
+            continue
+        if members is None:
+            members = members_of(item.deliberation_id)
         mentioned = {
             user_id
-            for user_id, name in members_of(item.deliberation_id)
+            for user_id, name in members
             if (handle := handle_of(name)) is not None and handle_key(handle) in handles
         }
-        notify(
-            mentioned - replied_to,
-            "mention",
-            item=item,
-            actor_id=membership.user_id,
-            post_id=post.id,
-        )
+        notices.append(Notice(mentioned - replied_to, "mention", item, actor_id, post_id=post.id))
+    notify_all(notices)
 
 
 def notify_post_moderated(post: Post, *, action: str, actor, reason: str | None, **kwargs):

@@ -7,8 +7,6 @@ emits the same events from the same service code.
 """
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -36,26 +34,6 @@ def call_after_commit(callback) -> None:
 def pending_emits() -> list[tuple]:
     """What the current transaction will send at commit (for tests and logging)."""
     return list(db.session().info.get(_PENDING, []))
-
-
-@contextmanager
-def savepoint() -> Iterator[None]:
-    """Run the block in a SAVEPOINT of the current transaction, as one request of a group
-    carried out together (``grouping.CommitGroups``): if it raises, what it wrote and the
-    events and callbacks it queued are taken back, the exception goes on, and the rest of
-    the transaction is untouched."""
-    session = db.session()
-    queued = {key: len(session.info.get(key, ())) for key in (_PENDING, _CALLBACKS)}
-    nested = session.begin_nested()
-    try:
-        yield
-    except BaseException:
-        if nested.is_active:
-            nested.rollback()
-        for key, count in queued.items():
-            del session.info.get(key, [])[count:]
-        raise
-    nested.commit()
 
 
 @sa.event.listens_for(Session, "after_commit")

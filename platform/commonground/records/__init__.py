@@ -20,7 +20,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(views.log_template_helpers)
     # Leaves are written in the transaction of the change (receivers run synchronously);
     # the audit chain's actions are appended by ``audit.record_event`` itself.
-    events.post_created.connect(log.log_post_created)
+    events.posts_created.connect(log.log_posts_created)
     events.post_edited.connect(log.log_post_edited)
     events.post_translated.connect(log.log_post_translated)
     events.post_redacted.connect(log.log_post_redacted)

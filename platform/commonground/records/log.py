@@ -295,20 +295,26 @@ def _append_many_in_item(item_id: int, entries: list[tuple]) -> None:
         logger.info("log %s: %s %s", deliberation.slug, event, subject)
 
 
-def log_post_created(post, membership, item, **kwargs) -> None:
-    """``events.post_created``: the post, its place and author, and its body's hash."""
-    _append_in_item(
+def log_posts_created(item, posts, **kwargs) -> None:
+    """``events.posts_created``: each post, its place and author, and its body's hash — one
+    leaf per post, appended together."""
+    _append_many_in_item(
         item.id,
-        leaves.POST_CREATE,
-        f"post:{post.id}",
-        post.created_at,
-        lambda alias: leaves.post_created_data(
-            item=item.id,
-            parent=post.parent_id,
-            author=alias(membership.id),
-            language=post.language,
-            body=post.body,
-        ),
+        [
+            (
+                leaves.POST_CREATE,
+                f"post:{post.id}",
+                post.created_at,
+                lambda alias, post=post: leaves.post_created_data(
+                    item=item.id,
+                    parent=post.parent_id,
+                    author=alias(post.author_id),
+                    language=post.language,
+                    body=post.body,
+                ),
+            )
+            for post in posts
+        ],
     )
 
 
