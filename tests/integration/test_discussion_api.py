@@ -599,11 +599,11 @@ def test_posts_say_whether_they_were_floor_interventions(client, world):
 def test_a_socket_post_costs_a_fixed_handful_of_statements_and_announces_what_a_read_shows(
     app, world
 ):
-    """Issue 15: the token and user, the item with its deliberation (twice: looked up, then
-    locked), the membership with its group (read once for every check), the post and its
-    path, the live session, and the log's leaf (posts that arrive together are written
-    together: ``test_discussion_groups``). The post sent to the room is built from what the
-    action holds; it is what reading the post back gives."""
+    """Issue 15: the token and user, the item with its deliberation (locked), the membership
+    with its group (read once for every check), the post's id, the post with its path, the
+    live session, and the log's state, leaf, node and new root (posts that arrive together
+    are written together: ``test_discussion_groups``). The post sent to the room is built
+    from what the action holds; it is what reading the post back gives."""
     from commonground.discussion.queries import PUBLIC, post_view
     from commonground.extensions import socketio
 
@@ -613,15 +613,17 @@ def test_a_socket_post_costs_a_fixed_handful_of_statements_and_announces_what_a_
     poster = socketio.test_client(app, auth={"token": world.tokens["delegate"]})
     moderator = socketio.test_client(app, auth={"token": world.tokens["moderator"]})
 
+    item_id = world.item.id
+
     def post(client, body, **extra):
         with counted_statements() as statements:
-            ack = client.emit("post", {"item": world.item.id, "body": body, **extra}, callback=True)
+            ack = client.emit("post", {"item": item_id, "body": body, **extra}, callback=True)
         assert ack["ok"], ack
         return ack["post"], statements
 
     post(poster, "Warm-up: the log's frontier is remembered from here on.")
     first, statements = post(poster, "A **plain** post.")
-    assert len(statements) == 11, statements
+    assert len(statements) == 10, statements
     assert sum("FROM memberships" in s for s in statements) == 1
     reply, _ = post(moderator, "A reply by a member without a group.", parent=first["id"])
     for sent in (first, reply):

@@ -112,7 +112,7 @@ def create_posts(
     log, one ``events.posts_created`` (the socket ``post`` event groups the posts that
     arrive together: ``sockets.py``). Each still gets its own ``post:new``.
     """
-    item = _locked_item(item.id)
+    item = locked_item(item.id)
     deliberation = item.deliberation
     memberships = _memberships_with_groups([request.user for request in requests], deliberation)
     outcomes: list[Post | ServiceError | None] = []
@@ -192,7 +192,7 @@ def create_posts(
 
 def edit_post(user, post: Post, *, body, language=None) -> Post:
     """The author changes their post; the previous body is kept as a revision."""
-    item = _locked_item(post.item_id)
+    item = locked_item(post.item_id)
     require_reader(user, item.deliberation)
     membership = membership_of(user, item.deliberation)
     if membership is None or membership.id != post.author_id:
@@ -231,7 +231,7 @@ def hide_post(user, post: Post, *, reason) -> Post:
 
     Allowed in a closed deliberation too: moderation must stay possible in the archive.
     """
-    item = _locked_item(post.item_id)
+    item = locked_item(post.item_id)
     deliberation = item.deliberation
     require_moderator(user, deliberation)
     reason = fields.text(reason, "reason", max_length=MAX_REASON_LENGTH)
@@ -263,7 +263,7 @@ def translate_post(user, post: Post, *, language, body, rate_limited: bool = Tru
     Closed and locked items still take translations (the record stays readable in more
     languages); a closed deliberation does not.
     """
-    item = _locked_item(post.item_id)
+    item = locked_item(post.item_id)
     deliberation = item.deliberation
     require_reader(user, deliberation)
     membership = membership_of(user, deliberation)
@@ -313,7 +313,7 @@ def translate_post(user, post: Post, *, language, body, rate_limited: bool = Tru
 
 def lock_item(user, item: AgendaItem, *, locked) -> AgendaItem:
     """A moderator locks (or unlocks) an item's discussion: still readable, no new posts."""
-    item = _locked_item(item.id)
+    item = locked_item(item.id)
     require_moderator(user, item.deliberation)
     locked = fields.boolean(locked, "locked")
     if item.locked == locked:
@@ -411,7 +411,7 @@ def decide_redaction(user, deliberation, request: RedactionRequest, *, approve) 
             )
         )
         for post in posts:
-            _locked_item(post.item_id)
+            locked_item(post.item_id)
             db.session.execute(sa.delete(PostRevision).where(PostRevision.post_id == post.id))
             db.session.execute(sa.delete(PostTranslation).where(PostTranslation.post_id == post.id))
             post.body = REDACTED_BODY
@@ -438,9 +438,9 @@ def decide_redaction(user, deliberation, request: RedactionRequest, *, approve) 
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _locked_item(item_id: int) -> AgendaItem:
-    """The item, re-read and locked until commit (PostgreSQL; SQLite serialises writers);
-    locked and read once per transaction (``db.held_lock``: the posts of a group)."""
+def locked_item(item_id: int) -> AgendaItem:
+    """The item, re-read and locked until commit (PostgreSQL; SQLite serialises writers), or
+    a 404 error; locked and read once per transaction (``db.held_lock``)."""
     return held_lock(("agenda_item", item_id), lambda: _lock_item(item_id))
 
 

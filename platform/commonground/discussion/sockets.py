@@ -34,7 +34,7 @@ from ..realtime.rooms import item_room
 from ..transactions import in_transaction, read_from_now
 from .models import Post
 from .queries import load_post_views, reader_for
-from .services import NewPost, create_posts
+from .services import NewPost, create_posts, locked_item
 
 logger = logging.getLogger(__name__)
 
@@ -168,7 +168,9 @@ def _post_group(item_id: int, requests: list[tuple]) -> list[dict | Exception]:
         # Each socket's user read afresh, as for every event, together with the others'.
         users = socket_users([credentials for credentials, _, _ in requests], write=True)
         try:
-            item = get_item(item_id)
+            # Locked now: the posts take the lock anyway (create_posts), and this reads the
+            # item once.
+            item = locked_item(item_id)
         except ServiceError as error:
             # A socket that may not act at all hears that first, as from its own event.
             return [user if isinstance(user, ServiceError) else error for user in users]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..db import db, held_lock, insert_rows, iso, lock_row, utcnow
+from ..db import db, held_lock, insert_rows, iso, utcnow
 from ..deliberations.models import AgendaItem, Deliberation
 from ..discussion.models import PostRevision
 from ..errors import NotFound
@@ -67,15 +67,7 @@ def _locked_state(deliberation_id: int) -> LogState:
 
 
 def _lock_state(deliberation_id: int) -> LogState:
-    # The deliberation's row is the lock that also serialises the audit chain: taking it
-    # first keeps one lock order for every writer of a deliberation.
-    lock_row(Deliberation.id, deliberation_id)
-    state = db.session.scalar(
-        sa.select(LogState)
-        .where(LogState.deliberation_id == deliberation_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    state = db.session.execute(_LOCK_STATE, {"deliberation_id": deliberation_id}).scalar()
     if state is None:
         state = LogState(
             deliberation_id=deliberation_id,
@@ -87,6 +79,19 @@ def _lock_state(deliberation_id: int) -> LogState:
         db.session.add(state)
         db.session.flush()
     return state
+
+
+# The deliberation's row is the lock (it also serialises the audit chain: one lock order for
+# every writer of a deliberation), and the state is read with it, in one statement: every
+# writer of the state holds that lock. Built once: it runs for every append.
+_LOCK_STATE = (
+    sa.select(LogState)
+    .select_from(Deliberation)
+    .outerjoin(LogState, LogState.deliberation_id == Deliberation.id)
+    .where(Deliberation.id == sa.bindparam("deliberation_id"))
+    .with_for_update(of=Deliberation)
+    .execution_options(populate_existing=True)
+)
 
 
 #: The frontier of each deliberation's log after this process's last append to it, with the
