@@ -26,6 +26,13 @@ timestamps every ``post:new``. *Deliveries/s* = deliveries / (last delivery − 
 *lost* = posts × listeners − deliveries; *dropped* = sockets that disconnected or never
 joined; *memory per connection* = (server RSS with every client joined − RSS before the
 first connect) / clients.
+
+Each room size runs ``--rounds`` rounds (2 by default), the servers in the given order in
+odd rounds and in the reverse order in even ones (bare, Common Ground, Common Ground, bare):
+on this machine whichever server runs second after another's 2,000 clients measures slower
+(the same code swung from 0.61× to 1.12× the bare deliveries/s with the order alone), so a
+single order favours the first. A server's figures are the means of its rounds (dropped and
+lost: the sums).
 """
 
 import argparse
@@ -65,9 +72,12 @@ POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
 
 
 def database_url(clients: int, workdir: Path, processes: int | None) -> str:
-    """SQLite in ``workdir`` (``processes`` None); a new PostgreSQL database for scale-out."""
+    """A new SQLite file in ``workdir`` (``processes`` None); a new PostgreSQL database for
+    scale-out."""
     if processes is None:
-        return f"sqlite:///{workdir / f'fanout-{clients}.db'}"
+        path = workdir / f"fanout-{clients}.db"
+        path.unlink(missing_ok=True)  # a new world for every round
+        return f"sqlite:///{path}"
     return f"{POSTGRES}/{postgres_database(f'cg_fanout_{clients}_{processes}', create=True)}"
 
 
@@ -360,6 +370,25 @@ def run(
 # --- report ----------------------------------------------------------------------------------
 
 
+#: Counted over every round; every other figure of a server is the mean of its rounds.
+SUMMED = ("joined", "dropped", "lost", "deliveries", "presence_events")
+
+
+def combine(rounds: list[dict]) -> dict:
+    """One server's figures over its rounds at one room size."""
+    combined = dict(rounds[0])
+    for key, value in rounds[0].items():
+        if key in SUMMED:
+            combined[key] = sum(r[key] for r in rounds)
+        elif isinstance(value, float):
+            combined[key] = sum(r[key] for r in rounds) / len(rounds)
+    combined["drop_reasons"] = dict(
+        sum((collections.Counter(r["drop_reasons"]) for r in rounds), collections.Counter())
+    )
+    combined["rounds"] = len(rounds)
+    return combined
+
+
 def ratio(value: float, base: float) -> str:
     return f"{value / base:.2f}×" if base else "—"
 
@@ -378,7 +407,10 @@ def report(results: list[dict], posts: int, processes: int, skipped: str) -> str
         "- Servers, one at a time, each started by the benchmark: Common Ground "
         "(`gunicorn -c gunicorn.conf.py app:app`, one gevent worker, SQLite), the bare "
         "python-socketio server `benchmarks/bare_socketio.py` (same gunicorn configuration) "
-        f"and Node socket.io 4 (`benchmarks/node_fanout/server.js`){skipped}.",
+        f"and Node socket.io 4 (`benchmarks/node_fanout/server.js`){skipped}; "
+        f"{results[0].get('rounds', 1)} round(s) per room size, the order of the servers "
+        "reversed in every other round, each server's figures the means of its rounds "
+        "(dropped, lost and presence events: the sums).",
         f"- Load: N python-socketio AsyncClients over websocket in {processes} client "
         f"processes join one item; then one poster sends a burst of {posts} posts of 729 "
         "bytes; every listener receives every post (N × posts deliveries). See the "
@@ -449,6 +481,9 @@ def main(argv=None) -> None:
     parser.add_argument("--posts", type=int, default=20)
     parser.add_argument("--processes", type=int, default=4, help="client processes")
     parser.add_argument("--servers", default="bare,commonground,node")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="rounds per room size, the order reversed in each"
+    )
     parser.add_argument("--record", action="store_true", help="write BENCHMARKS.md")
     parser.add_argument("--profile", help="folder for py-spy profiles of the Python servers")
     parser.add_argument(
@@ -467,11 +502,14 @@ def main(argv=None) -> None:
     with tempfile.TemporaryDirectory(prefix="cg-fanout-") as tmp:
         sizes = [int(c) for c in args.clients.split(",")]
         for clients in sizes:
-            for kind in servers:
-                print(f"{kind} with {clients} clients…", flush=True)
-                result = run(kind, clients, args.posts, args.processes, Path(tmp), args.profile)
-                print(result, flush=True)
-                results.append(result)
+            rounds: dict[str, list[dict]] = {kind: [] for kind in servers}
+            for number in range(args.rounds):
+                for kind in servers if number % 2 == 0 else servers[::-1]:
+                    print(f"{kind} with {clients} clients, round {number + 1}…", flush=True)
+                    result = run(kind, clients, args.posts, args.processes, Path(tmp), args.profile)
+                    print(result, flush=True)
+                    rounds[kind].append(result)
+            results += [combine(rounds[kind]) for kind in servers]
             # Scale-out at the first room size only: it is the ratio that matters.
             for count in [int(c) for c in args.scaleout.split(",") if c and clients == sizes[0]]:
                 print(f"commonground ×{count} with {clients} clients…", flush=True)
