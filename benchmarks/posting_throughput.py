@@ -24,6 +24,10 @@ divided by the acked events: on a shared machine it varies far less than the rat
   Ground processes (behind Redis when more than one; a fresh database each), listeners and
   posters spread evenly over the processes, so every post crosses Redis to reach most of its
   listeners. Acked posts/s and deliveries/s, ratios to one process of the same run.
+* rounds (``--rounds``, 4 by default): posting and ballots are measured that many times,
+  each on a new world, the bare server first in odd rounds and second in even ones (the
+  second of two runs can measure slower for its place alone); a server's figures are the
+  medians of its rounds (lost and refused: the sums).
 * dawdler (SQLite): a client sends ``GET /healthz`` and posts through the API, one after
   another, and times each; once alone, once while another client has sent half of a
   ``POST …/posts`` body and waits. The ratio of the p99s is the fact to read.
@@ -39,6 +43,7 @@ import json
 import os
 import platform
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -406,17 +411,57 @@ def summarise_profile(collapsed: Path, top: int = 25) -> list[tuple[str, float]]
     return [(frame, count / samples) for frame, count in ranked]
 
 
-def run_case(case: str, kind: str, workdir: Path, profile: Path | None = None) -> dict:
-    """Measure ``case`` on Common Ground (database ``kind``) and on the bare server."""
+#: Summed over the rounds; every other figure of a server is the median of its rounds.
+SUMMED = ("acked", "refused", "lost")
+
+
+def median_figures(rounds: list[dict]) -> dict:
+    """One server's figures over its rounds: the median of each (robust to the bare
+    server's rates, which jump between two levels from one run to the next), the sums of
+    the counts."""
+    return {
+        key: sum(r[key] for r in rounds)
+        if key in SUMMED
+        else statistics.median(r[key] for r in rounds)
+        for key in rounds[0]
+    }
+
+
+def run_case(
+    case: str, kind: str, workdir: Path, profile: Path | None = None, rounds: int = 1
+) -> dict:
+    """Measure ``case`` on Common Ground (database ``kind``) and on the bare server, in
+    ``rounds`` rounds — a new world each, the servers' order reversed in every other round
+    (the second of two runs can measure slower for its place alone) — each server's figures
+    the medians of its rounds."""
+    figures: dict[str, list[dict]] = {}
+    result = {"case": case, "database": kind, "rounds": rounds}
+    for number in range(rounds):
+        for server, measured in run_round(case, kind, workdir, profile, reverse=number % 2 == 1):
+            print(
+                json.dumps({"case": case, "database": kind, "round": number + 1, server: measured})
+            )
+            if server in ("alone", "dawdled"):
+                result[server] = measured
+            else:
+                figures.setdefault(server, []).append(measured)
+    result.update({server: median_figures(each) for server, each in figures.items()})
+    return result
+
+
+def run_round(
+    case: str, kind: str, workdir: Path, profile: Path | None, *, reverse: bool
+) -> list[tuple[str, dict]]:
+    """One measurement of ``case`` on a new world: ``(server, figures)`` for each server."""
     delegates = VOTERS if case == "ballots" else LISTENERS + POSTERS + 2
     url, drop = with_database(kind, workdir)
-    result = {"case": case, "database": kind}
+    result = []
     try:
         world = seed(url, delegates)
         servers = [("app", "app:app", app_env(url))]
         if case != "dawdler":
             servers.insert(0, ("bare", "benchmarks.bare_socketio:app", {**os.environ}))
-        for server, target, env in servers:
+        for server, target, env in servers[::-1] if reverse else servers:
             process, server_url = start(target, env, workdir / f"{server}-{case}-{kind}.log")
             cpu = functools.partial(server_cpu, process)
             profiler = None
@@ -425,12 +470,12 @@ def run_case(case: str, kind: str, workdir: Path, profile: Path | None = None) -
                 time.sleep(1)
             try:
                 if case == "posting":
-                    result[server] = asyncio.run(posting(server_url, world, cpu))
+                    result.append((server, asyncio.run(posting(server_url, world, cpu))))
                 elif case == "ballots":
-                    result[server] = asyncio.run(balloting(server_url, world, cpu))
+                    result.append((server, asyncio.run(balloting(server_url, world, cpu))))
                 elif server == "app":
-                    result["alone"] = dawdling(server_url, world, dawdler=False)
-                    result["dawdled"] = dawdling(server_url, world, dawdler=True)
+                    result.append(("alone", dawdling(server_url, world, dawdler=False)))
+                    result.append(("dawdled", dawdling(server_url, world, dawdler=True)))
             finally:
                 if profiler is not None:
                     profiler.send_signal(2)
@@ -502,7 +547,10 @@ def report(results: list[dict]) -> str:
         f" ({os.cpu_count()} CPUs shared with other work, Python {platform.python_version()}).",
         "Servers: `gunicorn -k gevent -w 1 --worker-connections 4000`; clients: python-socketio "
         "AsyncClients over websocket in one process on the same machine. Method in the module "
-        "docstring of `benchmarks/posting_throughput.py`.",
+        "docstring of `benchmarks/posting_throughput.py`. Posting and ballots: "
+        f"{next((r['rounds'] for r in results if 'rounds' in r and r['case'] != 'dawdler'), 1)} "
+        "rounds, a new world each, the servers' order reversed in every other round; each "
+        "figure the median of a server's rounds (lost and refused: the sums).",
         "",
         "| case | database | Common Ground | bare python-socketio | ratio | CG ack p50 / p99 "
         "| bare ack p50 / p99 | p99 ratio | lost / refused or unanswered "
@@ -553,6 +601,9 @@ def main(argv=None) -> None:
     )
     parser.add_argument("--database", choices=["sqlite", "postgres"], action="append")
     parser.add_argument("--record", action="store_true", help="write the section of BENCHMARKS.md")
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="rounds of posting and ballots, order reversed"
+    )
     parser.add_argument("--profile", type=Path, help="py-spy the app's worker into this folder")
     parser.add_argument(
         "--scaleout",
@@ -574,7 +625,8 @@ def main(argv=None) -> None:
             for kind in databases:
                 if case == "dawdler" and kind != "sqlite":
                     continue
-                results.append(run_case(case, kind, Path(tmp), args.profile))
+                rounds = 1 if case == "dawdler" else args.rounds
+                results.append(run_case(case, kind, Path(tmp), args.profile, rounds))
                 print(json.dumps(results[-1], default=str), flush=True)
     if args.profile:
         for collapsed in sorted(args.profile.glob("*.txt")):
