@@ -57,28 +57,29 @@ def test_a_token_connect_reads_the_token_and_its_user_once(live, connect, world)
 
 
 @pytest.mark.parametrize("role", ["delegate", "observer", "moderator", "admin"])
-def test_joining_an_empty_item_costs_four_statements(live, connect, world, role):
+def test_joining_an_empty_item_costs_three_statements(live, connect, world, role):
     client = connect(live.url, token=world.tokens[role])
     with served_statements(live) as run:
         ack = join(client, world.item)
-    # The token and user, the item and deliberation, the membership and group (read
-    # once), and the thread's newest post and window start: empty, nothing more to read.
-    assert len(run) == 4, run
+    # The token and user, the item with its deliberation and the membership with its group
+    # (one statement, read once), and the thread's newest post and window start: empty,
+    # nothing more to read.
+    assert len(run) == 3, run
     assert ack["posts"] == [] and ack["older"] is False
 
 
-def test_joining_with_the_newest_post_already_read_costs_four_statements(live, connect, world):
+def test_joining_with_the_newest_post_already_read_costs_three_statements(live, connect, world):
     posts = [make_post(world.item, world.memberships["delegate2"], f"Post {n}") for n in range(3)]
     db.session.commit()
     client = connect(live.url, token=world.tokens["delegate"])
     with served_statements(live) as run:
         ack = join(client, world.item, after=posts[-1].id)
     # The posts above ``after``: none, so their translations are not read.
-    assert len(run) == 4, run
+    assert len(run) == 3, run
     assert ack["posts"] == []
     with served_statements(live) as run:
         ack = join(client, world.item, after=posts[0].id)
-    assert len(run) == 5, run
+    assert len(run) == 4, run
     assert [p["id"] for p in ack["posts"]] == [p.id for p in posts[1:]]
 
 
@@ -95,7 +96,7 @@ def test_joining_a_thread_costs_the_same_whatever_its_size(live, connect, world)
     with served_statements(live) as many:
         ack = join(client, large)
     # ... and the window's posts, then their translations.
-    assert len(one) == len(many) == 6, many
+    assert len(one) == len(many) == 5, many
     assert ack["older"] is True
 
 

@@ -90,7 +90,12 @@ def require_reader_access(user, deliberation: Deliberation) -> ReaderAccess:
     """The user's membership (read once, with its group) and whether they moderate, decided
     by the rules of ``can_read`` and ``can_moderate``; refused as ``require_reader``
     refuses."""
-    membership = membership_of(user, deliberation, with_group=True)
+    return reader_access(user, deliberation, membership_of(user, deliberation, with_group=True))
+
+
+def reader_access(user, deliberation: Deliberation, membership: Membership | None) -> ReaderAccess:
+    """:func:`require_reader_access` for a caller that has read the user's membership (with
+    its group) in this transaction already (None: not a member)."""
     require_reader_as_member(user, deliberation, membership)
     return ReaderAccess(membership, _may_moderate(user, lambda: membership))
 
@@ -174,6 +179,35 @@ _ITEM_WITH_DELIBERATION = (
     sa.select(AgendaItem)
     .where(AgendaItem.id == sa.bindparam("item_id"))
     .options(joinedload(AgendaItem.deliberation))
+)
+
+
+def get_item_and_membership(item_id: int, user) -> tuple[AgendaItem, Membership | None]:
+    """The agenda item with ``item_id`` (or a 404 error) and the user's membership in its
+    deliberation, with its group (None: not a member, or signed out) — one statement where
+    :func:`get_item` and :func:`membership_of` take two, for a socket's join."""
+    user_id = user.id if user is not None and user.is_authenticated else None
+    row = (
+        db.session.execute(_ITEM_AND_MEMBERSHIP, {"item_id": item_id, "user_id": user_id}).first()
+        if fields.is_row_id(item_id)
+        else None
+    )
+    if row is None:
+        raise NotFound(_l("There is no agenda item with this number."))
+    return row.AgendaItem, row.Membership
+
+
+_ITEM_AND_MEMBERSHIP = (
+    sa.select(AgendaItem, Membership)
+    .outerjoin(
+        Membership,
+        sa.and_(
+            Membership.deliberation_id == AgendaItem.deliberation_id,
+            Membership.user_id == sa.bindparam("user_id"),
+        ),
+    )
+    .where(AgendaItem.id == sa.bindparam("item_id"))
+    .options(joinedload(AgendaItem.deliberation), joinedload(Membership.group))
 )
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 from .. import fields
 from ..accounts.models import User
 from ..db import db, iso
-from ..deliberations.access import require_reader_access
+from ..deliberations.access import ReaderAccess, require_reader_access
 from ..deliberations.models import AgendaItem, Deliberation, Membership, StakeholderGroup
 from ..errors import Forbidden, NotFound
 from ..i18n import current_language
@@ -56,7 +56,11 @@ PUBLIC = Reader(user=None, membership=None, moderator=False, language="")
 def reader_for(user, deliberation: Deliberation) -> Reader:
     """The reader ``user`` is in ``deliberation`` (refused if they may not read it): one
     query, the membership with its group."""
-    access = require_reader_access(user, deliberation)
+    return reader_with(user, require_reader_access(user, deliberation))
+
+
+def reader_with(user, access: ReaderAccess) -> Reader:
+    """The reader ``user`` is, given their access already decided (``access.reader_access``)."""
     return Reader(
         user=user if getattr(user, "is_authenticated", False) else None,
         membership=access.membership,

@@ -22,7 +22,13 @@ from flask_socketio import emit, join_room, leave_room
 from .. import fields
 from ..accounts.socket_auth import socket_credentials, socket_user, socket_users
 from ..db import db, iso, utcnow
-from ..deliberations.access import get_item, participation_error, require_reader
+from ..deliberations.access import (
+    get_item,
+    get_item_and_membership,
+    participation_error,
+    reader_access,
+    require_reader,
+)
 from ..errors import Invalid, ServiceError
 from ..i18n import requested_language
 from ..realtime import announce_presence, join_presence, state
@@ -33,7 +39,7 @@ from ..realtime.ratelimit import check_rate
 from ..realtime.rooms import item_room
 from ..transactions import in_transaction, read_from_now
 from .models import Post
-from .queries import load_post_views, reader_for
+from .queries import load_post_views, reader_for, reader_with
 from .services import NewPost, create_posts, locked_item
 
 logger = logging.getLogger(__name__)
@@ -60,16 +66,19 @@ def on_join(data=None):
     an earlier ack), every post changed since: edited, hidden or translated. Plus the
     item's presence counts, answered here; the room hears of the join coalesced.
 
-    Four queries when nothing is new: the token and user, the item and deliberation, the
-    membership and group, and the posts above ``after`` (none: their translations are not
-    read) or, without ``after``, the thread's newest post and window (none: nothing more)."""
+    Three queries when nothing is new: the token and user, the item with its deliberation
+    and the membership with its group, and the posts above ``after`` (none: their
+    translations are not read) or, without ``after``, the thread's newest post and window
+    (none: nothing more)."""
     data = event_data(data)
     user = socket_user()
     check_rate(f"join:{user.id}", "JOIN_RATE_LIMIT")
-    item = get_item(fields.integer(data.get("item"), "item", minimum=1))
+    item, membership = get_item_and_membership(
+        fields.integer(data.get("item"), "item", minimum=1), user
+    )
     after = _optional_int(data.get("after"), "after")
     since = _optional_time(data.get("since"), "since")
-    reader = reader_for(user, item.deliberation)
+    reader = reader_with(user, reader_access(user, item.deliberation, membership))
     # Join before reading: a post committed from now on reaches us live, one committed
     # before is in the read below (a new snapshot: the one of the reads above may be
     # older than the join). A post in both is told apart by its id.
@@ -87,7 +96,6 @@ def on_join(data=None):
             item.id, reader, after=after, changed_since=since - CLOCK_MARGIN if since else None
         )
     )
-    membership = reader.membership
     presence = join_presence(
         item.id,
         request.sid,
