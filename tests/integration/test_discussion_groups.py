@@ -125,6 +125,25 @@ def test_each_post_of_a_group_is_judged_alone(app, world):
     assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 0
 
 
+def test_new_posts_are_taken_into_the_session_whole(app, world):
+    """The posts are inserted as plain rows and taken into the session as stored: every
+    column is set (a column added to ``Post`` and forgotten here would be read back, one
+    query per post), and a change made by a receiver is written at the next flush."""
+
+    def write():
+        (post,) = create_posts(world.item, [NewPost(world.users["delegate"], "Whole.")])
+        columns = {column.key for column in sa.inspect(Post).column_attrs}
+        assert columns.isdisjoint(sa.inspect(post).unloaded)
+        assert sa.inspect(post).persistent
+        post.floor_intervention = True
+        db.session.flush()
+        return post.id
+
+    post_id = in_transaction(write)
+    db.session.rollback()
+    assert db.session.get(Post, post_id).floor_intervention is True
+
+
 def test_a_member_over_the_rate_is_refused_alone_within_a_group(app, world):
     app.config["POST_RATE_LIMIT"] = "2/60"
     users = world.users
