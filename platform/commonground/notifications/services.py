@@ -77,6 +77,8 @@ def notify_all(notices: list[Notice]) -> list[Notification]:
     created = []
     now = utcnow()
     for notice, user_ids in zip(notices, recipients, strict=True):
+        if not user_ids:
+            continue
         before = len(created)
         for user_id in user_ids:
             if not wanted(notice.kind, muted.get(user_id)):
