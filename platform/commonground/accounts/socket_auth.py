@@ -7,7 +7,9 @@ every event, so a logout, a revoked token, a removal or a demotion takes effect 
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from flask import g, request, session
@@ -175,3 +177,28 @@ def socket_users(credentials: list[SocketCredentials], *, write: bool) -> list[U
         user_id, nonce = sessions[c.session_id]
         answers.append(session_user(users.get(user_id), nonce) or Unauthorized())
     return answers
+
+
+def for_socket_users(
+    requests: list[tuple], find: Callable[[], Any], act: Callable[[Any, list[tuple]], list]
+) -> list:
+    """The outcome of each of a group's ``(credentials, payload)`` requests, for a group of
+    socket events carried out together (``realtime.grouping``).
+
+    Each socket's user is read afresh (:func:`socket_users`); then the subject is found,
+    ``find()`` — a socket that may not act at all hears that first, before a subject
+    missing for everyone — and ``act(subject, [(user, payload), …])`` is run for those who
+    may act, one outcome each, in order. The refused sockets keep their refusals in place.
+    """
+    users = socket_users([credentials for credentials, _ in requests], write=True)
+    try:
+        subject = find()
+    except ServiceError as error:
+        return [user if isinstance(user, ServiceError) else error for user in users]
+    acting = [
+        (user, payload)
+        for user, (_, payload) in zip(users, requests, strict=True)
+        if not isinstance(user, ServiceError)
+    ]
+    outcomes = iter(act(subject, acting))
+    return [user if isinstance(user, ServiceError) else next(outcomes) for user in users]

@@ -24,12 +24,32 @@ def membership_of(
 ) -> Membership | None:
     """The user's membership in the deliberation, read fresh from the database
     (``with_group``: its stakeholder group in the same statement)."""
-    if user is None or not user.is_authenticated:
+    if (user_id := signed_in_id(user)) is None:
         return None
     return db.session.scalar(
         _MEMBERSHIP_WITH_GROUP if with_group else _MEMBERSHIP,
-        {"deliberation_id": deliberation.id, "user_id": user.id},
+        {"deliberation_id": deliberation.id, "user_id": user_id},
     )
+
+
+def memberships_of(users, deliberation: Deliberation) -> dict[int, Membership]:
+    """The memberships of the signed-in ``users`` in the deliberation, with their groups,
+    by user id (one query), for the users of a group of requests carried out together."""
+    user_ids = {user_id for user in users if (user_id := signed_in_id(user)) is not None}
+    if not user_ids:
+        return {}
+    return {
+        membership.user_id: membership
+        for membership in db.session.scalars(
+            _MEMBERSHIPS_WITH_GROUPS,
+            {"deliberation_id": deliberation.id, "user_ids": list(user_ids)},
+        )
+    }
+
+
+def signed_in_id(user) -> int | None:
+    """The user's id when signed in, else None (anonymous, or no user)."""
+    return user.id if user is not None and user.is_authenticated else None
 
 
 # Built once: on the path of every socket event, building a statement costs about as much
@@ -39,6 +59,14 @@ _MEMBERSHIP = sa.select(Membership).where(
     Membership.user_id == sa.bindparam("user_id"),
 )
 _MEMBERSHIP_WITH_GROUP = _MEMBERSHIP.options(joinedload(Membership.group))
+_MEMBERSHIPS_WITH_GROUPS = (
+    sa.select(Membership)
+    .where(
+        Membership.deliberation_id == sa.bindparam("deliberation_id"),
+        Membership.user_id.in_(sa.bindparam("user_ids", expanding=True)),
+    )
+    .options(joinedload(Membership.group))
+)
 
 
 def is_admin(user) -> bool:
@@ -186,9 +214,10 @@ def get_item_and_membership(item_id: int, user) -> tuple[AgendaItem, Membership 
     """The agenda item with ``item_id`` (or a 404 error) and the user's membership in its
     deliberation, with its group (None: not a member, or signed out) — one statement where
     :func:`get_item` and :func:`membership_of` take two, for a socket's join."""
-    user_id = user.id if user is not None and user.is_authenticated else None
     row = (
-        db.session.execute(_ITEM_AND_MEMBERSHIP, {"item_id": item_id, "user_id": user_id}).first()
+        db.session.execute(
+            _ITEM_AND_MEMBERSHIP, {"item_id": item_id, "user_id": signed_in_id(user)}
+        ).first()
         if fields.is_row_id(item_id)
         else None
     )

@@ -23,10 +23,12 @@ from ..db import db, held_lock, insert_rows, next_ids, utcnow
 from ..deliberations.access import (
     can_moderate,
     membership_of,
+    memberships_of,
     participation_error,
     require_moderator,
     require_reader,
     require_reader_as_member,
+    signed_in_id,
 )
 from ..deliberations.models import AgendaItem, Membership
 from ..errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
@@ -114,12 +116,12 @@ def create_posts(
     """
     item = locked_item(item.id)
     deliberation = item.deliberation
-    memberships = _memberships_with_groups([request.user for request in requests], deliberation)
+    memberships = memberships_of([request.user for request in requests], deliberation)
     outcomes: list[Post | ServiceError | None] = []
     checked: list[tuple[int, Membership, str, str, int | None]] = []
     for request in requests:
         user = request.user
-        membership = memberships.get(user.id) if _signed_in(user) else None
+        membership = memberships.get(signed_in_id(user))
         try:
             require_reader_as_member(user, deliberation, membership)
             if error := participation_error(user, "post", deliberation, item, membership):
@@ -473,35 +475,6 @@ def _post_language(language, user, requested: str | None = None) -> str:
     if language in (None, ""):
         return default_post_language(user, requested)
     return fields.language(language)
-
-
-def _signed_in(user) -> bool:
-    return user is not None and user.is_authenticated
-
-
-def _memberships_with_groups(users, deliberation) -> dict[int, Membership]:
-    """The signed-in ``users``' memberships in the deliberation, with their groups, by user
-    id (one query)."""
-    user_ids = {user.id for user in users if _signed_in(user)}
-    if not user_ids:
-        return {}
-    return {
-        membership.user_id: membership
-        for membership in db.session.scalars(
-            _MEMBERSHIPS_WITH_GROUPS,
-            {"deliberation_id": deliberation.id, "user_ids": list(user_ids)},
-        )
-    }
-
-
-_MEMBERSHIPS_WITH_GROUPS = (
-    sa.select(Membership)
-    .where(
-        Membership.deliberation_id == sa.bindparam("deliberation_id"),
-        Membership.user_id.in_(sa.bindparam("user_ids", expanding=True)),
-    )
-    .options(joinedload(Membership.group))
-)
 
 
 def _parent_id(parent) -> int | None:

@@ -20,7 +20,7 @@ from flask import current_app, request
 from flask_socketio import emit, join_room, leave_room
 
 from .. import fields
-from ..accounts.socket_auth import socket_credentials, socket_user, socket_users
+from ..accounts.socket_auth import for_socket_users, socket_credentials, socket_user
 from ..db import db, iso, utcnow
 from ..deliberations.access import (
     get_item,
@@ -165,43 +165,28 @@ def on_post(data=None):
     """
     data = event_data(data)
     item_id = fields.integer(data.get("item"), "item", minimum=1)
-    return posting.submit(item_id, (socket_credentials(), data, requested_language()))
+    return posting.submit(item_id, (socket_credentials(), (data, requested_language())))
 
 
 def _post_group(item_id: int, requests: list[tuple]) -> list[dict | Exception]:
-    """Post a group's ``(credentials, data, requested language)`` requests in the item, in
+    """Post a group's ``(credentials, (data, requested language))`` requests in the item, in
     one transaction; each request's ack, or the error that refused it."""
 
-    def post_all() -> list[dict | Exception]:
-        # Each socket's user read afresh, as for every event, together with the others'.
-        users = socket_users([credentials for credentials, _, _ in requests], write=True)
-        try:
-            # Locked now: the posts take the lock anyway (create_posts), and this reads the
-            # item once.
-            item = locked_item(item_id)
-        except ServiceError as error:
-            # A socket that may not act at all hears that first, as from its own event.
-            return [user if isinstance(user, ServiceError) else error for user in users]
-        asked = [
-            (
-                index,
-                NewPost(
-                    user, data.get("body"), data.get("parent"), data.get("language"), requested
-                ),
-            )
-            for index, (user, (_, data, requested)) in enumerate(zip(users, requests, strict=True))
-            if not isinstance(user, ServiceError)
+    def post(item, posting: list[tuple]) -> list[dict | ServiceError]:
+        new_posts = [
+            NewPost(user, data.get("body"), data.get("parent"), data.get("language"), requested)
+            for user, (data, requested) in posting
         ]
-        answers: list[dict | Exception] = list(users)
-        outcomes = create_posts(item, [new_post for _, new_post in asked])
-        for (index, _), outcome in zip(asked, outcomes, strict=True):
+        return [
+            outcome
+            if isinstance(outcome, ServiceError)
             # A new post reads the same for everyone: the ack carries what the room receives.
-            answers[index] = (
-                outcome if isinstance(outcome, ServiceError) else {"post": outcome.public_json}
-            )
-        return answers
+            else {"post": outcome.public_json}
+            for outcome in create_posts(item, new_posts)
+        ]
 
-    return in_transaction(post_all)
+    # The item locked at once: its posts take the lock anyway, and this reads it once.
+    return in_transaction(lambda: for_socket_users(requests, lambda: locked_item(item_id), post))
 
 
 #: The groups of posts, one per item (per server process).

@@ -50,6 +50,7 @@ from ..deliberations.access import (
     require_reader,
     require_reader_as_member,
     require_signed_in,
+    signed_in_id,
 )
 from ..deliberations.models import AgendaItem, Deliberation, Membership, StakeholderGroup
 from ..errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
@@ -383,7 +384,7 @@ def cast_ballots(motion: Motion, casts: list[tuple]) -> list[Cast | ServiceError
     outcomes: list[Cast | ServiceError | None] = []
     accepted: list[tuple[int, MotionVoter, str]] = []
     for user, choice in casts:
-        membership, voter = members.get(getattr(user, "id", None), (None, None))
+        membership, voter = members.get(signed_in_id(user), (None, None))
         try:
             _check_cast(user, motion, deliberation, membership, voter)
             accepted.append((len(outcomes), voter, fields.choice(choice, "choice", legal)))
@@ -556,7 +557,7 @@ def _members_and_voters(
     by user id; the rows locked exclusively until commit, in the order of their ids (so
     one voter's casts take turns, and two groups of casts never wait for each other in a
     cycle). One statement when they are all voters, two otherwise."""
-    user_ids = {user.id for user in users if user is not None and user.is_authenticated}
+    user_ids = {user_id for user in users if (user_id := signed_in_id(user)) is not None}
     if not user_ids:
         return {}
     found = {

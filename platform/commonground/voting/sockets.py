@@ -13,7 +13,7 @@ for open and secret motions alike.
 import logging
 
 from .. import fields
-from ..accounts.socket_auth import socket_credentials, socket_users
+from ..accounts.socket_auth import for_socket_users, socket_credentials
 from ..errors import ServiceError
 from ..realtime.acks import acked, event_data
 from ..realtime.grouping import CommitGroups
@@ -40,32 +40,19 @@ def _cast_group(motion_id: int, requests: list[tuple]) -> list[dict | ServiceErr
     """Cast a group's ``(credentials, choice)`` requests on the motion, in one transaction;
     each request's ack or refusal."""
 
-    def cast() -> list[dict | ServiceError]:
-        # Each socket's user read afresh, as for every event, together with the others'.
-        users = socket_users([credentials for credentials, _ in requests], write=True)
-        try:
-            # cast_ballots refuses whoever may not read the motion, as readable_motion would.
-            motion = queries.get_motion(motion_id)
-        except ServiceError as error:
-            # A socket that may not act at all hears that first, as from its own event.
-            return [user if isinstance(user, ServiceError) else error for user in users]
-        casting = [
-            (user, choice)
-            for user, (_, choice) in zip(users, requests, strict=True)
-            if not isinstance(user, ServiceError)
+    def cast(motion, casting: list[tuple]) -> list[dict | ServiceError]:
+        return [
+            outcome
+            if isinstance(outcome, ServiceError)
+            # Built in the transaction: the ack describes this cast, not a later one.
+            else {"ballot": own_ballot_json(motion, outcome.voter, outcome)}
+            for outcome in services.cast_ballots(motion, casting)
         ]
-        outcomes = iter(services.cast_ballots(motion, casting))
-        answers: list[dict | ServiceError] = []
-        for user in users:
-            outcome = user if isinstance(user, ServiceError) else next(outcomes)
-            if isinstance(outcome, ServiceError):
-                answers.append(outcome)
-            else:
-                # Built in the transaction: the ack describes this cast, not a later one.
-                answers.append({"ballot": own_ballot_json(motion, outcome.voter, outcome)})
-        return answers
 
-    return in_transaction(cast)
+    # cast_ballots refuses whoever may not read the motion, as readable_motion would.
+    return in_transaction(
+        lambda: for_socket_users(requests, lambda: queries.get_motion(motion_id), cast)
+    )
 
 
 #: The groups of casts, one per motion (per server process).
