@@ -57,7 +57,7 @@ from benchmarks.report import ROOT, write_section
 
 HEADING = "## Posting and ballots over sockets (`python -m benchmarks.posting_throughput`)"
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-POSTERS, LISTENERS, POSTS_EACH = 20, 50, 15
+POSTERS, LISTENERS, POSTS_EACH = 20, 50, 60
 VOTERS = 1000
 #: High enough never to refuse the benchmark's load, so the limits run but never bite.
 REDIS_URL = "redis://127.0.0.1:6379/0"

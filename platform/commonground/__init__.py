@@ -21,7 +21,7 @@ from . import (
 )
 from .api import init_api
 from .config import ROOT, settings_from_environment
-from .db import configure_database, db
+from .db import configure_database, db, pool_options
 from .demo import demo_command, seed_demo_if_empty
 from .extensions import babel, csrf, login_manager, migrate, socketio
 from .fields import RowIdConverter
@@ -77,6 +77,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # First of all hooks: no request holds a transaction while its body is still arriving.
     app.before_request(read_body_first)
 
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", pool_options(app.config))
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)

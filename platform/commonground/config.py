@@ -54,6 +54,12 @@ def settings_from_environment(instance_path: Path) -> dict:
         # transparency logs; publish its public half (GET /api/v1/log/key), keep it forever.
         "LOG_SIGNING_KEY": _kept_secret("LOG_SIGNING_KEY", instance_path / "log_signing_key"),
         "SQLALCHEMY_DATABASE_URI": database_url,
+        # Database connections each server process keeps open, and how many more it may
+        # open for a burst (closed again as they come back): a room of delegates arriving
+        # at once must not open and close a connection per socket. Processes × (both)
+        # must stay under PostgreSQL's max_connections.
+        "DATABASE_POOL_SIZE": int(os.environ.get("DATABASE_POOL_SIZE", "20")),
+        "DATABASE_MAX_OVERFLOW": int(os.environ.get("DATABASE_MAX_OVERFLOW", "0")),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "HOST": os.environ.get("HOST", "127.0.0.1"),
         "PORT": int(os.environ.get("PORT", "5000")),

@@ -2,6 +2,7 @@
 convention), the column types and time helpers every model shares, and the engine tuning."""
 
 import contextvars
+import functools
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -98,6 +99,19 @@ SQLITE_LOCK_TIMEOUT = 10.0
 SQLITE_LOCK_PAUSE = 0.02
 
 
+def pool_options(config) -> dict:
+    """The engine's connection pool as configured (``DATABASE_POOL_SIZE``,
+    ``DATABASE_MAX_OVERFLOW``); none for an in-memory SQLite database, which keeps one
+    connection."""
+    url = sa.engine.make_url(config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return {}
+    return {
+        "pool_size": config["DATABASE_POOL_SIZE"],
+        "max_overflow": config["DATABASE_MAX_OVERFLOW"],
+    }
+
+
 def configure_database(app: Flask) -> None:
     """Tune SQLite for a web server: WAL, immediate write transactions, and a wait for the
     write lock that never blocks the process."""
@@ -189,18 +203,66 @@ def insert_rows(table: sa.Table, rows: list[dict]) -> None:
     if db.session.get_bind().dialect.name != "postgresql":
         db.session.execute(table.insert(), rows)
         return
-    columns = list(rows[0])
+    columns = tuple(rows[0])
+    db.session.execute(_unnesting_insert(table, columns), _arrays(table, columns, rows))
+
+
+def execute_after_inserts(
+    statement: sa.Executable, parameters: dict, inserts: list[tuple[sa.Table, list[dict]]]
+) -> None:
+    """Insert the rows of each ``(table, rows)`` of ``inserts`` as :func:`insert_rows` does,
+    then execute ``statement`` (built once, say an UPDATE) with ``parameters``: the writes
+    of one action that always go together, such as a log's leaves, its subtrees and its new
+    root.
+
+    On PostgreSQL one statement, one round trip: the inserts are data-modifying CTEs of
+    ``statement`` (PostgreSQL runs every one of them, in order, whatever the statement
+    reads). Elsewhere (SQLite, where a statement costs no round trip) one after the other.
+    """
+    inserts = [(table, rows) for table, rows in inserts if rows]
+    if db.session.get_bind().dialect.name != "postgresql":
+        for table, rows in inserts:
+            insert_rows(table, rows)
+        db.session.execute(statement, parameters)
+        return
+    shapes = tuple((table, tuple(rows[0])) for table, rows in inserts)
+    arrays = {}
+    for (table, columns), (_, rows) in zip(shapes, inserts, strict=True):
+        arrays.update(_arrays(table, columns, rows))
+    db.session.execute(_with_unnesting_inserts(statement, shapes), {**parameters, **arrays})
+
+
+def _arrays(table: sa.Table, columns: tuple[str, ...], rows: list[dict]) -> dict:
+    """The parameters of :func:`_unnesting_insert`: each column's values as one list."""
+    return {f"{table.name}__{column}": [row[column] for row in rows] for column in columns}
+
+
+@functools.cache
+def _unnesting_insert(table: sa.Table, columns: tuple[str, ...]) -> sa.Insert:
+    """``INSERT INTO table (columns) SELECT unnest(:table__column), …``: one array parameter
+    per column, named after the table and the column. Built once per table and columns:
+    built afresh, a statement of a dozen columns cost more CPU than the round trip it
+    saves."""
     unnested = [
         sa.func.unnest(
-            sa.bindparam(
-                f"{column}_values",
-                [row[column] for row in rows],
-                type_=postgresql.ARRAY(table.c[column].type),
-            )
+            sa.bindparam(f"{table.name}__{column}", type_=postgresql.ARRAY(table.c[column].type))
         )
         for column in columns
     ]
-    db.session.execute(table.insert().from_select(columns, sa.select(*unnested)))
+    return table.insert().from_select(list(columns), sa.select(*unnested))
+
+
+@functools.cache
+def _with_unnesting_inserts(
+    statement: sa.Executable, shapes: tuple[tuple[sa.Table, tuple[str, ...]], ...]
+) -> sa.Executable:
+    """``statement`` with an unnesting insert of each ``(table, columns)`` as a CTE."""
+    return statement.add_cte(
+        *(
+            _unnesting_insert(table, columns).cte(f"{table.name}_inserted")
+            for table, columns in shapes
+        )
+    )
 
 
 def next_ids(table: sa.Table, count: int) -> list[int]:
@@ -214,14 +276,15 @@ def next_ids(table: sa.Table, count: int) -> list[int]:
     take them before this transaction's commit.
     """
     if db.session.get_bind().dialect.name == "postgresql":
-        sequence = sa.func.pg_get_serial_sequence(table.name, "id")
-        return sorted(
-            db.session.scalars(
-                sa.select(sa.func.nextval(sequence)).select_from(sa.func.generate_series(1, count))
-            )
-        )
+        return sorted(db.session.scalars(_NEXT_IDS, {"table": table.name, "count": count}))
     highest = db.session.scalar(sa.select(sa.func.max(table.c.id))) or 0
     return list(range(highest + 1, highest + count + 1))
+
+
+# Built once: it runs for every group of posts.
+_NEXT_IDS = sa.select(
+    sa.func.nextval(sa.func.pg_get_serial_sequence(sa.bindparam("table"), "id"))
+).select_from(sa.func.generate_series(1, sa.bindparam("count")))
 
 
 def lock_row(key: sa.Column, row_id: int) -> None:

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from commonground import create_app
-from commonground.db import begin_immediately
+from commonground.db import begin_immediately, db, read_only_transactions
 
 
 def test_healthz_reports_ok_once_the_database_answers(client):
@@ -84,3 +84,38 @@ def test_environment_settings_are_honoured(tmp_path, monkeypatch):
     assert app.config["HOST"] == "0.0.0.0"
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("x.db")
     assert app.config["AUTO_MIGRATE"] is False
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_each_process_keeps_the_pool_of_connections_it_is_given(
+    database, tmp_path, monkeypatch, request
+):
+    """A burst of events past the pool opens at most ``DATABASE_MAX_OVERFLOW`` more
+    connections, and those close again as they come back: a room joining at once does not
+    open and close a connection per socket."""
+    if database == "sqlite":
+        url = f"sqlite:///{tmp_path / 'pool.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "3")
+    monkeypatch.setenv("DATABASE_MAX_OVERFLOW", "2")
+    monkeypatch.setenv("AUTO_MIGRATE", "0")
+    app = create_app()
+    # Readers: on SQLite, five writers at once would wait for each other's lock.
+    with app.app_context(), read_only_transactions():
+        pool = db.engine.pool
+        held = [db.engine.connect() for _ in range(5)]
+        for connection in held:
+            connection.execute(sa.text("SELECT 1"))
+        assert (pool.size(), pool.checkedout(), pool.overflow()) == (3, 5, 2)
+        for connection in held:
+            connection.close()
+        assert (pool.checkedin(), pool.checkedout()) == (3, 0)
+        db.engine.dispose()
+
+
+def test_an_in_memory_database_keeps_its_one_connection():
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})
+    with app.app_context():
+        assert isinstance(db.engine.pool, sa.pool.StaticPool)

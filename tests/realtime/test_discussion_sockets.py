@@ -214,6 +214,21 @@ def test_a_grouped_refusal_speaks_the_posters_language(live, connect, world):
     assert acks["fr"]["error"]["message"] != acks["en"]["error"]["message"]
 
 
+def test_a_token_socket_reads_in_its_users_own_language(live, connect, world):
+    """A socket opened with a token reads in the language its user chose, as the API and
+    the pages do for them, whatever the connection's headers ask for: the join's posts name
+    their author's group in it."""
+    world.groups["governments"].name_translations = {"fr": "Gouvernements"}
+    world.users["observer"].locale = "fr"
+    db.session.commit()
+    author = connect(live.url, token=world.tokens["delegate"])
+    assert say(author, world.item, "Bonjour")["ok"]
+    french = connect(live.url, token=world.tokens["observer"])
+    english = connect(live.url, token=world.tokens["delegate2"])
+    assert join(french, world.item)["posts"][0]["author"]["group_name"] == "Gouvernements"
+    assert join(english, world.item)["posts"][0]["author"]["group_name"] == "Governments"
+
+
 def test_a_socket_that_may_not_post_hears_so_before_a_missing_item(live, connect, world):
     read_only = make_token(world.users["delegate"], scope="read")
     db.session.commit()

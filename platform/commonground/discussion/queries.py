@@ -59,13 +59,14 @@ def reader_for(user, deliberation: Deliberation) -> Reader:
     return reader_with(user, require_reader_access(user, deliberation))
 
 
-def reader_with(user, access: ReaderAccess) -> Reader:
-    """The reader ``user`` is, given their access already decided (``access.reader_access``)."""
+def reader_with(user, access: ReaderAccess, language: str | None = None) -> Reader:
+    """The reader ``user`` is, given their access already decided (``access.reader_access``),
+    reading in ``language`` (by default the request's)."""
     return Reader(
         user=user if getattr(user, "is_authenticated", False) else None,
         membership=access.membership,
         moderator=access.moderator,
-        language=current_language(),
+        language=language or current_language(),
     )
 
 

@@ -30,7 +30,7 @@ from ..deliberations.access import (
     require_reader,
 )
 from ..errors import Invalid, ServiceError
-from ..i18n import requested_language
+from ..i18n import language_of, requested_language
 from ..realtime import announce_presence, join_presence, state
 from ..realtime.acks import acked, event_data
 from ..realtime.grouping import CommitGroups
@@ -78,7 +78,9 @@ def on_join(data=None):
     )
     after = _optional_int(data.get("after"), "after")
     since = _optional_time(data.get("since"), "since")
-    reader = reader_with(user, reader_access(user, item.deliberation, membership))
+    reader = reader_with(
+        user, reader_access(user, item.deliberation, membership), language_of(user)
+    )
     # Join before reading: a post committed from now on reaches us live, one committed
     # before is in the read below (a new snapshot: the one of the reads above may be
     # older than the join). A post in both is told apart by its id.

@@ -21,8 +21,15 @@ def select_locale() -> str:
     if not has_request_context():
         # CLI commands and background work have no visitor: they speak the default language.
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
-        return current_user.locale
+    return language_of(current_user)
+
+
+def language_of(user) -> str:
+    """The language ``user`` reads in now: their own choice, else what the request asks for
+    (:func:`requested_language`). For a socket event, whose user Flask-Login does not
+    know (a token's): the socket's user, given, speaks as a page's signed-in user would."""
+    if user and user.is_authenticated and user.locale in LANGUAGES:
+        return user.locale
     return requested_language()
 
 

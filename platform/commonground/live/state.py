@@ -28,11 +28,15 @@ ANNOUNCE_CLEAR = "session.announce.clear"
 
 def session_row(deliberation: Deliberation) -> SessionState | None:
     """The deliberation's session row, re-read from the database (None before any use)."""
-    return db.session.scalar(
-        sa.select(SessionState)
-        .where(SessionState.deliberation_id == deliberation.id)
-        .execution_options(populate_existing=True)
-    )
+    return db.session.scalar(_SESSION_ROW, {"deliberation_id": deliberation.id})
+
+
+# Built once: it is read for every group of posts.
+_SESSION_ROW = (
+    sa.select(SessionState)
+    .where(SessionState.deliberation_id == sa.bindparam("deliberation_id"))
+    .execution_options(populate_existing=True)
+)
 
 
 def queue_rows(item_id: int) -> list:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import redis
 from flask import Flask, current_app, g, request
+from flask.sessions import SecureCookieSessionInterface
 
 from .. import events
 from ..db import read_only_transactions
@@ -78,6 +79,7 @@ def init_realtime(app: Flask) -> None:
             MemoryWindows(), MemoryPresence(), MemoryPresence()
         )
 
+    app.session_interface = SocketSessionInterface()
     socketio.on_event("disconnect", on_disconnect)
     events.member_removed.connect(close_sockets_of_removed_member)
     events.user_erased.connect(close_sockets_of_erased_user)
@@ -88,6 +90,23 @@ def init_realtime(app: Flask) -> None:
         if response.status_code == 429 and (wait := g.get("retry_after")):
             response.headers["Retry-After"] = str(wait)
         return response
+
+
+class SocketSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie sessions, not read again for each Socket.IO event: Flask-SocketIO
+    gives every event of a socket the socket's own session (a copy of the cookie's, made
+    at connect, kept in the connection's environ) in place of the one a request context
+    opens — so opening it from the cookie, for each event, was work thrown away."""
+
+    def open_session(self, app: Flask, request):
+        socket_session = request.environ.get(SOCKET_SESSION)
+        if socket_session is not None:
+            return socket_session
+        return super().open_session(app, request)
+
+
+#: Where Flask-SocketIO keeps a socket's session in the connection's WSGI environ.
+SOCKET_SESSION = "saved_session"
 
 
 def on_disconnect(reason=None):

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.attributes import set_committed_value
 
-from ..db import db, held_lock, insert_rows, iso, utcnow
+from ..db import db, execute_after_inserts, held_lock, iso, utcnow
 from ..deliberations.models import AgendaItem, Deliberation
 from ..discussion.models import PostRevision
 from ..errors import NotFound
@@ -139,14 +140,29 @@ def append_many(
     size += len(leaf_rows)
     if not leaf_rows:
         return size
-    insert_rows(LogLeaf.__table__, leaf_rows)
-    insert_rows(LogNode.__table__, node_rows)
-    state.size = size
-    state.root = frontier_root(frontier).hex()
-    state.updated_at = events[-1][3]
-    db.session.flush()
-    _last_frontiers[deliberation.id] = (size, state.root, tuple(frontier))
+    root, updated_at = frontier_root(frontier).hex(), events[-1][3]
+    # The leaves, their subtrees and the new head in one statement (on PostgreSQL).
+    execute_after_inserts(
+        _UPDATE_STATE,
+        {"id": deliberation.id, "size": size, "root": root, "updated_at": updated_at},
+        [(LogLeaf.__table__, leaf_rows), (LogNode.__table__, node_rows)],
+    )
+    for name, value in (("size", size), ("root", root), ("updated_at", updated_at)):
+        set_committed_value(state, name, value)
+    _last_frontiers[deliberation.id] = (size, root, tuple(frontier))
     return size
+
+
+_states = LogState.__table__
+_UPDATE_STATE = (
+    sa.update(_states)
+    .where(_states.c.deliberation_id == sa.bindparam("id"))
+    .values(
+        size=sa.bindparam("size", type_=_states.c.size.type),
+        root=sa.bindparam("root", type_=_states.c.root.type),
+        updated_at=sa.bindparam("updated_at", type_=_states.c.updated_at.type),
+    )
+)
 
 
 def pseudonym_key(deliberation_id: int) -> str:
