@@ -3,6 +3,7 @@ convention), the column types and time helpers every model shares, and the engin
 
 import contextvars
 import functools
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -112,13 +113,23 @@ def pool_options(config) -> dict:
     }
 
 
+#: An execution option: send the statement's parameters to PostgreSQL in binary (psycopg's
+#: ``%b`` placeholders). For arrays of text: the text format escapes every quote of every
+#: element in Python (a log leaf's JSON is full of them), the binary one copies the bytes —
+#: 100 leaves' entries: 3 ms of CPU in text, 0.08 ms in binary.
+BINARY_PARAMETERS = "commonground_binary_parameters"
+
+
 def configure_database(app: Flask) -> None:
-    """Tune SQLite for a web server: WAL, immediate write transactions, and a wait for the
-    write lock that never blocks the process."""
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        return
+    """Tune the engine: on PostgreSQL, parameters in binary where a statement asks for it
+    (:data:`BINARY_PARAMETERS`); on SQLite, for a web server — WAL, immediate write
+    transactions, and a wait for the write lock that never blocks the process."""
     with app.app_context():
         engine = db.engine
+    if engine.dialect.name == "postgresql":
+        sa.event.listen(engine, "do_execute", _execute_in_binary)
+    if engine.dialect.name != "sqlite":
+        return
 
     @sa.event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, connection_record):
@@ -145,6 +156,22 @@ def configure_database(app: Flask) -> None:
         # Take the write lock up front: a deferred transaction that later writes can fail
         # with "database is locked" without waiting, whatever the busy timeout says.
         begin_immediately(dbapi_connection)
+
+
+def _execute_in_binary(cursor, statement, parameters, context) -> bool:
+    """Run a statement that asks for it with its parameters in binary (a ``do_execute``
+    hook: True when it ran the statement itself)."""
+    if not context.execution_options.get(BINARY_PARAMETERS):
+        return False
+    cursor.execute(_binary_placeholders(statement), parameters)
+    return True
+
+
+@functools.lru_cache(maxsize=64)
+def _binary_placeholders(statement: str) -> str:
+    """``statement`` with its ``%(name)s`` placeholders (psycopg: the format of the
+    parameter's choosing, text for lists) made ``%(name)b`` (binary)."""
+    return re.sub(r"(?<!%)%\((\w+)\)s", r"%(\1)b", statement)
 
 
 #: Whether the transactions begun now only read (see ``read_only_transactions``).
@@ -249,7 +276,11 @@ def _unnesting_insert(table: sa.Table, columns: tuple[str, ...]) -> sa.Insert:
         )
         for column in columns
     ]
-    return table.insert().from_select(list(columns), sa.select(*unnested))
+    return (
+        table.insert()
+        .from_select(list(columns), sa.select(*unnested))
+        .execution_options(**{BINARY_PARAMETERS: True})
+    )
 
 
 @functools.cache
@@ -262,7 +293,7 @@ def _with_unnesting_inserts(
             _unnesting_insert(table, columns).cte(f"{table.name}_inserted")
             for table, columns in shapes
         )
-    )
+    ).execution_options(**{BINARY_PARAMETERS: True})
 
 
 def next_ids(table: sa.Table, count: int) -> list[int]:
