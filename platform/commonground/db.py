@@ -16,7 +16,9 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.sql.visitors import InternalTraversal
 
 T = TypeVar("T")
 
@@ -310,6 +312,40 @@ def next_ids(table: sa.Table, count: int) -> list[int]:
         return sorted(db.session.scalars(_NEXT_IDS, {"table": table.name, "count": count}))
     highest = db.session.scalar(sa.select(sa.func.max(table.c.id))) or 0
     return list(range(highest + 1, highest + count + 1))
+
+
+class OneOf(sa.sql.expression.ColumnElement):
+    """``column`` is one of the values of the list given as parameter ``name``: ``= ANY
+    (:name)`` on PostgreSQL, ``IN (…)`` elsewhere.
+
+    For the many users, memberships or ballots of a group of requests carried out together:
+    one statement text on PostgreSQL whatever the list's length, which psycopg parses once
+    and can prepare, where ``IN`` writes a placeholder per value — a new statement, parsed
+    anew, for every length.
+    """
+
+    inherit_cache = True
+    _traverse_internals = [
+        ("column", InternalTraversal.dp_clauseelement),
+        ("name", InternalTraversal.dp_string),
+    ]
+    type = sa.Boolean()
+    _is_implicitly_boolean = True
+
+    def __init__(self, column: sa.ColumnElement, name: str):
+        self.column = column
+        self.name = name
+
+
+@compiles(OneOf)
+def _compile_in(element: OneOf, compiler, **kw) -> str:
+    return compiler.process(element.column.in_(sa.bindparam(element.name, expanding=True)), **kw)
+
+
+@compiles(OneOf, "postgresql")
+def _compile_any(element: OneOf, compiler, **kw) -> str:
+    array = sa.bindparam(element.name, type_=postgresql.ARRAY(element.column.type))
+    return compiler.process(element.column == sa.any_(array), **kw)
 
 
 # Built once: it runs for every group of posts.

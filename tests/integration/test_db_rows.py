@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+from conftest import counted_statements
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commonground.db import UTCDateTime, db, execute_after_inserts, insert_rows
+from commonground.db import OneOf, UTCDateTime, db, execute_after_inserts, insert_rows
 
 scratch = sa.MetaData()
 notes = sa.Table(
@@ -115,3 +116,24 @@ def test_any_text_comes_back_the_same(tables, bodies):
     insert_rows(notes, rows)
     assert [note["body"] for note in stored_notes()] == bodies
     db.session.rollback()
+
+
+def test_one_of_a_list_of_any_length_finds_exactly_its_rows(tables):
+    insert_rows(notes, [{"id": n, "big": 100 + n} for n in range(6)])
+    by_id = sa.select(notes.c.id).where(OneOf(notes.c.id, "wanted")).order_by(notes.c.id)
+    by_big = sa.select(notes.c.id).where(OneOf(notes.c.big, "wanted")).order_by(notes.c.id)
+    for wanted, found in (([], []), ([3], [3]), ([5, 1, 3, 99], [1, 3, 5])):
+        assert db.session.scalars(by_id, {"wanted": wanted}).all() == found
+    # Another column, same parameter name: a statement of its own, not the first one's.
+    assert db.session.scalars(by_big, {"wanted": [101, 104]}).all() == [1, 4]
+
+
+def test_one_of_is_one_statement_text_on_postgresql_whatever_the_length(tables):
+    by_id = sa.select(notes.c.id).where(OneOf(notes.c.id, "wanted"))
+    with counted_statements() as run:
+        for wanted in ([1], [1, 2, 3], list(range(100))):
+            db.session.scalars(by_id, {"wanted": wanted}).all()
+    if db.engine.dialect.name == "postgresql":
+        assert len(set(run)) == 1 and "= ANY" in run[0]
+    else:
+        assert len(set(run)) == 3 and " IN (" in run[0]

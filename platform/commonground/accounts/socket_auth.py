@@ -18,7 +18,7 @@ from flask_login import current_user
 from flask_socketio import join_room
 from sqlalchemy.orm import joinedload
 
-from ..db import db
+from ..db import OneOf, db
 from ..errors import Forbidden, ServiceError, Unauthorized
 from ..realtime.budget import USER_KEY
 from ..realtime.rooms import user_room
@@ -150,9 +150,7 @@ def socket_users(credentials: list[SocketCredentials], *, write: bool) -> list[U
     tokens = (
         {
             token.id: token
-            for token in db.session.scalars(
-                sa.select(ApiToken).where(ApiToken.id.in_(token_ids)).options(*_WITH_USER)
-            )
+            for token in db.session.scalars(_TOKENS_WITH_USERS, {"token_ids": list(token_ids)})
         }
         if token_ids
         else {}
@@ -162,7 +160,7 @@ def socket_users(credentials: list[SocketCredentials], *, write: bool) -> list[U
     }
     user_ids = {user_id for user_id, _ in sessions.values() if user_id is not None}
     users = (
-        {user.id: user for user in db.session.scalars(sa.select(User).where(User.id.in_(user_ids)))}
+        {user.id: user for user in db.session.scalars(_USERS, {"user_ids": list(user_ids)})}
         if user_ids
         else {}
     )
@@ -177,6 +175,11 @@ def socket_users(credentials: list[SocketCredentials], *, write: bool) -> list[U
         user_id, nonce = sessions[c.session_id]
         answers.append(session_user(users.get(user_id), nonce) or Unauthorized())
     return answers
+
+
+# Built once: they run for every group of socket events carried out together.
+_TOKENS_WITH_USERS = sa.select(ApiToken).where(OneOf(ApiToken.id, "token_ids")).options(*_WITH_USER)
+_USERS = sa.select(User).where(OneOf(User.id, "user_ids"))
 
 
 def for_socket_users(

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from .. import fields
-from ..db import db
+from ..db import OneOf, db
 from ..errors import Conflict, Forbidden, NotFound, ServiceError, Unauthorized
 from .models import AgendaItem, Deliberation, Membership
 from .rules import participation_refusal
@@ -63,7 +63,7 @@ _MEMBERSHIPS_WITH_GROUPS = (
     sa.select(Membership)
     .where(
         Membership.deliberation_id == sa.bindparam("deliberation_id"),
-        Membership.user_id.in_(sa.bindparam("user_ids", expanding=True)),
+        OneOf(Membership.user_id, "user_ids"),
     )
     .options(joinedload(Membership.group))
 )

@@ -40,7 +40,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import events, fields
 from ..accounts.models import User
-from ..db import db, insert_rows, lock_row, utcnow
+from ..db import OneOf, db, insert_rows, lock_row, utcnow
 from ..deliberations.access import (
     get_item,
     is_admin,
@@ -397,12 +397,11 @@ def cast_ballots(motion: Motion, casts: list[tuple]) -> list[Cast | ServiceError
     stored = {
         row.membership_id: row
         for row in db.session.execute(
-            sa.select(
-                Ballot.id, Ballot.membership_id, Ballot.choice, Ballot.sequence, Ballot.cast_at
-            ).where(
-                Ballot.motion_id == motion.id,
-                Ballot.membership_id.in_({voter.membership_id for _, voter, _ in accepted}),
-            )
+            _STORED_BALLOTS,
+            {
+                "motion_id": motion.id,
+                "membership_ids": list({voter.membership_id for _, voter, _ in accepted}),
+            },
         )
     }
     key = current_receipt_key()
@@ -454,6 +453,13 @@ def cast_ballots(motion: Motion, casts: list[tuple]) -> list[Cast | ServiceError
     call_after_commit(lambda: announce_tally(motion_id, item_id))
     return outcomes
 
+
+# Built once, as the reads of _members_and_voters: they run for every group of casts.
+_STORED_BALLOTS = sa.select(
+    Ballot.id, Ballot.membership_id, Ballot.choice, Ballot.sequence, Ballot.cast_at
+).where(
+    Ballot.motion_id == sa.bindparam("motion_id"), OneOf(Ballot.membership_id, "membership_ids")
+)
 
 _ballots = Ballot.__table__
 #: A ballot's row after a change of its choice (a Core statement built once).
@@ -563,30 +569,42 @@ def _members_and_voters(
     found = {
         row.Membership.user_id: (row.Membership, row.MotionVoter)
         for row in db.session.execute(
-            sa.select(Membership, MotionVoter)
-            .join(
-                MotionVoter,
-                sa.and_(
-                    MotionVoter.membership_id == Membership.id,
-                    MotionVoter.motion_id == motion.id,
-                ),
-            )
-            .where(
-                Membership.deliberation_id == deliberation.id,
-                Membership.user_id.in_(user_ids),
-            )
-            .order_by(MotionVoter.id)
-            .with_for_update(of=MotionVoter)
+            _MEMBERS_AND_VOTERS,
+            {
+                "motion_id": motion.id,
+                "deliberation_id": deliberation.id,
+                "user_ids": list(user_ids),
+            },
         )
     }
     if others := user_ids - found.keys():
         for membership in db.session.scalars(
-            sa.select(Membership).where(
-                Membership.deliberation_id == deliberation.id, Membership.user_id.in_(others)
-            )
+            _MEMBERS, {"deliberation_id": deliberation.id, "user_ids": list(others)}
         ):
             found[membership.user_id] = (membership, None)
     return found
+
+
+_MEMBERS = sa.select(Membership).where(
+    Membership.deliberation_id == sa.bindparam("deliberation_id"),
+    OneOf(Membership.user_id, "user_ids"),
+)
+_MEMBERS_AND_VOTERS = (
+    sa.select(Membership, MotionVoter)
+    .join(
+        MotionVoter,
+        sa.and_(
+            MotionVoter.membership_id == Membership.id,
+            MotionVoter.motion_id == sa.bindparam("motion_id"),
+        ),
+    )
+    .where(
+        Membership.deliberation_id == sa.bindparam("deliberation_id"),
+        OneOf(Membership.user_id, "user_ids"),
+    )
+    .order_by(MotionVoter.id)
+    .with_for_update(of=MotionVoter)
+)
 
 
 _sums = BallotSum.__table__.c
