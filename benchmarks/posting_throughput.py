@@ -255,6 +255,37 @@ def server_cpu(process: subprocess.Popen) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+#: The parts of a run whose CPU ``cpu_by_part`` tells apart, by their processes' names.
+PARTS_BY_NAME = {"postgres": "postgres", "redis-server": "redis"}
+
+
+def cpu_by_part(servers: list[subprocess.Popen]) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by each part of a run: the servers' workers,
+    the clients (this process), PostgreSQL's and Redis's processes, and the whole machine
+    (every core's busy time, from ``/proc/stat``). Differences over a measurement, divided
+    by its length, are the cores each part kept busy."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parts = {
+        "servers": sum(server_cpu(process) for process in servers),
+        "clients": sum(os.times()[:2]),
+        "postgres": 0.0,
+        "redis": 0.0,
+    }
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        part = PARTS_BY_NAME.get(text[text.index("(") + 1 : text.rindex(")")])
+        if part is not None:
+            fields = text.rpartition(")")[2].split()
+            parts[part] += (int(fields[11]) + int(fields[12])) / tick
+    # cpu  user nice system idle iowait irq softirq steal …: busy is all but idle and iowait.
+    jiffies = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:9]]
+    parts["machine"] = (sum(jiffies) - jiffies[3] - jiffies[4]) / tick
+    return parts
+
+
 def cpu_per_event(figures: dict, cpu, cpu_began: float) -> dict:
     """``figures`` with the worker's CPU milliseconds per acked event of the measurement."""
     if cpu is None or not figures["acked"]:
@@ -262,7 +293,9 @@ def cpu_per_event(figures: dict, cpu, cpu_began: float) -> dict:
     return {**figures, "cpu_ms": (cpu() - cpu_began) * 1000 / figures["acked"]}
 
 
-async def posting(url: str | list[str], world: dict, cpu=None) -> dict:
+async def posting(url: str | list[str], world: dict, cpu=None, usage=None) -> dict:
+    """The posting case; ``cpu()``: the server's CPU seconds so far (for CPU per post);
+    ``usage()``: :func:`cpu_by_part` (for the cores each part kept busy)."""
     received = {"count": 0}
 
     def on_post(_data):
@@ -283,10 +316,14 @@ async def posting(url: str | list[str], world: dict, cpu=None) -> dict:
             await acks.call(poster, "post", {"item": world["item"], "body": text, "language": "en"})
 
     cpu_began = cpu() if cpu else 0.0
+    used_began = usage() if usage else None
     began = time.perf_counter()
     await asyncio.gather(*(post_all(poster, n) for n, poster in enumerate(posters)))
     elapsed = time.perf_counter() - began
     figures = cpu_per_event(acks.figures(elapsed), cpu, cpu_began)
+    if usage:
+        used = usage()
+        figures["cores"] = {part: (used[part] - used_began[part]) / elapsed for part in used}
     expected = figures["acked"] * LISTENERS
     deadline = time.monotonic() + 20
     while received["count"] < expected and time.monotonic() < deadline:
@@ -486,8 +523,9 @@ def run_round(
     return result
 
 
-def run_scaleout(processes: list[int], workdir: Path) -> dict:
-    """The posting case on PostgreSQL against each number of Common Ground processes."""
+def run_scaleout(processes: list[int], workdir: Path, profile: Path | None = None) -> dict:
+    """The posting case on PostgreSQL against each number of Common Ground processes
+    (``profile``: py-spy each process's worker into that folder)."""
     rows = []
     for count in processes:
         url, drop = with_database("postgres", workdir)
@@ -499,9 +537,18 @@ def run_scaleout(processes: list[int], workdir: Path) -> dict:
             started = [
                 start("app:app", env, workdir / f"scaleout-{count}-{n}.log") for n in range(count)
             ]
+            usage = functools.partial(cpu_by_part, [process for process, _ in started])
+            profilers = [
+                start_profiler(process, profile / f"scaleout-{count}-{n}.txt")
+                for n, (process, _) in enumerate(started)
+                if profile is not None
+            ]
             try:
-                figures = asyncio.run(posting([u for _, u in started], world))
+                figures = asyncio.run(posting([u for _, u in started], world, usage=usage))
             finally:
+                for profiler in profilers:
+                    profiler.send_signal(2)
+                    profiler.wait(timeout=30)
                 for process, _ in started:
                     stop_server(process)
             rows.append({"processes": count, **figures})
@@ -518,16 +565,25 @@ def scaleout_report(result: dict) -> list[str]:
         f"Scale-out on PostgreSQL ({POSTERS}×{LISTENERS} posting spread over the processes, "
         "behind Redis when more than one; ratios to the first row of the same run):",
         "",
-        "| processes | acked posts/s | ratio | deliveries/s | ratio | ack p50 / p99 | lost |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "| processes | acked posts/s | ratio | deliveries/s | ratio | ack p50 / p99 | lost "
+        f"| cores busy of {os.cpu_count()}: machine (servers / clients / PostgreSQL / Redis) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in rows:
+        cores = row["cores"]
         lines.append(
             f"| {row['processes']} | {row['rate']:,.0f} | {row['rate'] / base['rate']:.2f}× "
             f"| {row['deliveries_per_s']:,.0f} "
             f"| {row['deliveries_per_s'] / base['deliveries_per_s']:.2f}× "
-            f"| {ms(row['p50'])} / {ms(row['p99'])} | {row['lost']} |"
+            f"| {ms(row['p50'])} / {ms(row['p99'])} | {row['lost']} "
+            f"| {cores['machine']:.2f} ({cores['servers']:.2f} / {cores['clients']:.2f} / "
+            f"{cores['postgres']:.2f} / {cores['redis']:.2f}) |"
         )
+    lines += [
+        "",
+        "Cores busy: each part's CPU time during the posting, over its length; the machine's "
+        "from `/proc/stat` (everything that ran, the benchmark's own clients included).",
+    ]
     return lines
 
 
@@ -619,7 +675,7 @@ def main(argv=None) -> None:
             if case == "scaleout":
                 if args.scaleout and "postgres" in databases:
                     processes = [int(n) for n in args.scaleout.split(",")]
-                    results.append(run_scaleout(processes, Path(tmp)))
+                    results.append(run_scaleout(processes, Path(tmp), args.profile))
                     print(json.dumps(results[-1], default=str), flush=True)
                 continue
             for kind in databases:
