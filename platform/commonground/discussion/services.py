@@ -34,7 +34,7 @@ from ..deliberations.models import AgendaItem, Membership
 from ..errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from ..i18n import current_language
 from ..realtime.emitting import emit_after_commit
-from ..realtime.ratelimit import check_rate
+from ..realtime.ratelimit import check_rate, rate_refusals
 from ..realtime.rooms import item_room
 from ..records.audit import record_event
 from .models import REDACTED_BODY, Post, PostRevision, PostTranslation, RedactionRequest
@@ -136,15 +136,29 @@ def create_posts(
         outcomes.append(None)
 
     parents = _parents(item, {parent_id for *_, parent_id in checked if parent_id is not None})
-    now = utcnow()
-    accepted: list[tuple[int, Membership, str | None, dict]] = []
+    placed: list[tuple[int, Membership, str, str, int | None, Post | None]] = []
     for index, membership, body, language, parent_id in checked:
         try:
-            parent_post = _parent_post(parents, parent_id)
-            if rate_limited:
-                check_rate(f"post:{membership.id}")
+            placed.append(
+                (index, membership, body, language, parent_id, _parent_post(parents, parent_id))
+            )
         except ServiceError as error:
             outcomes[index] = error
+    # The rate of each post that is otherwise fine, counted in turn (one round trip to Redis).
+    refusals = (
+        rate_refusals(
+            [(f"post:{membership.id}", "POST_RATE_LIMIT") for _, membership, *_ in placed]
+        )
+        if rate_limited
+        else [None] * len(placed)
+    )
+    now = utcnow()
+    accepted: list[tuple[int, Membership, str | None, dict]] = []
+    for (index, membership, body, language, parent_id, parent_post), refusal in zip(
+        placed, refusals, strict=True
+    ):
+        if refusal is not None:
+            outcomes[index] = refusal
             continue
         columns = {
             "item_id": item.id,

@@ -13,8 +13,7 @@ import logging
 from flask import current_app, request, session
 from flask_socketio import disconnect
 
-from ..errors import RateLimited
-from .ratelimit import check_rate, parse_rate
+from .ratelimit import parse_rate, rate_refusals
 from .stores import state
 
 logger = logging.getLogger(__name__)
@@ -30,15 +29,17 @@ def spend_event_budget() -> None:
     budget's worth of refused events in the window, the connection is closed as well.
     """
     sid = request.sid
-    try:
-        check_rate(f"socket:{sid}", "SOCKET_RATE_LIMIT")
-        if (user_id := session.get(USER_KEY)) is not None:
-            check_rate(f"socket-member:{user_id}", "SOCKET_MEMBER_RATE_LIMIT")
-    except RateLimited:
-        if _keeps_flooding(sid):
-            logger.warning("socket %s disconnected: it kept sending past its budget", sid)
-            disconnect()
-        raise
+    budgets = [(f"socket:{sid}", "SOCKET_RATE_LIMIT")]
+    if (user_id := session.get(USER_KEY)) is not None:
+        budgets.append((f"socket-member:{user_id}", "SOCKET_MEMBER_RATE_LIMIT"))
+    # In turn, as two check_rate calls would: a connection refused spends none of the
+    # member's budget. One round trip to Redis for both.
+    for refusal in rate_refusals(budgets, stop_at_refusal=True):
+        if refusal is not None:
+            if _keeps_flooding(sid):
+                logger.warning("socket %s disconnected: it kept sending past its budget", sid)
+                disconnect()
+            raise refusal
 
 
 def _keeps_flooding(sid: str) -> bool:

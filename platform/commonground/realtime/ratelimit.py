@@ -64,6 +64,16 @@ class MemoryWindows:
                 hits.append(now)
             return 0.0
 
+    def hit_all(self, checks: list[tuple], *, stop_at_refusal: bool = False) -> list:
+        """``hit`` for each ``(key, count, seconds)`` of ``checks``, in turn; after a
+        refusal, with ``stop_at_refusal``, the rest are not tried (None)."""
+        waits: list[float | None] = []
+        for key, count, seconds in checks:
+            waits.append(self.hit(key, count, seconds))
+            if waits[-1] > 0 and stop_at_refusal:
+                break
+        return waits + [None] * (len(checks) - len(waits))
+
     def clear(self, key: str) -> None:
         """Forget every action of ``key``."""
         with self._lock:
@@ -90,6 +100,32 @@ return math.ceil((tonumber(oldest[2]) + window - now) * 1000)
 """
 
 
+# The same for several windows in turn (KEYS; per key three ARGV from ARGV[3]: window,
+# limit, a unique member), each counted unless full; ARGV[2] "1" stops at the first full
+# one. Returns the waits in milliseconds, as far as it went.
+_SLIDING_WINDOWS = """
+local now = tonumber(ARGV[1])
+local waits = {}
+for i, key in ipairs(KEYS) do
+  local window = tonumber(ARGV[3 * i])
+  local limit = tonumber(ARGV[3 * i + 1])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  if redis.call('ZCARD', key) < limit then
+    redis.call('ZADD', key, now, ARGV[3 * i + 2])
+    redis.call('PEXPIRE', key, math.ceil(window * 1000))
+    waits[i] = 0
+  else
+    local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    waits[i] = math.ceil((tonumber(oldest[2]) + window - now) * 1000)
+    if ARGV[2] == '1' then
+      return waits
+    end
+  end
+end
+return waits
+"""
+
+
 class RedisWindows:
     """Sliding windows in Redis sorted sets, shared by every process."""
 
@@ -97,6 +133,7 @@ class RedisWindows:
         self._client = client
         self._prefix = prefix
         self._script = client.register_script(_SLIDING_WINDOW)
+        self._scripts = client.register_script(_SLIDING_WINDOWS)
 
     def hit(self, key: str, count: int, seconds: float) -> float:
         return self._check(key, count, seconds, record=True)
@@ -111,6 +148,16 @@ class RedisWindows:
         )
         return int(wait_ms) / 1000
 
+    def hit_all(self, checks: list[tuple], *, stop_at_refusal: bool = False) -> list:
+        """As ``MemoryWindows.hit_all``, in one round trip (one atomic script)."""
+        if not checks:
+            return []
+        args: list = [time.time(), "1" if stop_at_refusal else "0"]
+        for _, count, seconds in checks:
+            args += [seconds, count, uuid.uuid4().hex]
+        waits = self._scripts(keys=[f"{self._prefix}rate:{key}" for key, _, _ in checks], args=args)
+        return [int(wait) / 1000 for wait in waits] + [None] * (len(checks) - len(waits))
+
     def clear(self, key: str) -> None:
         self._client.delete(f"{self._prefix}rate:{key}")
 
@@ -123,6 +170,30 @@ def check_rate(key: str, setting: str = "POST_RATE_LIMIT") -> None:
     a broken limiter must not silence a deliberation.
     """
     _limit(key, setting, record=True)
+
+
+def rate_refusals(
+    checks: list[tuple[str, str]], *, stop_at_refusal: bool = False
+) -> list[RateLimited | None]:
+    """:func:`check_rate` for each ``(key, setting)`` of ``checks``, in turn, with one round
+    trip to Redis for them all: for each, None when it was counted (or its limit is off),
+    else the ``RateLimited`` error to raise. With ``stop_at_refusal``, the checks after a
+    refusal are not counted (None), as if ``check_rate`` had raised there.
+
+    For the many actions of one moment: the two budgets of a socket event, the posts of a
+    group carried out together."""
+    limits = [(key, setting, *parse_rate(current_app.config[setting])) for key, setting in checks]
+    counted = [(key, count, seconds) for key, _, count, seconds in limits if count > 0]
+    try:
+        waits = iter(state().rate_windows.hit_all(counted, stop_at_refusal=stop_at_refusal))
+    except Exception:
+        logger.warning("rate limiter unavailable; allowing %s", checks, exc_info=True)
+        return [None] * len(checks)
+    refusals: list[RateLimited | None] = []
+    for key, setting, count, seconds in limits:
+        wait = next(waits) if count > 0 else None
+        refusals.append(_refusal(key, setting, count, seconds, wait) if wait else None)
+    return refusals
 
 
 def check_failures(key: str, setting: str) -> None:
@@ -161,18 +232,23 @@ def _limit(key: str, setting: str, *, record: bool) -> None:
         logger.warning("rate limiter unavailable; allowing %s", key, exc_info=True)
         return
     if wait > 0:
-        logger.info("rate limited: %s (retry in %.1f s)", key, wait)
-        message = (
-            _l(
-                "You are posting too often: at most %(count)s posts in %(seconds)s seconds. "
-                "Please wait %(wait)s seconds.",
-                count=count,
-                seconds=int(seconds),
-                wait=max(1, round(wait)),
-            )
-            if setting == "POST_RATE_LIMIT"
-            else None  # RateLimited's own message
+        raise _refusal(key, setting, count, seconds, wait)
+
+
+def _refusal(key: str, setting: str, count: int, seconds: float, wait: float) -> RateLimited:
+    """The error refusing ``key``'s action, full window of ``setting``, for ``wait`` seconds."""
+    logger.info("rate limited: %s (retry in %.1f s)", key, wait)
+    message = (
+        _l(
+            "You are posting too often: at most %(count)s posts in %(seconds)s seconds. "
+            "Please wait %(wait)s seconds.",
+            count=count,
+            seconds=int(seconds),
+            wait=max(1, round(wait)),
         )
-        error = RateLimited(message)
-        error.retry_after = g.retry_after = max(1, round(wait))
-        raise error
+        if setting == "POST_RATE_LIMIT"
+        else None  # RateLimited's own message
+    )
+    error = RateLimited(message)
+    error.retry_after = g.retry_after = max(1, round(wait))
+    return error
