@@ -251,7 +251,12 @@ def server_cpu(process: subprocess.Popen) -> float:
     """CPU seconds (user + system) used so far by the server's worker (gunicorn's only
     child): steadier than wall-clock figures on a shared machine."""
     children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
-    fields = Path(f"/proc/{children[0]}/stat").read_text().rpartition(")")[2].split()
+    return process_cpu(Path(f"/proc/{children[0]}/stat").read_text())
+
+
+def process_cpu(stat: str) -> float:
+    """CPU seconds (user + system) of a process, from the text of its ``/proc/<pid>/stat``."""
+    fields = stat.rpartition(")")[2].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -278,8 +283,7 @@ def cpu_by_part(servers: list[subprocess.Popen]) -> dict[str, float]:
             continue
         part = PARTS_BY_NAME.get(text[text.index("(") + 1 : text.rindex(")")])
         if part is not None:
-            fields = text.rpartition(")")[2].split()
-            parts[part] += (int(fields[11]) + int(fields[12])) / tick
+            parts[part] += process_cpu(text)
     # cpu  user nice system idle iowait irq softirq steal …: busy is all but idle and iowait.
     jiffies = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:9]]
     parts["machine"] = (sum(jiffies) - jiffies[3] - jiffies[4]) / tick

@@ -92,6 +92,10 @@ def init_realtime(app: Flask) -> None:
         return response
 
 
+#: Where Flask-SocketIO keeps a socket's session in the connection's WSGI environ.
+SOCKET_SESSION = "saved_session"
+
+
 class SocketSessionInterface(SecureCookieSessionInterface):
     """Flask's signed cookie sessions, not read again for each Socket.IO event: Flask-SocketIO
     gives every event of a socket the socket's own session (a copy of the cookie's, made
@@ -103,10 +107,6 @@ class SocketSessionInterface(SecureCookieSessionInterface):
         if socket_session is not None:
             return socket_session
         return super().open_session(app, request)
-
-
-#: Where Flask-SocketIO keeps a socket's session in the connection's WSGI environ.
-SOCKET_SESSION = "saved_session"
 
 
 def on_disconnect(reason=None):

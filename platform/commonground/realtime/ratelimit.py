@@ -80,44 +80,28 @@ class MemoryWindows:
             self._hits.pop(key, None)
 
 
-# Atomic check-and-record (ARGV[5] "1"; "0" only checks): the rejected attempt is not
-# counted, so a member who waits the announced time always gets through.
-_SLIDING_WINDOW = """
-local key = KEYS[1]
-local now = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local limit = tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-if redis.call('ZCARD', key) < limit then
-  if ARGV[5] == '1' then
-    redis.call('ZADD', key, now, ARGV[4])
-    redis.call('PEXPIRE', key, math.ceil(window * 1000))
-  end
-  return 0
-end
-local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-return math.ceil((tonumber(oldest[2]) + window - now) * 1000)
-"""
-
-
-# The same for several windows in turn (KEYS; per key three ARGV from ARGV[3]: window,
-# limit, a unique member), each counted unless full; ARGV[2] "1" stops at the first full
-# one. Returns the waits in milliseconds, as far as it went.
+# Atomic check-and-record of windows in turn. KEYS: the windows; ARGV[1]: now; ARGV[2]: "1"
+# to record ("0" only checks); ARGV[3]: "1" to stop at the first full window; then three
+# ARGV a window: its length, its limit, a unique member. A full window's attempt is not
+# counted, so a member who waits the announced time always gets through. Returns each
+# window's wait in milliseconds (0: allowed), as far as it went.
 _SLIDING_WINDOWS = """
 local now = tonumber(ARGV[1])
 local waits = {}
 for i, key in ipairs(KEYS) do
-  local window = tonumber(ARGV[3 * i])
-  local limit = tonumber(ARGV[3 * i + 1])
+  local window = tonumber(ARGV[3 * i + 1])
+  local limit = tonumber(ARGV[3 * i + 2])
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
   if redis.call('ZCARD', key) < limit then
-    redis.call('ZADD', key, now, ARGV[3 * i + 2])
-    redis.call('PEXPIRE', key, math.ceil(window * 1000))
+    if ARGV[2] == '1' then
+      redis.call('ZADD', key, now, ARGV[3 * i + 3])
+      redis.call('PEXPIRE', key, math.ceil(window * 1000))
+    end
     waits[i] = 0
   else
     local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
     waits[i] = math.ceil((tonumber(oldest[2]) + window - now) * 1000)
-    if ARGV[2] == '1' then
+    if ARGV[3] == '1' then
       return waits
     end
   end
@@ -132,30 +116,27 @@ class RedisWindows:
     def __init__(self, client, prefix: str):
         self._client = client
         self._prefix = prefix
-        self._script = client.register_script(_SLIDING_WINDOW)
-        self._scripts = client.register_script(_SLIDING_WINDOWS)
+        self._script = client.register_script(_SLIDING_WINDOWS)
 
     def hit(self, key: str, count: int, seconds: float) -> float:
-        return self._check(key, count, seconds, record=True)
+        return self._check([(key, count, seconds)], record=True)[0]
 
     def peek(self, key: str, count: int, seconds: float) -> float:
-        return self._check(key, count, seconds, record=False)
-
-    def _check(self, key: str, count: int, seconds: float, *, record: bool) -> float:
-        wait_ms = self._script(
-            keys=[f"{self._prefix}rate:{key}"],
-            args=[time.time(), seconds, count, uuid.uuid4().hex, "1" if record else "0"],
-        )
-        return int(wait_ms) / 1000
+        return self._check([(key, count, seconds)], record=False)[0]
 
     def hit_all(self, checks: list[tuple], *, stop_at_refusal: bool = False) -> list:
         """As ``MemoryWindows.hit_all``, in one round trip (one atomic script)."""
+        return self._check(checks, record=True, stop_at_refusal=stop_at_refusal)
+
+    def _check(
+        self, checks: list[tuple], *, record: bool, stop_at_refusal: bool = False
+    ) -> list[float | None]:
         if not checks:
             return []
-        args: list = [time.time(), "1" if stop_at_refusal else "0"]
+        args: list = [time.time(), "1" if record else "0", "1" if stop_at_refusal else "0"]
         for _, count, seconds in checks:
             args += [seconds, count, uuid.uuid4().hex]
-        waits = self._scripts(keys=[f"{self._prefix}rate:{key}" for key, _, _ in checks], args=args)
+        waits = self._script(keys=[f"{self._prefix}rate:{key}" for key, _, _ in checks], args=args)
         return [int(wait) / 1000 for wait in waits] + [None] * (len(checks) - len(waits))
 
     def clear(self, key: str) -> None:
@@ -169,7 +150,9 @@ def check_rate(key: str, setting: str = "POST_RATE_LIMIT") -> None:
     When Redis is configured but unreachable the action is allowed and a warning logged:
     a broken limiter must not silence a deliberation.
     """
-    _limit(key, setting, record=True)
+    (refusal,) = rate_refusals([(key, setting)])
+    if refusal is not None:
+        raise refusal
 
 
 def rate_refusals(
@@ -199,7 +182,16 @@ def rate_refusals(
 def check_failures(key: str, setting: str) -> None:
     """Refuse (``RateLimited``) when ``key`` has used up its failures in the window of
     ``setting``, without counting this attempt: only ``record_failure`` counts."""
-    _limit(key, setting, record=False)
+    count, seconds = parse_rate(current_app.config[setting])
+    if count <= 0:
+        return
+    try:
+        wait = state().rate_windows.peek(key, count, seconds)
+    except Exception:
+        logger.warning("rate limiter unavailable; allowing %s", key, exc_info=True)
+        return
+    if wait > 0:
+        raise _refusal(key, setting, count, seconds, wait)
 
 
 def record_failure(key: str, setting: str) -> None:
@@ -219,20 +211,6 @@ def clear_failures(key: str) -> None:
         state().rate_windows.clear(key)
     except Exception:
         logger.warning("rate limiter unavailable; %s not cleared", key, exc_info=True)
-
-
-def _limit(key: str, setting: str, *, record: bool) -> None:
-    count, seconds = parse_rate(current_app.config[setting])
-    if count <= 0:
-        return
-    windows = state().rate_windows
-    try:
-        wait = (windows.hit if record else windows.peek)(key, count, seconds)
-    except Exception:
-        logger.warning("rate limiter unavailable; allowing %s", key, exc_info=True)
-        return
-    if wait > 0:
-        raise _refusal(key, setting, count, seconds, wait)
 
 
 def _refusal(key: str, setting: str, count: int, seconds: float, wait: float) -> RateLimited:

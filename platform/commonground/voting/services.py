@@ -45,6 +45,7 @@ from ..deliberations.access import (
     get_item,
     is_admin,
     membership_of,
+    memberships_of,
     participation_error,
     require_moderator,
     require_reader,
@@ -578,17 +579,12 @@ def _members_and_voters(
         )
     }
     if others := user_ids - found.keys():
-        for membership in db.session.scalars(
-            _MEMBERS, {"deliberation_id": deliberation.id, "user_ids": list(others)}
-        ):
-            found[membership.user_id] = (membership, None)
+        outside = [user for user in users if signed_in_id(user) in others]
+        for user_id, membership in memberships_of(outside, deliberation).items():
+            found[user_id] = (membership, None)
     return found
 
 
-_MEMBERS = sa.select(Membership).where(
-    Membership.deliberation_id == sa.bindparam("deliberation_id"),
-    OneOf(Membership.user_id, "user_ids"),
-)
 _MEMBERS_AND_VOTERS = (
     sa.select(Membership, MotionVoter)
     .join(
